@@ -1,0 +1,3 @@
+from impactcheck.cli import main
+
+main()

@@ -1,0 +1,187 @@
+"""The condition language of the rule files: declarative data, evaluated here, never `eval`.
+
+A condition is a mapping. Combinators: ``all: [...]``, ``any: [...]``, ``not: {...}``.
+An atom names its subject – ``question: <id>`` (an answer) or ``value: <name>`` (a computed figure,
+only in verdict rules) – and exactly one operator: ``equals``, ``in``, ``contains``, ``gt``, ``gte``,
+``lt``, ``lte`` or ``answered``. An atom about a question without an answer is false (``answered:
+false`` is the way to ask for that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+OPERATORS = ("equals", "in", "contains", "gt", "gte", "lt", "lte", "answered")
+COMPARISONS = {"gt", "gte", "lt", "lte"}
+
+
+class ConditionSyntaxError(ValueError):
+    """A malformed condition; `path` is relative to the condition's own position in the file."""
+
+    def __init__(self, message: str, path: tuple[Hashable, ...] = ()):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+
+class Condition:
+    def test(self, facts: Mapping[str, Any], values: Mapping[str, Any] | None = None) -> bool:
+        raise NotImplementedError
+
+    def atoms(self) -> Iterator[tuple[Atom, tuple[Hashable, ...]]]:
+        """Every atom with its path inside this condition (for semantic checks with lines)."""
+        raise NotImplementedError
+
+    def questions(self) -> set[str]:
+        return {a.subject for a, _ in self.atoms() if a.kind == "question"}
+
+
+@dataclass(frozen=True, eq=False)
+class All(Condition):
+    parts: tuple[Condition, ...]
+
+    def test(self, facts, values=None):
+        return all(p.test(facts, values) for p in self.parts)
+
+    def atoms(self):
+        for i, p in enumerate(self.parts):
+            for atom, path in p.atoms():
+                yield atom, ("all", i, *path)
+
+
+@dataclass(frozen=True, eq=False)
+class Any_(Condition):
+    parts: tuple[Condition, ...]
+
+    def test(self, facts, values=None):
+        return any(p.test(facts, values) for p in self.parts)
+
+    def atoms(self):
+        for i, p in enumerate(self.parts):
+            for atom, path in p.atoms():
+                yield atom, ("any", i, *path)
+
+
+@dataclass(frozen=True, eq=False)
+class Not(Condition):
+    part: Condition
+
+    def test(self, facts, values=None):
+        return not self.part.test(facts, values)
+
+    def atoms(self):
+        for atom, path in self.part.atoms():
+            yield atom, ("not", *path)
+
+
+@dataclass(frozen=True, eq=False)
+class Atom(Condition):
+    kind: str  # "question" or "value"
+    subject: str
+    op: str
+    operand: Any
+
+    def test(self, facts, values=None):
+        source = facts if self.kind == "question" else (values or {})
+        present = self.subject in source and source[self.subject] is not None
+        if self.op == "answered":
+            return present == self.operand
+        if not present:
+            return False
+        actual = source[self.subject]
+        op = self.op
+        if op == "equals":
+            return _same(actual, self.operand)
+        if op == "in":
+            return any(_same(actual, o) for o in self.operand)
+        if op == "contains":
+            return isinstance(actual, list | tuple | set | frozenset) and self.operand in actual
+        if isinstance(actual, bool) or not isinstance(actual, int | float):
+            return False
+        if op == "gt":
+            return actual > self.operand
+        if op == "gte":
+            return actual >= self.operand
+        if op == "lt":
+            return actual < self.operand
+        return actual <= self.operand  # lte
+
+    def atoms(self):
+        yield self, ()
+
+
+def _same(a: Any, b: Any) -> bool:
+    # True == 1 in Python; a yes/no answer must not equal a number.
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    return a == b
+
+
+def parse(raw: Any, *, allow_values: bool = False) -> Condition:
+    """Turn the mapping from a rule file into a Condition; raises ConditionSyntaxError with a path."""
+    if not isinstance(raw, dict):
+        raise ConditionSyntaxError(
+            "eine Bedingung muss ein Eintrag wie „{question: frage_id, equals: wert}“ sein"
+        )
+    combinators = [k for k in ("all", "any", "not") if k in raw]
+    if combinators:
+        if len(raw) != 1:
+            raise ConditionSyntaxError(
+                f"„{combinators[0]}“ muss allein stehen; weitere Schlüssel: "
+                + ", ".join(str(k) for k in raw if k != combinators[0])
+            )
+        key = combinators[0]
+        value = raw[key]
+        if key == "not":
+            return Not(_nested(value, ("not",), allow_values))
+        if not isinstance(value, list) or not value:
+            raise ConditionSyntaxError(f"„{key}“ braucht eine nicht leere Liste von Bedingungen", (key,))
+        parts = tuple(_nested(item, (key, i), allow_values) for i, item in enumerate(value))
+        return All(parts) if key == "all" else Any_(parts)
+    subjects = [k for k in ("question", "value") if k in raw]
+    if len(subjects) != 1:
+        raise ConditionSyntaxError(
+            "eine Bedingung nennt genau eines: „question:“ (eine Antwort) "
+            + ("oder „value:“ (einen berechneten Wert)" if allow_values else "")
+            + "; oder sie verbindet Bedingungen mit „all:“, „any:“ oder „not:“"
+        )
+    kind = subjects[0]
+    if kind == "value" and not allow_values:
+        raise ConditionSyntaxError(
+            "„value:“ (berechnete Werte) gibt es nur in den Urteilsregeln (verdict)", ("value",)
+        )
+    subject = raw[kind]
+    if not isinstance(subject, str) or not subject:
+        raise ConditionSyntaxError(f"„{kind}:“ braucht eine ID als Text", (kind,))
+    unknown = [k for k in raw if k != kind and k not in OPERATORS]
+    if unknown:
+        raise ConditionSyntaxError(
+            f"unbekannter Operator „{unknown[0]}“; erlaubt: " + ", ".join(OPERATORS), (unknown[0],)
+        )
+    ops = [k for k in raw if k in OPERATORS]
+    if len(ops) != 1:
+        raise ConditionSyntaxError(
+            "eine Bedingung braucht genau einen Operator (" + ", ".join(OPERATORS) + ")"
+        )
+    op = ops[0]
+    operand = raw[op]
+    if op == "in" and (not isinstance(operand, list) or not operand):
+        raise ConditionSyntaxError("„in:“ braucht eine nicht leere Liste von Werten", (op,))
+    if op in COMPARISONS and (isinstance(operand, bool) or not isinstance(operand, int | float)):
+        raise ConditionSyntaxError(f"„{op}:“ vergleicht mit einer Zahl, nicht mit „{operand}“", (op,))
+    if op == "answered" and not isinstance(operand, bool):
+        raise ConditionSyntaxError("„answered:“ ist true oder false", (op,))
+    if op in ("equals", "contains") and isinstance(operand, list | dict):
+        raise ConditionSyntaxError(f"„{op}:“ vergleicht mit einem einzelnen Wert", (op,))
+    if op == "in":
+        operand = tuple(operand)
+    return Atom(kind, subject, op, operand)
+
+
+def _nested(raw: Any, prefix: tuple[Hashable, ...], allow_values: bool) -> Condition:
+    try:
+        return parse(raw, allow_values=allow_values)
+    except ConditionSyntaxError as exc:
+        raise ConditionSyntaxError(exc.message, prefix + exc.path) from None

@@ -1,0 +1,646 @@
+"""Load and completely validate rule sets and factor tables before anything uses them.
+
+Every problem is reported at once, each with file, line and a plain German explanation, because the
+people who edit these files are climate officers, not programmers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Hashable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from impactcheck.core import model as m
+from impactcheck.core.conditions import Atom, Condition
+from impactcheck.core.errors import InputError, Problem, RuleFileError
+from impactcheck.core.yamlsource import Located, read_file, require_mapping
+
+FACTORS_DIR = "factors"
+
+
+# --- pydantic errors in plain German ----------------------------------------------------------
+
+
+def _known_keys(models: Iterable[type[BaseModel]]) -> set[str]:
+    keys: set[str] = set()
+    for cls in models:
+        keys.update(cls.model_fields)
+    return keys
+
+
+_ALL_KEYS = _known_keys(
+    [
+        m.RuleSet,
+        m.Settings,
+        m.Co2Price,
+        m.Screening,
+        m.ExitReason,
+        m.ExitStep,
+        m.Sector,
+        m.Step,
+        m.YesNoQuestion,
+        m.SingleChoiceQuestion,
+        m.MultipleChoiceQuestion,
+        m.ScaleQuestion,
+        m.NumberQuestion,
+        m.TextQuestion,
+        m.Option,
+        m.Effect,
+        m.Quantification,
+        m.Line,
+        m.Verdict,
+        m.VerdictRule,
+        m.FactorTable,
+        m.Factor,
+    ]
+)
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Hashable, ...]:
+    """Map pydantic's error location to a path in the data (dropping union tags like 'number')."""
+    path: list[Hashable] = []
+    node = data
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, dict):
+            if part in node:
+                path.append(part)
+                node = node[part]
+            elif last:
+                path.append(part)
+            # else: a discriminator tag pydantic inserted; it is not in the data
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif last:
+            path.append(part)
+    return tuple(path)
+
+
+def _german(err: dict[str, Any], path: tuple[Hashable, ...]) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    field = str(path[-1]) if path and isinstance(path[-1], str) else None
+    if kind == "missing":
+        return f"Pflichtangabe „{field}“ fehlt"
+    if kind == "extra_forbidden":
+        if "input" in err and err["input"] is None:
+            # `{label: Wind, Sonne}`: YAML read the part after the comma as a key of its own.
+            return f"unbekannter Schlüssel „{field}“ – enthält der Text davor ein Komma? Dann in Anführungszeichen setzen"
+        hint = difflib.get_close_matches(str(field), sorted(_ALL_KEYS), n=1)
+        return f"unbekannter Schlüssel „{field}“" + (f" – meinten Sie „{hint[0]}“?" if hint else "")
+    if kind in ("string_type", "str_type"):
+        return f"„{field}“ muss Text sein" if field else "Text erwartet"
+    if kind in ("int_type", "int_from_float", "int_parsing"):
+        return f"„{field}“ muss eine ganze Zahl sein" if field else "ganze Zahl erwartet"
+    if kind in ("float_type", "float_parsing"):
+        return f"„{field}“ muss eine Zahl sein" if field else "Zahl erwartet"
+    if kind == "bool_type":
+        return f"„{field}“ ist true oder false" if field else "true oder false erwartet"
+    if kind == "list_type":
+        return f"„{field}“ muss eine Liste sein (Einträge mit „- “)" if field else "Liste erwartet"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return (
+            f"„{field}“ muss Einträge mit Schlüsseln enthalten"
+            if field
+            else "Eintrag mit Schlüsseln erwartet"
+        )
+    if kind == "literal_error":
+        return f"„{field}“: nicht erlaubter Wert; erlaubt: {ctx.get('expected', '')}".replace("'", "")
+    if kind == "union_tag_invalid":
+        return f"unbekannter Fragetyp „{ctx.get('tag')}“; erlaubt: " + ", ".join(m.QUESTION_TYPES)
+    if kind == "union_tag_not_found":
+        return "Angabe „type“ fehlt; erlaubt: " + ", ".join(m.QUESTION_TYPES)
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        sign = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤", "less_than": "<"}[
+            kind
+        ]
+        bound = next(iter(ctx.values()), "")
+        return f"„{field}“ muss {sign} {bound} sein" if field else f"Wert muss {sign} {bound} sein"
+    if kind == "too_short":
+        return f"„{field}“ braucht mindestens {ctx.get('min_length')} Einträge"
+    if kind == "string_too_short":
+        return f"„{field}“ darf nicht leer sein"
+    if kind == "string_too_long":
+        return f"„{field}“ ist zu lang (höchstens {ctx.get('max_length')} Zeichen)"
+    if kind == "string_pattern_mismatch":
+        if field == "language":
+            return "„language“ ist ein Sprachkürzel wie „de“"
+        return (
+            f"„{field}“ ist keine gültige ID: nur Kleinbuchstaben a–z, Ziffern und _, "
+            "beginnend mit einem Buchstaben"
+        )
+    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
+        return f"„{field}“ muss ein Datum sein (JJJJ-MM-TT)"
+    if kind == "condition":
+        return f"Bedingung: {err['msg']}"
+    return f"„{field}“: {err['msg']}" if field else err["msg"]
+
+
+def _validate(cls: type[BaseModel], located: Located) -> tuple[Any, list[Problem]]:
+    try:
+        return cls.model_validate(located.data), []
+    except ValidationError as exc:
+        problems = []
+        seen = set()
+        for err in exc.errors():
+            path = _data_path(located.data, err["loc"])
+            if err["type"] == "condition":
+                path = path + tuple((err.get("ctx") or {}).get("subpath", ()))
+            p = located.problem(path, _german(err, path))
+            if (p.line, p.message) not in seen:
+                seen.add((p.line, p.message))
+                problems.append(p)
+        return None, sorted(problems, key=lambda p: p.line or 0)
+
+
+def _sha256(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _duplicates(
+    items: Iterable[tuple[str, tuple[Hashable, ...]]], what: str, located: Located
+) -> Iterator[Problem]:
+    seen: dict[str, tuple[Hashable, ...]] = {}
+    for ident, path in items:
+        if ident in seen:
+            first = located.line_of(seen[ident])
+            yield located.problem(path, f"{what} „{ident}“ ist doppelt (zuerst in Zeile {first})")
+        else:
+            seen[ident] = path
+
+
+# --- factor tables ----------------------------------------------------------------------------
+
+
+def load_factor_table(path: str | Path) -> m.FactorTable:
+    located = require_mapping(read_file(path), "„id:“, „title:“, „factors:“")
+    table, problems = _validate(m.FactorTable, located)
+    if table is not None:
+        problems += list(_check_factor_table(table, located))
+    if problems:
+        raise RuleFileError(problems)
+    table._sha256 = _sha256(str(path))
+    table._path = str(path)
+    return table
+
+
+def _check_factor_table(table: m.FactorTable, located: Located) -> Iterator[Problem]:
+    yield from _duplicates(
+        ((f.id, ("factors", i, "id")) for i, f in enumerate(table.factors)), "Faktor", located
+    )
+    for i, f in enumerate(table.factors):
+        if m.parse_factor_unit(f.unit) is None:
+            yield located.problem(
+                ("factors", i, "unit"),
+                f"Einheit „{f.unit}“ nicht lesbar; Form: „g CO2e/kWh“, „kg CO2/l“ oder „t CO2e/t“",
+            )
+        if not f.source.strip():
+            yield located.problem(("factors", i, "source"), f"Faktor „{f.id}“ hat keine Quelle")
+
+
+# --- rule sets --------------------------------------------------------------------------------
+
+
+def load_ruleset(path: str | Path) -> m.RuleSet:
+    """Load, validate and index a rule set; raises RuleFileError listing every problem."""
+    path = str(path)
+    located = require_mapping(read_file(path), "„id:“, „version:“, „steps:“")
+    ruleset, problems = _validate(m.RuleSet, located)
+    if ruleset is None:
+        raise RuleFileError(problems)
+    table = None
+    if ruleset.factors:
+        table_path = Path(path).parent / FACTORS_DIR / f"{ruleset.factors}.yaml"
+        try:
+            table = load_factor_table(table_path)
+        except FileNotFoundError:  # pragma: no cover - read_file turns this into InputError
+            raise
+        except InputError as exc:
+            if not table_path.exists():
+                raise RuleFileError(
+                    located.problem(
+                        ("factors",),
+                        f"Faktortabelle „{ruleset.factors}“ nicht gefunden (erwartet: {table_path})",
+                    )
+                ) from None
+            raise RuleFileError(exc.problems) from None
+        if table.id != ruleset.factors:
+            problems.append(
+                Problem(
+                    f"die Faktortabelle heißt „{table.id}“, erwartet „{ruleset.factors}“", str(table_path), 1
+                )
+            )
+    ruleset._factor_table = table
+    ruleset._path = path
+    ruleset._sha256 = _sha256(path)
+    problems += list(_SemanticCheck(ruleset, located).run())
+    if problems:
+        raise RuleFileError(sorted(problems, key=lambda p: (p.file != path, p.line or 0)))
+    ruleset.build_index()
+    return ruleset
+
+
+class _SemanticCheck:
+    """Checks that need the whole rule set: references, duplicates, order, cycles, units."""
+
+    def __init__(self, rs: m.RuleSet, located: Located):
+        self.rs = rs
+        self.loc = located
+        self.questions: dict[str, tuple[Any, tuple[Hashable, ...], int]] = {}  # id -> (q, path, position)
+
+    def problem(self, path: tuple[Hashable, ...], message: str) -> Problem:
+        return self.loc.problem(path, message)
+
+    def run(self) -> Iterator[Problem]:
+        rs = self.rs
+        yield from _duplicates(
+            ((s.id, ("steps", i, "id")) for i, s in enumerate(rs.steps)), "Schritt", self.loc
+        )
+        yield from _duplicates(
+            ((s.id, ("sectors", i, "id")) for i, s in enumerate(rs.sectors)), "Handlungsfeld", self.loc
+        )
+        yield from _duplicates(
+            ((p.id, ("settings", "co2_prices", i, "id")) for i, p in enumerate(rs.settings.co2_prices)),
+            "CO2-Preis",
+            self.loc,
+        )
+        yield from self._collect_questions()
+        yield from self._check_stage_order()
+        yield from self._check_screening()
+        yield from self._check_visibility_conditions()
+        yield from self._check_effects()
+        yield from self._check_quantification()
+        yield from self._check_verdict()
+
+    # questions and their positions
+
+    def _collect_questions(self) -> Iterator[Problem]:
+        position = 0
+        seen_paths: list[tuple[str, tuple[Hashable, ...]]] = []
+        for i, step in enumerate(self.rs.steps):
+            for j, q in enumerate(step.questions):
+                path = ("steps", i, "questions", j)
+                seen_paths.append((q.id, (*path, "id")))
+                if q.id in m.RESERVED_QUESTION_IDS:
+                    yield self.problem(
+                        (*path, "id"),
+                        f"die ID „{q.id}“ ist für die Vorprüfung reserviert; bitte anders nennen",
+                    )
+                self.questions.setdefault(q.id, (q, path, position))
+                position += 1
+                yield from self._check_question(q, path)
+        yield from _duplicates(seen_paths, "Frage", self.loc)
+
+    def _check_question(self, q: Any, path: tuple[Hashable, ...]) -> Iterator[Problem]:
+        if isinstance(q, m.SingleChoiceQuestion | m.MultipleChoiceQuestion):
+            yield from _duplicates(
+                ((o.id, (*path, "options", k, "id")) for k, o in enumerate(q.options)),
+                f"Option in Frage „{q.id}“",
+                self.loc,
+            )
+        if isinstance(q, m.NumberQuestion) and q.min >= q.max:
+            yield self.problem(
+                (*path, "max"), f"Frage „{q.id}“: „max“ ({q.max}) muss größer als „min“ ({q.min}) sein"
+            )
+
+    def _check_stage_order(self) -> Iterator[Problem]:
+        last = 0
+        for i, step in enumerate(self.rs.steps):
+            rank = m.STAGES.index(step.stage)
+            if rank < last:
+                yield self.problem(
+                    ("steps", i, "stage"),
+                    f"Schritt „{step.id}“ (Stufe {step.stage}) steht hinter einer späteren Stufe; "
+                    "Reihenfolge: " + " → ".join(m.STAGES),
+                )
+            last = max(last, rank)
+        if self.rs.screening and not any(s.stage == "screening" for s in self.rs.steps):
+            yield self.problem(
+                ("screening",), "„screening“ braucht mindestens einen Schritt mit „stage: screening“"
+            )
+
+    def _check_screening(self) -> Iterator[Problem]:
+        s = self.rs.screening
+        if s is None:
+            return
+        yield from _duplicates(
+            ((r.id, ("screening", "exit_reasons", i, "id")) for i, r in enumerate(s.exit_reasons)),
+            "Ausstiegsgrund",
+            self.loc,
+        )
+        base = ("screening", "exit_when")
+        for atom, sub in s.exit_when.atoms():
+            entry = self.questions.get(atom.subject)
+            if entry is None:
+                continue  # reported by the reference check below
+            stage = self.rs.steps[entry[1][1]].stage
+            if stage != "screening":
+                yield self.problem(
+                    (*base, *sub),
+                    f"der Ausstieg darf nur Fragen der Vorprüfung prüfen; „{atom.subject}“ gehört "
+                    f"zur Stufe {stage}",
+                )
+        yield from self._check_condition(s.exit_when, base, before=None)
+
+    # conditions
+
+    def _check_condition(
+        self, cond: Condition, base: tuple[Hashable, ...], before: int | None
+    ) -> Iterator[Problem]:
+        """References exist, come earlier than `before` (a question position), and fit the type."""
+        for atom, sub in cond.atoms():
+            path = (*base, *sub)
+            if atom.kind == "value":
+                yield from self._check_value_atom(atom, path)
+                continue
+            entry = self.questions.get(atom.subject)
+            if entry is None:
+                hint = difflib.get_close_matches(atom.subject, list(self.questions), n=1)
+                yield self.problem(
+                    path,
+                    f"Bedingung nennt die Frage „{atom.subject}“, die es nicht gibt"
+                    + (f" – meinten Sie „{hint[0]}“?" if hint else ""),
+                )
+                continue
+            q, _, position = entry
+            if before is not None and position >= before:
+                yield self.problem(
+                    path,
+                    f"Bedingung prüft die Frage „{atom.subject}“, die erst später (oder hier) gestellt wird",
+                )
+            yield from self._check_operand(atom, q, path)
+
+    def _check_operand(self, atom: Atom, q: Any, path: tuple[Hashable, ...]) -> Iterator[Problem]:
+        op, val = atom.op, atom.operand
+        if op == "answered":
+            return
+        t = q.type
+        allowed = {
+            "yes_no": {"equals", "in"},
+            "single_choice": {"equals", "in"},
+            "multiple_choice": {"contains"},
+            "scale": {"equals", "in", "gt", "gte", "lt", "lte"},
+            "number": {"equals", "in", "gt", "gte", "lt", "lte"},
+            "text": {"equals"},
+        }[t]
+        if op not in allowed:
+            yield self.problem(
+                path,
+                f"„{op}“ passt nicht zur Frage „{q.id}“ (Typ {t}); möglich: "
+                + ", ".join(sorted(allowed | {"answered"})),
+            )
+            return
+        values = list(val) if op == "in" else [val]
+        for v in values:
+            if t == "yes_no" and not isinstance(v, bool):
+                yield self.problem(
+                    path, f"Frage „{q.id}“ ist eine Ja/Nein-Frage: vergleichen Sie mit true oder false"
+                )
+            elif t in ("single_choice", "multiple_choice"):
+                ids = [o.id for o in q.options]
+                if v not in ids:
+                    yield self.problem(
+                        path, f"Frage „{q.id}“ hat keine Option „{v}“; vorhanden: " + ", ".join(ids)
+                    )
+            elif t == "scale" and (isinstance(v, bool) or not isinstance(v, int | float) or not -2 <= v <= 2):
+                yield self.problem(path, f"Frage „{q.id}“ ist eine Skala von -2 bis +2; „{v}“ passt nicht")
+            elif t == "number" and (isinstance(v, bool) or not isinstance(v, int | float)):
+                yield self.problem(path, f"Frage „{q.id}“ erwartet eine Zahl; „{v}“ passt nicht")
+            elif t == "text" and not isinstance(v, str):
+                yield self.problem(path, f"Frage „{q.id}“ ist eine Textfrage; vergleichen Sie mit Text")
+
+    def _check_value_atom(self, atom: Atom, path: tuple[Hashable, ...]) -> Iterator[Problem]:
+        if atom.subject not in m.VERDICT_VALUES:
+            yield self.problem(
+                path,
+                f"unbekannter berechneter Wert „{atom.subject}“; vorhanden: " + ", ".join(m.VERDICT_VALUES),
+            )
+            return
+        boolean = atom.subject.startswith("significant_")
+        if atom.op in ("in", "contains"):
+            yield self.problem(path, f"„{atom.op}“ passt nicht zu einem berechneten Wert")
+        elif boolean and atom.op not in ("equals", "answered"):
+            yield self.problem(path, f"„{atom.subject}“ ist true oder false; nutzen Sie „equals“")
+        elif boolean and atom.op == "equals" and not isinstance(atom.operand, bool):
+            yield self.problem(path, f"„{atom.subject}“ ist true oder false")
+        elif (
+            not boolean
+            and atom.op == "equals"
+            and (isinstance(atom.operand, bool) or not isinstance(atom.operand, int | float))
+        ):
+            yield self.problem(path, f"„{atom.subject}“ ist eine Zahl")
+
+    def _check_visibility_conditions(self) -> Iterator[Problem]:
+        # Cycles first: a question whose visibility depends, through others, on itself.
+        graph: dict[str, set[str]] = {}
+        for step in self.rs.steps:
+            step_refs = step.when.questions() if step.when else set()
+            for q in step.questions:
+                refs = set(step_refs)
+                if q.when:
+                    refs |= q.when.questions()
+                graph[q.id] = {r for r in refs if r in self.questions}
+        cyclic: set[str] = set()
+        for cycle in _find_cycles(graph):
+            cyclic.update(cycle)
+            q, path, _ = self.questions[cycle[0]]
+            yield self.problem(
+                (*path, "when"),
+                "Bedingungen bilden einen Kreis: "
+                + " → ".join([*cycle, cycle[0]])
+                + " (keine Frage kann zuerst kommen)",
+            )
+        for i, step in enumerate(self.rs.steps):
+            first = self.questions[step.questions[0].id][2] if step.questions[0].id in self.questions else 0
+            if step.when and not (step.when.questions() & cyclic):
+                yield from self._check_condition(step.when, ("steps", i, "when"), before=first)
+            for j, q in enumerate(step.questions):
+                if (
+                    q.when
+                    and q.id not in cyclic
+                    and self.questions.get(q.id, (None, None, -1))[1] == ("steps", i, "questions", j)
+                ):
+                    position = self.questions[q.id][2]
+                    yield from self._check_condition(
+                        q.when, ("steps", i, "questions", j, "when"), before=position
+                    )
+
+    # effects, quantification, verdict
+
+    def _question_of_type(
+        self, qid: str, types: tuple[str, ...], path: tuple[Hashable, ...], role: str
+    ) -> Iterator[Problem]:
+        entry = self.questions.get(qid)
+        if entry is None:
+            yield self.problem(path, f"{role}: die Frage „{qid}“ gibt es nicht")
+        elif entry[0].type not in types:
+            yield self.problem(
+                path,
+                f"{role}: die Frage „{qid}“ hat den Typ {entry[0].type}, erwartet: " + " oder ".join(types),
+            )
+
+    def _check_sector(self, sector_id: str, path: tuple[Hashable, ...]) -> Iterator[Problem]:
+        if sector_id not in {s.id for s in self.rs.sectors}:
+            yield self.problem(
+                path,
+                f"Handlungsfeld „{sector_id}“ gibt es nicht; vorhanden: "
+                + ", ".join(s.id for s in self.rs.sectors),
+            )
+
+    def _check_effects(self) -> Iterator[Problem]:
+        for i, e in enumerate(self.rs.effects):
+            base = ("effects", i)
+            yield from self._check_sector(e.sector, (*base, "sector"))
+            if (e.score is None) == (e.score_from is None):
+                yield self.problem(
+                    base,
+                    "eine Wirkung braucht genau eines: „score“ (fester Wert) oder "
+                    "„score_from“ (eine Skala-Frage)",
+                )
+            if e.score_from:
+                yield from self._question_of_type(
+                    e.score_from, ("scale",), (*base, "score_from"), "score_from"
+                )
+            if e.reason_from:
+                yield from self._question_of_type(
+                    e.reason_from, ("text",), (*base, "reason_from"), "reason_from"
+                )
+            if e.when:
+                yield from self._check_condition(e.when, (*base, "when"), before=None)
+
+    def _check_quantification(self) -> Iterator[Problem]:
+        qn = self.rs.quantification
+        if qn is None:
+            return
+        table = self.rs.factor_table
+        if table is None:
+            yield self.problem(
+                ("quantification",), "Quantifizierung braucht eine Faktortabelle: „factors: <id>“ angeben"
+            )
+        if qn.lifetime_question:
+            yield from self._question_of_type(
+                qn.lifetime_question, ("number",), ("quantification", "lifetime_question"), "Lebensdauer"
+            )
+        if qn.method_question:
+            yield from self._question_of_type(
+                qn.method_question, ("single_choice",), ("quantification", "method_question"), "Methode"
+            )
+            entry = self.questions.get(qn.method_question)
+            if entry and entry[0].type == "single_choice":
+                bad = [o.id for o in entry[0].options if o.id not in m.METHODS]
+                if bad:
+                    yield self.problem(
+                        entry[1],
+                        "die Optionen der Methodenfrage heißen "
+                        + ", ".join(m.METHODS)
+                        + f"; nicht: {', '.join(bad)}",
+                    )
+        yield from _duplicates(
+            ((ln.id, ("quantification", "lines", i, "id")) for i, ln in enumerate(qn.lines)),
+            "Zeile",
+            self.loc,
+        )
+        for i, line in enumerate(qn.lines):
+            base = ("quantification", "lines", i)
+            yield from self._check_sector(line.sector, (*base, "sector"))
+            yield from self._question_of_type(line.quantity, ("number",), (*base, "quantity"), "Menge")
+            if table is None:
+                continue
+            factor = table.get(line.factor)
+            if factor is None:
+                hint = difflib.get_close_matches(line.factor, [f.id for f in table.factors], n=1)
+                yield self.problem(
+                    (*base, "factor"),
+                    f"Faktor „{line.factor}“ fehlt in der Faktortabelle „{table.id}“"
+                    + (f" – meinten Sie „{hint[0]}“?" if hint else ""),
+                )
+                continue
+            entry = self.questions.get(line.quantity)
+            if entry and entry[0].type == "number" and m.parse_factor_unit(factor.unit):
+                expected = expected_quantity_units(factor.activity_unit, line.per)
+                if entry[0].unit not in expected:
+                    yield self.problem(
+                        (*base, "quantity"),
+                        f"Einheit passt nicht: Frage „{line.quantity}“ fragt in „{entry[0].unit}“, "
+                        f"Faktor „{factor.id}“ ({factor.unit}, "
+                        f"{'pro Jahr' if line.per == 'year' else 'einmalig'}) "
+                        f"braucht „{expected[0]}“",
+                    )
+
+    def _check_verdict(self) -> Iterator[Problem]:
+        rules = self.rs.verdict.rules
+        for i, rule in enumerate(rules):
+            base = ("verdict", "rules", i)
+            if rule.when is None and i < len(rules) - 1:
+                yield self.problem(
+                    base,
+                    "eine Regel ohne „when“ gilt immer; die Regeln danach würden nie erreicht – "
+                    "sie gehört ans Ende",
+                )
+            if rule.when is not None:
+                yield from self._check_condition(rule.when, (*base, "when"), before=None)
+        if rules[-1].when is not None:
+            yield self.problem(
+                ("verdict", "rules", len(rules) - 1),
+                "die letzte Urteilsregel braucht kein „when“: sie ist die Regel für alle übrigen Fälle",
+            )
+
+
+def expected_quantity_units(activity: str, per: str) -> list[str]:
+    """Units a quantity question may use for a factor per `activity`: 'kWh' → 'kWh/a' for yearly lines."""
+    if per == "once":
+        return [activity]
+    # A factor already per year (kg CO2/m²·a) takes a plain stock (m²).
+    for suffix in ("·a", "*a", " a"):
+        if activity.endswith(suffix):
+            return [activity[: -len(suffix)].strip()]
+    return [f"{activity}/a", f"{activity} pro Jahr"]
+
+
+def _find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Each elementary cycle found by depth-first search, once."""
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                cycles.append(stack[stack.index(nxt) :])
+            elif nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+    return cycles
+
+
+# --- checking many files (the `rules check` command) ------------------------------------------
+
+
+def kind_of(path: Path) -> str:
+    """'factors' for files in a factors folder, else 'ruleset'."""
+    return "factors" if path.parent.name == FACTORS_DIR else "ruleset"
+
+
+def check_file(path: Path) -> list[Problem]:
+    try:
+        if kind_of(path) == "factors":
+            load_factor_table(path)
+        else:
+            rs = load_ruleset(path)
+            if rs.id != path.stem and path.suffix in (".yaml", ".yml"):
+                return [Problem(f"die Datei muss wie die ID heißen: {rs.id}{path.suffix}", str(path), 1)]
+    except InputError as exc:
+        return exc.problems
+    return []

@@ -1,0 +1,485 @@
+"""The rule model: what a rule file may say, as typed, frozen objects.
+
+Pydantic checks structure and types (unknown keys, wrong types, missing fields); the loader adds the
+checks that need the whole file (references, duplicates, cycles, units). Conditions are parsed here
+into `conditions.Condition` objects, so evaluation never looks at raw YAML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+)
+from pydantic_core import PydanticCustomError
+
+from impactcheck.core import conditions
+from impactcheck.core.conditions import Condition
+
+Id = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[a-z][a-z0-9_]*$",
+    ),
+]
+# Rule sets and factor tables are named like files and may use hyphens (kassel-2030).
+FileId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")]
+# Folded YAML text (`>`) ends with a newline; texts are shown stripped.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True)] | None
+Score = Annotated[int, Field(ge=-2, le=2)]
+
+STAGES = ("screening", "sectors", "quantification", "adaptation", "verdict")
+STAGE_LABELS = {
+    "screening": "Vorprüfung",
+    "sectors": "Handlungsfelder",
+    "quantification": "Quantifizierung",
+    "adaptation": "Klimaanpassung",
+    "verdict": "Ergebnis",
+}
+VERDICTS = ("not_relevant", "positive", "neutral", "negative")
+VERDICT_LABELS = {
+    "not_relevant": "nicht klimarelevant",
+    "positive": "positiv",
+    "neutral": "neutral",
+    "negative": "negativ",
+}
+METHODS = ("detailed", "simplified", "estimate")
+METHOD_LABELS = {"detailed": "detailliert", "simplified": "vereinfacht", "estimate": "Schätzung"}
+SCOPES = ("direct", "indirect", "grey")
+SCOPE_LABELS = {"direct": "direkt", "indirect": "indirekt", "grey": "graue Emissionen"}
+RESERVED_QUESTION_IDS = ("exit_reason", "exit_explanation")
+
+
+def _condition(allow_values: bool):
+    def parse(raw: Any) -> Condition:
+        if isinstance(raw, Condition):
+            return raw
+        try:
+            return conditions.parse(raw, allow_values=allow_values)
+        except conditions.ConditionSyntaxError as exc:
+            raise PydanticCustomError("condition", exc.message, {"subpath": exc.path}) from None
+
+    return BeforeValidator(parse)
+
+
+QuestionCondition = Annotated[Condition, _condition(allow_values=False)]
+VerdictCondition = Annotated[Condition, _condition(allow_values=True)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, arbitrary_types_allowed=True, hide_input_in_errors=True
+    )
+
+
+# --- questions ---------------------------------------------------------------------------------
+
+
+class Option(Strict):
+    id: Id
+    label: Text
+    help: OptionalText = None
+
+
+class QuestionBase(Strict):
+    id: Id
+    text: Text
+    help: Text
+    example: Text
+    required: bool = True
+    when: QuestionCondition | None = None
+
+    def display(self, value: Any) -> str:
+        """The answer in words, for the Word annex and the review page."""
+        if value is None:
+            return "–"
+        return str(value)
+
+
+class YesNoQuestion(QuestionBase):
+    type: Literal["yes_no"]
+
+    def display(self, value):
+        if value is None:
+            return "–"
+        return "ja" if value else "nein"
+
+
+class _Choice(QuestionBase):
+    options: Annotated[list[Option], Field(min_length=2)]
+
+    def option_label(self, option_id: str) -> str:
+        for o in self.options:
+            if o.id == option_id:
+                return o.label
+        return option_id
+
+
+class SingleChoiceQuestion(_Choice):
+    type: Literal["single_choice"]
+
+    def display(self, value):
+        return "–" if value is None else self.option_label(value)
+
+
+class MultipleChoiceQuestion(_Choice):
+    type: Literal["multiple_choice"]
+
+    def display(self, value):
+        if not value:
+            return "–"
+        return ", ".join(self.option_label(v) for v in value)
+
+
+SCALE_LABELS = {
+    -2: "deutlich negativ",
+    -1: "eher negativ",
+    0: "keine Auswirkung",
+    1: "eher positiv",
+    2: "deutlich positiv",
+}
+
+
+class ScaleQuestion(QuestionBase):
+    type: Literal["scale"]
+    # Words for the points of the scale; those not given get the default words.
+    labels: dict[Score, Text] = Field(default_factory=dict)
+
+    def label(self, value: int) -> str:
+        return self.labels.get(value) or SCALE_LABELS[value]
+
+    def display(self, value):
+        if value is None:
+            return "–"
+        return f"{value:+d} ({self.label(value)})" if value else f"0 ({self.label(0)})"
+
+
+class NumberQuestion(QuestionBase):
+    type: Literal["number"]
+    unit: Text
+    min: int | float = 0
+    max: int | float
+    integer: bool = False
+
+    def display(self, value):
+        if value is None:
+            return "–"
+        from impactcheck.core.numbers import format_number
+
+        return f"{format_number(value)} {self.unit}"
+
+
+class TextQuestion(QuestionBase):
+    type: Literal["text"]
+    max_length: Annotated[int, Field(ge=1, le=20000)] = 2000
+    multiline: bool = True
+
+
+Question = Annotated[
+    YesNoQuestion
+    | SingleChoiceQuestion
+    | MultipleChoiceQuestion
+    | ScaleQuestion
+    | NumberQuestion
+    | TextQuestion,
+    Field(discriminator="type"),
+]
+QUESTION_TYPES = ("yes_no", "single_choice", "multiple_choice", "scale", "number", "text")
+
+
+class Step(Strict):
+    id: Id
+    stage: Literal["screening", "sectors", "quantification", "adaptation", "verdict"]
+    title: Text
+    intro: OptionalText = None
+    when: QuestionCondition | None = None
+    questions: Annotated[list[Question], Field(min_length=1)]
+
+
+# --- screening exit ---------------------------------------------------------------------------
+
+
+class ExitReason(Strict):
+    id: Id
+    label: Text
+    help: OptionalText = None
+
+
+class ExitStep(Strict):
+    title: Text
+    intro: OptionalText = None
+    reason_text: Text
+    explanation_text: Text
+    explanation_help: Text
+    explanation_example: Text
+
+
+class Screening(Strict):
+    exit_when: QuestionCondition
+    exit_reasons: Annotated[list[ExitReason], Field(min_length=2)]
+    explanation_required: bool = True
+    exit_step: ExitStep
+
+
+# --- sectors, effects, quantification ---------------------------------------------------------
+
+
+class Sector(Strict):
+    id: Id
+    label: Text
+    description: OptionalText = None
+    affects_verdict: bool = True
+
+
+class Effect(Strict):
+    """Moves one sector's score when its condition holds, with the reason shown in the paper."""
+
+    sector: Id
+    when: QuestionCondition | None = None
+    score: Score | None = None
+    score_from: Id | None = None
+    reason: Text
+    reason_from: Id | None = None
+
+
+class Line(Strict):
+    """One quantification line: an activity quantity the author enters, times an emission factor."""
+
+    id: Id
+    label: Text
+    sector: Id
+    scope: Literal["direct", "indirect", "grey"]
+    quantity: Id
+    factor: Id
+    effect: Literal["adds", "saves"]
+    per: Literal["year", "once"]
+
+
+class Quantification(Strict):
+    lifetime_question: Id | None = None
+    method_question: Id | None = None
+    lines: Annotated[list[Line], Field(min_length=1)]
+
+
+# --- settings and verdict ---------------------------------------------------------------------
+
+
+class Co2Price(Strict):
+    id: Id
+    label: Text
+    eur_per_t: Annotated[int | float, Field(gt=0)]
+    source: Text
+
+
+class Settings(Strict):
+    significance_threshold: Annotated[int | float, Field(gt=0)]
+    default_lifetime_years: Annotated[int | float, Field(gt=0, le=200)] = 20
+    co2_prices: list[Co2Price] = Field(default_factory=list)
+    alternative_required_for: list[Literal["positive", "neutral", "negative"]] = Field(
+        default_factory=lambda: ["negative"]
+    )
+
+
+class VerdictRule(Strict):
+    verdict: Literal["positive", "neutral", "negative"]
+    when: VerdictCondition | None = None
+    reason: Text
+
+
+class Verdict(Strict):
+    rules: Annotated[list[VerdictRule], Field(min_length=1)]
+
+
+# Computed figures the verdict rules may test with `value:`.
+VERDICT_VALUES = {
+    "t_co2e_per_year": "Netto-Emissionen in t CO2e pro Jahr (fehlt ohne Quantifizierung)",
+    "t_co2e_total": "Netto-Emissionen über die Lebensdauer in t CO2e",
+    "significant_increase": "true, wenn die Emissionen pro Jahr die Schwelle erreichen",
+    "significant_decrease": "true, wenn die Einsparung pro Jahr die Schwelle erreicht",
+    "lowest_score": "niedrigste Bewertung eines urteilsrelevanten Handlungsfelds",
+    "highest_score": "höchste Bewertung eines urteilsrelevanten Handlungsfelds",
+    "score_sum": "Summe der Bewertungen der urteilsrelevanten Handlungsfelder",
+    "negative_sectors": "Zahl der urteilsrelevanten Handlungsfelder mit negativer Bewertung",
+    "positive_sectors": "Zahl der urteilsrelevanten Handlungsfelder mit positiver Bewertung",
+}
+
+
+# --- factor table -----------------------------------------------------------------------------
+
+_UNIT = re.compile(r"^(g|kg|t) CO2e?/\(?(?P<activity>[^()]+)\)?$")
+MASS_TO_TONNES = {"g": 1e-6, "kg": 1e-3, "t": 1.0}
+
+
+def parse_factor_unit(unit: str) -> tuple[float, str] | None:
+    """'g CO2e/kWh' -> (1e-6, 'kWh'): tonnes per unit of the activity, and the activity unit."""
+    m = _UNIT.match(unit.strip())
+    if not m:
+        return None
+    return MASS_TO_TONNES[unit.split(" ", 1)[0]], m.group("activity").strip()
+
+
+class Factor(Strict):
+    id: Id
+    label: Text
+    value: Annotated[int | float, Field(gt=0)]
+    unit: Text
+    basis: Literal["direct", "life-cycle"]
+    year: Annotated[int, Field(ge=1990, le=2100)]
+    source: Text
+    note: OptionalText = None
+
+    @property
+    def tonnes_per_unit(self) -> float:
+        parsed = parse_factor_unit(self.unit)
+        assert parsed is not None  # the loader rejects factors with units it cannot read
+        return self.value * parsed[0]
+
+    @property
+    def activity_unit(self) -> str:
+        parsed = parse_factor_unit(self.unit)
+        assert parsed is not None
+        return parsed[1]
+
+
+class FactorTable(Strict):
+    id: FileId
+    title: Text
+    description: OptionalText = None
+    factors: Annotated[list[Factor], Field(min_length=1)]
+
+    _sha256: str = PrivateAttr(default="")
+    _path: str = PrivateAttr(default="")
+
+    def get(self, factor_id: str) -> Factor | None:
+        for f in self.factors:
+            if f.id == factor_id:
+                return f
+        return None
+
+
+# --- the rule set -----------------------------------------------------------------------------
+
+
+class RuleSet(Strict):
+    id: FileId
+    version: Annotated[str, Field(min_length=1, max_length=40)]
+    title: Text
+    municipality: Text
+    valid_from: dt.date
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+    description: OptionalText = None
+    factors: FileId | None = None
+    settings: Settings
+    screening: Screening | None = None
+    sectors: Annotated[list[Sector], Field(min_length=1)]
+    steps: Annotated[list[Step], Field(min_length=1)]
+    effects: list[Effect] = Field(default_factory=list)
+    quantification: Quantification | None = None
+    verdict: Verdict
+
+    # Filled by the loader: where it came from, its fingerprint and its lookup tables.
+    _sha256: str = PrivateAttr(default="")
+    _path: str = PrivateAttr(default="")
+    _factor_table: FactorTable | None = PrivateAttr(default=None)
+    _index: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def sha256(self) -> str:
+        return self._sha256
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    @property
+    def factor_table(self) -> FactorTable | None:
+        return self._factor_table
+
+    # Lookups, built once by the loader (`build_index`).
+    @property
+    def questions(self) -> dict[str, Any]:
+        return self._index["questions"]
+
+    @property
+    def step_of(self) -> dict[str, Step]:
+        return self._index["step_of"]
+
+    @property
+    def all_steps(self) -> list[Step]:
+        """The steps in order, with the screening exit step (if any) after the last screening step."""
+        return self._index["all_steps"]
+
+    def sector(self, sector_id: str) -> Sector:
+        return self._index["sectors"][sector_id]
+
+    def factor(self, factor_id: str) -> Factor:
+        return self._index["factors"][factor_id]
+
+    def build_index(self) -> None:
+        questions: dict[str, Any] = {}
+        step_of: dict[str, Step] = {}
+        all_steps: list[Step] = []
+        exit_step = self.exit_step()
+        for step in self.steps:
+            if exit_step and step.stage != "screening" and exit_step not in all_steps:
+                all_steps.append(exit_step)
+            all_steps.append(step)
+        if exit_step and exit_step not in all_steps:
+            all_steps.append(exit_step)
+        for step in all_steps:
+            for q in step.questions:
+                questions.setdefault(q.id, q)
+                step_of.setdefault(q.id, step)
+        self._index.update(
+            questions=questions,
+            step_of=step_of,
+            all_steps=all_steps,
+            sectors={s.id: s for s in self.sectors},
+            factors={f.id: f for f in (self._factor_table.factors if self._factor_table else [])},
+        )
+
+    def exit_step(self) -> Step | None:
+        """The screening exit as an ordinary step, so wizard and evaluation treat it like any other."""
+        if self.screening is None:
+            return None
+        if "exit_step" in self._index:
+            return self._index["exit_step"]
+        s = self.screening
+        step = Step(
+            id="exit",
+            stage="screening",
+            title=s.exit_step.title,
+            intro=s.exit_step.intro,
+            when=s.exit_when,
+            questions=[
+                SingleChoiceQuestion(
+                    type="single_choice",
+                    id="exit_reason",
+                    text=s.exit_step.reason_text,
+                    help="Wählen Sie den Grund, der am besten passt.",
+                    example=s.exit_reasons[0].label,
+                    options=[Option(id=r.id, label=r.label, help=r.help) for r in s.exit_reasons],
+                ),
+                TextQuestion(
+                    type="text",
+                    id="exit_explanation",
+                    text=s.exit_step.explanation_text,
+                    help=s.exit_step.explanation_help,
+                    example=s.exit_step.explanation_example,
+                    required=s.explanation_required,
+                ),
+            ],
+        )
+        self._index["exit_step"] = step
+        return step
