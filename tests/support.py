@@ -1,0 +1,42 @@
+"""Helpers for tests that need something outside Python (corpus, browser, LibreOffice, PostgreSQL).
+
+Where the thing is missing the test skips – unless IMPACTCHECK_STRICT=1 (set by .ci/run), where a
+missing dependency fails the test instead, so CI can never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = ROOT / "rules"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus" / "docx"
+
+
+def strict() -> bool:
+    return os.environ.get("IMPACTCHECK_STRICT") == "1"
+
+
+def require(condition: object, reason: str) -> None:
+    """Skip (or, in strict mode, fail) unless `condition` holds."""
+    if condition:
+        return
+    if strict():
+        pytest.fail(f"required in CI but missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def require_corpus() -> Path:
+    require(CORPUS.is_dir(), f"corpus folder {CORPUS} not present")
+    return CORPUS
+
+
+def require_program(name: str) -> str:
+    path = shutil.which(name)
+    require(path, f"program {name!r} not installed")
+    return str(path)
