@@ -61,8 +61,9 @@ def rules_check(paths: tuple[Path, ...]) -> None:
                 click.echo(f"OK  {line}")
     for p in problems:
         click.echo(str(p), err=True)
+    if len(problems) > 1:
+        click.echo(f"{len(problems)} Probleme gefunden.", err=True)
     if problems:
-        click.echo(f"{len(problems)} Problem(e) gefunden.", err=True)
         sys.exit(2)
 
 

@@ -145,15 +145,16 @@ def check_answers(
             {},
             [Problem("„answers“ muss Einträge „frage_id: wert“ enthalten", path=prefix)],
         )
+    questions = ruleset.questions  # one lookup: private attributes of pydantic models are slow to reach
     for key in answers:
-        if key not in ruleset.questions:
+        if key not in questions:
             problems.append(
                 Problem(f"unbekannte Frage „{key}“ (nicht im Regelwerk {ruleset.id})", path=(*prefix, key))
             )
     # Normalise first, so conditions see clean values (a float 1.0 on a scale is the integer 1).
     normalised: dict[str, Any] = {}
     for key, value in answers.items():
-        q = ruleset.questions.get(key)
+        q = questions.get(key)
         if q is None or _blank(value):
             continue
         clean, error = _check_value(q, value)
@@ -162,8 +163,9 @@ def check_answers(
         else:
             normalised[key] = clean
     vis = Visibility(ruleset, normalised)
+    named = {p.path for p in problems}
     for q in vis.questions:
-        if q.required and q.id not in vis.effective and not any(p.path == (*prefix, q.id) for p in problems):
+        if q.required and q.id not in vis.effective and (*prefix, q.id) not in named:
             problems.append(
                 Problem(
                     f"Pflichtfrage „{q.id}“ ist nicht beantwortet ({_clip(q.text)})", path=(*prefix, q.id)
@@ -184,16 +186,18 @@ def _assess(ruleset: m.RuleSet, answers: Mapping[str, Any], prefix: tuple) -> As
     if problems:
         raise AnswersError(problems)
     eff = vis.effective
+    questions = ruleset.questions
+    step_of = ruleset.step_of
     messages = [
-        f"Antwort auf „{_clip(ruleset.questions[qid].text, 60)}“ ({qid}) verworfen: "
+        f"Antwort auf „{_clip(questions[qid].text, 60)}“ ({qid}) verworfen: "
         "die Frage wird bei diesen Angaben nicht gestellt."
         for qid in vis.dropped
     ]
     answered = tuple(
         Answer(
             id=q.id,
-            step=ruleset.step_of[q.id].id,
-            step_title=ruleset.step_of[q.id].title,
+            step=step_of[q.id].id,
+            step_title=step_of[q.id].title,
             question=q.text,
             value=eff[q.id],
             display=q.display(eff[q.id]),

@@ -71,13 +71,13 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Hashable, ...]:
                 path.append(part)
                 node = node[part]
             elif last:
-                path.append(part)
+                path.append(part)  # a missing or unknown key
             # else: a discriminator tag pydantic inserted; it is not in the data
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             path.append(part)
             node = node[part]
-        elif last:
-            path.append(part)
+        else:
+            break  # a scalar: the rest names union members ('int', 'float'), not places
     return tuple(path)
 
 
@@ -90,7 +90,10 @@ def _german(err: dict[str, Any], path: tuple[Hashable, ...]) -> str:
     if kind == "extra_forbidden":
         if "input" in err and err["input"] is None:
             # `{label: Wind, Sonne}`: YAML read the part after the comma as a key of its own.
-            return f"unbekannter Schlüssel „{field}“ – enthält der Text davor ein Komma? Dann in Anführungszeichen setzen"
+            return (
+                f"unbekannter Schlüssel „{field}“ – enthält der Text davor ein Komma? "
+                "Dann den Text in Anführungszeichen setzen"
+            )
         hint = difflib.get_close_matches(str(field), sorted(_ALL_KEYS), n=1)
         return f"unbekannter Schlüssel „{field}“" + (f" – meinten Sie „{hint[0]}“?" if hint else "")
     if kind in ("string_type", "str_type"):
@@ -145,16 +148,23 @@ def _validate(cls: type[BaseModel], located: Located) -> tuple[Any, list[Problem
     try:
         return cls.model_validate(located.data), []
     except ValidationError as exc:
-        problems = []
-        seen = set()
+        by_path: dict[tuple[Hashable, ...], list[dict[str, Any]]] = {}
         for err in exc.errors():
             path = _data_path(located.data, err["loc"])
             if err["type"] == "condition":
                 path = path + tuple((err.get("ctx") or {}).get("subpath", ()))
-            p = located.problem(path, _german(err, path))
-            if (p.line, p.message) not in seen:
-                seen.add((p.line, p.message))
-                problems.append(p)
+            elif err["type"] == "union_tag_invalid":
+                path = (*path, "type")
+            by_path.setdefault(path, []).append(err)
+        problems = []
+        for path, errs in by_path.items():
+            kinds = {e["type"] for e in errs}
+            if len(errs) > 1 and kinds <= {"int_type", "float_type", "int_from_float"}:
+                # `int | float` fails twice for one value: say it once.
+                message = f"„{path[-1]}“ muss eine Zahl sein"
+                problems.append(located.problem(path, message))
+                continue
+            problems.append(located.problem(path, _german(errs[0], path)))
         return None, sorted(problems, key=lambda p: p.line or 0)
 
 
@@ -177,8 +187,17 @@ def _duplicates(
 # --- factor tables ----------------------------------------------------------------------------
 
 
+def _read(path: str | Path, expected: str) -> Located:
+    try:
+        return require_mapping(read_file(path), expected)
+    except RuleFileError:
+        raise
+    except InputError as exc:
+        raise RuleFileError(exc.problems) from None
+
+
 def load_factor_table(path: str | Path) -> m.FactorTable:
-    located = require_mapping(read_file(path), "„id:“, „title:“, „factors:“")
+    located = _read(path, "„id:“, „title:“, „factors:“")
     table, problems = _validate(m.FactorTable, located)
     if table is not None:
         problems += list(_check_factor_table(table, located))
@@ -209,7 +228,7 @@ def _check_factor_table(table: m.FactorTable, located: Located) -> Iterator[Prob
 def load_ruleset(path: str | Path) -> m.RuleSet:
     """Load, validate and index a rule set; raises RuleFileError listing every problem."""
     path = str(path)
-    located = require_mapping(read_file(path), "„id:“, „version:“, „steps:“")
+    located = _read(path, "„id:“, „version:“, „steps:“")
     ruleset, problems = _validate(m.RuleSet, located)
     if ruleset is None:
         raise RuleFileError(problems)

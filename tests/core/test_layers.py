@@ -1,0 +1,61 @@
+"""The layering of DESIGN.md: the core and the headless commands load neither Flask nor SQLAlchemy."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+from tests.support import ROOT, RULES
+
+FORBIDDEN = ("flask", "flask_wtf", "flask_login", "flask_babel", "sqlalchemy", "alembic", "wtforms", "docx")
+
+
+def test_core_sources_import_nothing_of_the_shell():
+    for path in (ROOT / "impactcheck" / "core").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert name.split(".")[0] not in FORBIDDEN, f"{path.name} imports {name}"
+                assert not name.startswith(("impactcheck.web", "impactcheck.store", "impactcheck.word")), (
+                    f"{path.name} imports {name}"
+                )
+
+
+PROBE = """
+import sys
+from impactcheck.cli import main
+try:
+    main({args!r})
+except SystemExit as exc:
+    code = exc.code
+loaded = sorted({{m.split('.')[0] for m in sys.modules}} & {forbidden!r})
+print("LOADED", loaded, "EXIT", code, file=sys.stderr)
+"""
+
+
+def _loaded_by(args):
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args, forbidden=set(FORBIDDEN))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "EXIT 0" in last, proc.stderr
+    return last
+
+
+def test_assess_loads_no_web_or_database_modules():
+    example = str(RULES / "examples" / "kassel-2030" / "parkhaus-neubau.yaml")
+    assert "LOADED []" in _loaded_by(["assess", "--rules", "kassel-2030", example])
+    assert "LOADED []" in _loaded_by(["assess", "--rules", "kassel-2030", "--format", "text", example])
+
+
+def test_rules_check_loads_no_web_or_database_modules():
+    assert "LOADED []" in _loaded_by(["rules", "check"])
