@@ -48,9 +48,7 @@ def parse_submission(located: Located) -> Submission:
         paper = {}
     for key, value in paper.items():
         if key not in PAPER_KEYS:
-            bad(
-                ("paper", key), f"unbekannter Schlüssel „{key}“ in „paper“; erlaubt: " + ", ".join(PAPER_KEYS)
-            )
+            bad(("paper", key), f"unbekannter Schlüssel „{key}“ in „paper“; erlaubt: " + ", ".join(PAPER_KEYS))
         elif isinstance(value, dt.date):
             paper[key] = value.isoformat()
         elif not isinstance(value, str | int):
@@ -65,8 +63,7 @@ def parse_submission(located: Located) -> Submission:
                 if key not in ALTERNATIVE_KEYS:
                     bad(
                         ("alternative", key),
-                        f"unbekannter Schlüssel „{key}“ in „alternative“; erlaubt: "
-                        + ", ".join(ALTERNATIVE_KEYS),
+                        f"unbekannter Schlüssel „{key}“ in „alternative“; erlaubt: " + ", ".join(ALTERNATIVE_KEYS),
                     )
     expected = data.get("expected_verdict")
     if expected is not None and expected not in VERDICTS:
@@ -92,9 +89,7 @@ def evaluate_submission(ruleset: RuleSet, submission: Submission) -> Result:
     from impactcheck.core.evaluate import evaluate
 
     try:
-        return evaluate(
-            ruleset, submission.answers, alternative=submission.alternative, paper=submission.paper
-        )
+        return evaluate(ruleset, submission.answers, alternative=submission.alternative, paper=submission.paper)
     except AnswersError as exc:
         src = submission.source
         if src is None:

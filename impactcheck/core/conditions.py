@@ -122,9 +122,7 @@ def _same(a: Any, b: Any) -> bool:
 def parse(raw: Any, *, allow_values: bool = False) -> Condition:
     """Turn the mapping from a rule file into a Condition; raises ConditionSyntaxError with a path."""
     if not isinstance(raw, dict):
-        raise ConditionSyntaxError(
-            "eine Bedingung muss ein Eintrag wie „{question: frage_id, equals: wert}“ sein"
-        )
+        raise ConditionSyntaxError("eine Bedingung muss ein Eintrag wie „{question: frage_id, equals: wert}“ sein")
     combinators = [k for k in ("all", "any", "not") if k in raw]
     if combinators:
         if len(raw) != 1:
@@ -149,9 +147,7 @@ def parse(raw: Any, *, allow_values: bool = False) -> Condition:
         )
     kind = subjects[0]
     if kind == "value" and not allow_values:
-        raise ConditionSyntaxError(
-            "„value:“ (berechnete Werte) gibt es nur in den Urteilsregeln (verdict)", ("value",)
-        )
+        raise ConditionSyntaxError("„value:“ (berechnete Werte) gibt es nur in den Urteilsregeln (verdict)", ("value",))
     subject = raw[kind]
     if not isinstance(subject, str) or not subject:
         raise ConditionSyntaxError(f"„{kind}:“ braucht eine ID als Text", (kind,))
@@ -162,9 +158,7 @@ def parse(raw: Any, *, allow_values: bool = False) -> Condition:
         )
     ops = [k for k in raw if k in OPERATORS]
     if len(ops) != 1:
-        raise ConditionSyntaxError(
-            "eine Bedingung braucht genau einen Operator (" + ", ".join(OPERATORS) + ")"
-        )
+        raise ConditionSyntaxError("eine Bedingung braucht genau einen Operator (" + ", ".join(OPERATORS) + ")")
     op = ops[0]
     operand = raw[op]
     if op == "in" and (not isinstance(operand, list) or not operand):

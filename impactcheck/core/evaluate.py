@@ -148,9 +148,7 @@ def check_answers(
     questions = ruleset.questions  # one lookup: private attributes of pydantic models are slow to reach
     for key in answers:
         if key not in questions:
-            problems.append(
-                Problem(f"unbekannte Frage „{key}“ (nicht im Regelwerk {ruleset.id})", path=(*prefix, key))
-            )
+            problems.append(Problem(f"unbekannte Frage „{key}“ (nicht im Regelwerk {ruleset.id})", path=(*prefix, key)))
     # Normalise first, so conditions see clean values (a float 1.0 on a scale is the integer 1).
     normalised: dict[str, Any] = {}
     for key, value in answers.items():
@@ -167,9 +165,7 @@ def check_answers(
     for q in vis.questions:
         if q.required and q.id not in vis.effective and (*prefix, q.id) not in named:
             problems.append(
-                Problem(
-                    f"Pflichtfrage „{q.id}“ ist nicht beantwortet ({_clip(q.text)})", path=(*prefix, q.id)
-                )
+                Problem(f"Pflichtfrage „{q.id}“ ist nicht beantwortet ({_clip(q.text)})", path=(*prefix, q.id))
             )
     return vis, normalised, problems
 
@@ -263,9 +259,7 @@ def _not_relevant(ruleset: m.RuleSet, eff: dict, answered: tuple, messages: list
             for s in ruleset.sectors
         ),
         emissions=Emissions(threshold_t_co2e_per_year=ruleset.settings.significance_threshold),
-        screening=ScreeningOutcome(
-            exited=True, reason=reason_id, reason_label=label, explanation=explanation
-        ),
+        screening=ScreeningOutcome(exited=True, reason=reason_id, reason_label=label, explanation=explanation),
         answers=answered,
         messages=tuple(messages),
     )
@@ -411,9 +405,7 @@ def evaluate(
         description = alternative.get("description")
         changes = alternative.get("answers") or {}
         if not isinstance(description, str) or not description.strip():
-            problems.append(
-                Problem("die Alternative braucht eine Beschreibung („description“)", path=("alternative",))
-            )
+            problems.append(Problem("die Alternative braucht eine Beschreibung („description“)", path=("alternative",)))
         if not isinstance(changes, Mapping):
             problems.append(
                 Problem(

@@ -42,8 +42,6 @@ def check_examples(rules_dir: Path) -> Iterator[tuple[str, list[Problem]]]:
             if expected is None:
                 yield str(path), [Problem("„expected_verdict“ fehlt im Beispiel", str(path), 1)]
             elif result.verdict != expected:
-                yield str(path), [
-                    Problem(f"Ergebnis „{result.verdict}“, erwartet „{expected}“", str(path), 1)
-                ]
+                yield str(path), [Problem(f"Ergebnis „{result.verdict}“, erwartet „{expected}“", str(path), 1)]
             else:
                 yield f"{path} → {result.verdict}", []

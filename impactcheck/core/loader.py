@@ -107,11 +107,7 @@ def _german(err: dict[str, Any], path: tuple[Hashable, ...]) -> str:
     if kind == "list_type":
         return f"„{field}“ muss eine Liste sein (Einträge mit „- “)" if field else "Liste erwartet"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return (
-            f"„{field}“ muss Einträge mit Schlüsseln enthalten"
-            if field
-            else "Eintrag mit Schlüsseln erwartet"
-        )
+        return f"„{field}“ muss Einträge mit Schlüsseln enthalten" if field else "Eintrag mit Schlüsseln erwartet"
     if kind == "literal_error":
         return f"„{field}“: nicht erlaubter Wert; erlaubt: {ctx.get('expected', '')}".replace("'", "")
     if kind == "union_tag_invalid":
@@ -119,9 +115,7 @@ def _german(err: dict[str, Any], path: tuple[Hashable, ...]) -> str:
     if kind == "union_tag_not_found":
         return "Angabe „type“ fehlt; erlaubt: " + ", ".join(m.QUESTION_TYPES)
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        sign = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤", "less_than": "<"}[
-            kind
-        ]
+        sign = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤", "less_than": "<"}[kind]
         bound = next(iter(ctx.values()), "")
         return f"„{field}“ muss {sign} {bound} sein" if field else f"Wert muss {sign} {bound} sein"
     if kind == "too_short":
@@ -133,10 +127,7 @@ def _german(err: dict[str, Any], path: tuple[Hashable, ...]) -> str:
     if kind == "string_pattern_mismatch":
         if field == "language":
             return "„language“ ist ein Sprachkürzel wie „de“"
-        return (
-            f"„{field}“ ist keine gültige ID: nur Kleinbuchstaben a–z, Ziffern und _, "
-            "beginnend mit einem Buchstaben"
-        )
+        return f"„{field}“ ist keine gültige ID: nur Kleinbuchstaben a–z, Ziffern und _, beginnend mit einem Buchstaben"
     if kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
         return f"„{field}“ muss ein Datum sein (JJJJ-MM-TT)"
     if kind == "condition":
@@ -172,9 +163,7 @@ def _sha256(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _duplicates(
-    items: Iterable[tuple[str, tuple[Hashable, ...]]], what: str, located: Located
-) -> Iterator[Problem]:
+def _duplicates(items: Iterable[tuple[str, tuple[Hashable, ...]]], what: str, located: Located) -> Iterator[Problem]:
     seen: dict[str, tuple[Hashable, ...]] = {}
     for ident, path in items:
         if ident in seen:
@@ -209,9 +198,7 @@ def load_factor_table(path: str | Path) -> m.FactorTable:
 
 
 def _check_factor_table(table: m.FactorTable, located: Located) -> Iterator[Problem]:
-    yield from _duplicates(
-        ((f.id, ("factors", i, "id")) for i, f in enumerate(table.factors)), "Faktor", located
-    )
+    yield from _duplicates(((f.id, ("factors", i, "id")) for i, f in enumerate(table.factors)), "Faktor", located)
     for i, f in enumerate(table.factors):
         if m.parse_factor_unit(f.unit) is None:
             yield located.problem(
@@ -250,9 +237,7 @@ def load_ruleset(path: str | Path) -> m.RuleSet:
             raise RuleFileError(exc.problems) from None
         if table.id != ruleset.factors:
             problems.append(
-                Problem(
-                    f"die Faktortabelle heißt „{table.id}“, erwartet „{ruleset.factors}“", str(table_path), 1
-                )
+                Problem(f"die Faktortabelle heißt „{table.id}“, erwartet „{ruleset.factors}“", str(table_path), 1)
             )
     ruleset._factor_table = table
     ruleset._path = path
@@ -277,9 +262,7 @@ class _SemanticCheck:
 
     def run(self) -> Iterator[Problem]:
         rs = self.rs
-        yield from _duplicates(
-            ((s.id, ("steps", i, "id")) for i, s in enumerate(rs.steps)), "Schritt", self.loc
-        )
+        yield from _duplicates(((s.id, ("steps", i, "id")) for i, s in enumerate(rs.steps)), "Schritt", self.loc)
         yield from _duplicates(
             ((s.id, ("sectors", i, "id")) for i, s in enumerate(rs.sectors)), "Handlungsfeld", self.loc
         )
@@ -323,9 +306,7 @@ class _SemanticCheck:
                 self.loc,
             )
         if isinstance(q, m.NumberQuestion) and q.min >= q.max:
-            yield self.problem(
-                (*path, "max"), f"Frage „{q.id}“: „max“ ({q.max}) muss größer als „min“ ({q.min}) sein"
-            )
+            yield self.problem((*path, "max"), f"Frage „{q.id}“: „max“ ({q.max}) muss größer als „min“ ({q.min}) sein")
 
     def _check_stage_order(self) -> Iterator[Problem]:
         last = 0
@@ -339,9 +320,7 @@ class _SemanticCheck:
                 )
             last = max(last, rank)
         if self.rs.screening and not any(s.stage == "screening" for s in self.rs.steps):
-            yield self.problem(
-                ("screening",), "„screening“ braucht mindestens einen Schritt mit „stage: screening“"
-            )
+            yield self.problem(("screening",), "„screening“ braucht mindestens einen Schritt mit „stage: screening“")
 
     def _check_screening(self) -> Iterator[Problem]:
         s = self.rs.screening
@@ -361,16 +340,13 @@ class _SemanticCheck:
             if stage != "screening":
                 yield self.problem(
                     (*base, *sub),
-                    f"der Ausstieg darf nur Fragen der Vorprüfung prüfen; „{atom.subject}“ gehört "
-                    f"zur Stufe {stage}",
+                    f"der Ausstieg darf nur Fragen der Vorprüfung prüfen; „{atom.subject}“ gehört zur Stufe {stage}",
                 )
         yield from self._check_condition(s.exit_when, base, before=None)
 
     # conditions
 
-    def _check_condition(
-        self, cond: Condition, base: tuple[Hashable, ...], before: int | None
-    ) -> Iterator[Problem]:
+    def _check_condition(self, cond: Condition, base: tuple[Hashable, ...], before: int | None) -> Iterator[Problem]:
         """References exist, come earlier than `before` (a question position), and fit the type."""
         for atom, sub in cond.atoms():
             path = (*base, *sub)
@@ -417,15 +393,11 @@ class _SemanticCheck:
         values = list(val) if op == "in" else [val]
         for v in values:
             if t == "yes_no" and not isinstance(v, bool):
-                yield self.problem(
-                    path, f"Frage „{q.id}“ ist eine Ja/Nein-Frage: vergleichen Sie mit true oder false"
-                )
+                yield self.problem(path, f"Frage „{q.id}“ ist eine Ja/Nein-Frage: vergleichen Sie mit true oder false")
             elif t in ("single_choice", "multiple_choice"):
                 ids = [o.id for o in q.options]
                 if v not in ids:
-                    yield self.problem(
-                        path, f"Frage „{q.id}“ hat keine Option „{v}“; vorhanden: " + ", ".join(ids)
-                    )
+                    yield self.problem(path, f"Frage „{q.id}“ hat keine Option „{v}“; vorhanden: " + ", ".join(ids))
             elif t == "scale" and (isinstance(v, bool) or not isinstance(v, int | float) or not -2 <= v <= 2):
                 yield self.problem(path, f"Frage „{q.id}“ ist eine Skala von -2 bis +2; „{v}“ passt nicht")
             elif t == "number" and (isinstance(v, bool) or not isinstance(v, int | float)):
@@ -485,9 +457,7 @@ class _SemanticCheck:
                     and self.questions.get(q.id, (None, None, -1))[1] == ("steps", i, "questions", j)
                 ):
                     position = self.questions[q.id][2]
-                    yield from self._check_condition(
-                        q.when, ("steps", i, "questions", j, "when"), before=position
-                    )
+                    yield from self._check_condition(q.when, ("steps", i, "questions", j, "when"), before=position)
 
     # effects, quantification, verdict
 
@@ -507,8 +477,7 @@ class _SemanticCheck:
         if sector_id not in {s.id for s in self.rs.sectors}:
             yield self.problem(
                 path,
-                f"Handlungsfeld „{sector_id}“ gibt es nicht; vorhanden: "
-                + ", ".join(s.id for s in self.rs.sectors),
+                f"Handlungsfeld „{sector_id}“ gibt es nicht; vorhanden: " + ", ".join(s.id for s in self.rs.sectors),
             )
 
     def _check_effects(self) -> Iterator[Problem]:
@@ -518,17 +487,12 @@ class _SemanticCheck:
             if (e.score is None) == (e.score_from is None):
                 yield self.problem(
                     base,
-                    "eine Wirkung braucht genau eines: „score“ (fester Wert) oder "
-                    "„score_from“ (eine Skala-Frage)",
+                    "eine Wirkung braucht genau eines: „score“ (fester Wert) oder „score_from“ (eine Skala-Frage)",
                 )
             if e.score_from:
-                yield from self._question_of_type(
-                    e.score_from, ("scale",), (*base, "score_from"), "score_from"
-                )
+                yield from self._question_of_type(e.score_from, ("scale",), (*base, "score_from"), "score_from")
             if e.reason_from:
-                yield from self._question_of_type(
-                    e.reason_from, ("text",), (*base, "reason_from"), "reason_from"
-                )
+                yield from self._question_of_type(e.reason_from, ("text",), (*base, "reason_from"), "reason_from")
             if e.when:
                 yield from self._check_condition(e.when, (*base, "when"), before=None)
 
@@ -555,9 +519,7 @@ class _SemanticCheck:
                 if bad:
                     yield self.problem(
                         entry[1],
-                        "die Optionen der Methodenfrage heißen "
-                        + ", ".join(m.METHODS)
-                        + f"; nicht: {', '.join(bad)}",
+                        "die Optionen der Methodenfrage heißen " + ", ".join(m.METHODS) + f"; nicht: {', '.join(bad)}",
                     )
         yield from _duplicates(
             ((ln.id, ("quantification", "lines", i, "id")) for i, ln in enumerate(qn.lines)),
@@ -598,8 +560,7 @@ class _SemanticCheck:
             if rule.when is None and i < len(rules) - 1:
                 yield self.problem(
                     base,
-                    "eine Regel ohne „when“ gilt immer; die Regeln danach würden nie erreicht – "
-                    "sie gehört ans Ende",
+                    "eine Regel ohne „when“ gilt immer; die Regeln danach würden nie erreicht – sie gehört ans Ende",
                 )
             if rule.when is not None:
                 yield from self._check_condition(rule.when, (*base, "when"), before=None)

@@ -187,12 +187,7 @@ class TextQuestion(QuestionBase):
 
 
 Question = Annotated[
-    YesNoQuestion
-    | SingleChoiceQuestion
-    | MultipleChoiceQuestion
-    | ScaleQuestion
-    | NumberQuestion
-    | TextQuestion,
+    YesNoQuestion | SingleChoiceQuestion | MultipleChoiceQuestion | ScaleQuestion | NumberQuestion | TextQuestion,
     Field(discriminator="type"),
 ]
 QUESTION_TYPES = ("yes_no", "single_choice", "multiple_choice", "scale", "number", "text")

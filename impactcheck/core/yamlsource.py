@@ -51,9 +51,7 @@ def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: str) -
         try:
             return _scalar_constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
-            raise InputError(
-                Problem(f"Wert nicht lesbar ({_short(exc)})", file, node.start_mark.line + 1)
-            ) from None
+            raise InputError(Problem(f"Wert nicht lesbar ({_short(exc)})", file, node.start_mark.line + 1)) from None
     if isinstance(node, yaml.SequenceNode):
         items = []
         for i, child in enumerate(node.value):

@@ -39,42 +39,116 @@ RULE_CASES = [
     ("empty file", lambda t: "", "die Datei ist leer", None),
     ("only a comment", lambda t: "# nichts\n", "die Datei ist leer", None),
     ("list at top level", lambda t: "- id: mini\n", "oberste Ebene ist eine Liste", None),
-    ("unknown key", lambda t: t.replace("title: Mini", "title: Mini\ntitel: Mini"), "unbekannter Schlüssel „titel“",
-     "titel: Mini"),
-    ("unknown key in a question", lambda t: t.replace("text: Relevant?", "text: Relevant?\n        hepl: x"),
-     "unbekannter Schlüssel „hepl“ – meinten Sie „help“?", "hepl: x"),
-    ("wrong type", lambda t: t.replace("significance_threshold: 100", "significance_threshold: viel"),
-     "„significance_threshold“ muss eine", "significance_threshold"),
-    ("wrong boolean", lambda t: t.replace("required: false\n        text: Gas", "required: vielleicht\n        text: Gas"),
-     "„required“ ist true oder false", "required: vielleicht"),
-    ("out of range", lambda t: t.replace("score: -2, reason: Gas", "score: -5, reason: Gas"),
-     "„score“ muss ≥ -2 sein", "score: -5"),
-    ("unknown question type", lambda t: t.replace("type: scale", "type: slider"), "unbekannter Fragetyp „slider“",
-     "type: slider"),
-    ("condition on a missing question", lambda t: t.replace("{question: heating, equals: gas}\n      - id: features",
-     "{question: heizung, equals: gas}\n      - id: features"), "die Frage „heizung“, die es nicht gibt",
-     "question: heizung"),
-    ("condition with a bad operator", lambda t: t.replace("when: {question: heating, equals: gas}\n      - id: feat",
-     "when: {question: heating, is: gas}\n      - id: feat"), "unbekannter Operator „is“", "heating, is: gas"),
-    ("condition on a later question", lambda t: t.replace("      - id: heating\n        type: single_choice",
-     "      - id: heating\n        when: {question: heat, gte: 1}\n        type: single_choice"),
-     "erst später", "question: heat, gte"),
-    ("option not offered in a condition", lambda t: t.replace("when: {question: heating, equals: gas}\n      - id: f",
-     "when: {question: heating, equals: coal}\n      - id: f"), "keine Option „coal“", "equals: coal"),
-    ("duplicate question id", lambda t: t.replace("      - id: note\n", "      - id: heat\n"),
-     "Frage „heat“ ist doppelt", None),
-    ("duplicate key", lambda t: t.replace("version: \"1\"", "version: \"1\"\nversion: \"2\""),
-     "Schlüssel „version“ steht zweimal", "version: \"2\""),
+    (
+        "unknown key",
+        lambda t: t.replace("title: Mini", "title: Mini\ntitel: Mini"),
+        "unbekannter Schlüssel „titel“",
+        "titel: Mini",
+    ),
+    (
+        "unknown key in a question",
+        lambda t: t.replace("text: Relevant?", "text: Relevant?\n        hepl: x"),
+        "unbekannter Schlüssel „hepl“ – meinten Sie „help“?",
+        "hepl: x",
+    ),
+    (
+        "wrong type",
+        lambda t: t.replace("significance_threshold: 100", "significance_threshold: viel"),
+        "„significance_threshold“ muss eine",
+        "significance_threshold",
+    ),
+    (
+        "wrong boolean",
+        lambda t: t.replace("required: false\n        text: Gas", "required: vielleicht\n        text: Gas"),
+        "„required“ ist true oder false",
+        "required: vielleicht",
+    ),
+    (
+        "out of range",
+        lambda t: t.replace("score: -2, reason: Gas", "score: -5, reason: Gas"),
+        "„score“ muss ≥ -2 sein",
+        "score: -5",
+    ),
+    (
+        "unknown question type",
+        lambda t: t.replace("type: scale", "type: slider"),
+        "unbekannter Fragetyp „slider“",
+        "type: slider",
+    ),
+    (
+        "condition on a missing question",
+        lambda t: t.replace(
+            "{question: heating, equals: gas}\n      - id: features",
+            "{question: heizung, equals: gas}\n      - id: features",
+        ),
+        "die Frage „heizung“, die es nicht gibt",
+        "question: heizung",
+    ),
+    (
+        "condition with a bad operator",
+        lambda t: t.replace(
+            "when: {question: heating, equals: gas}\n      - id: feat",
+            "when: {question: heating, is: gas}\n      - id: feat",
+        ),
+        "unbekannter Operator „is“",
+        "heating, is: gas",
+    ),
+    (
+        "condition on a later question",
+        lambda t: t.replace(
+            "      - id: heating\n        type: single_choice",
+            "      - id: heating\n        when: {question: heat, gte: 1}\n        type: single_choice",
+        ),
+        "erst später",
+        "question: heat, gte",
+    ),
+    (
+        "option not offered in a condition",
+        lambda t: t.replace(
+            "when: {question: heating, equals: gas}\n      - id: f",
+            "when: {question: heating, equals: coal}\n      - id: f",
+        ),
+        "keine Option „coal“",
+        "equals: coal",
+    ),
+    (
+        "duplicate question id",
+        lambda t: t.replace("      - id: note\n", "      - id: heat\n"),
+        "Frage „heat“ ist doppelt",
+        None,
+    ),
+    (
+        "duplicate key",
+        lambda t: t.replace('version: "1"', 'version: "1"\nversion: "2"'),
+        "Schlüssel „version“ steht zweimal",
+        'version: "2"',
+    ),
     ("unit mismatch", lambda t: t.replace("unit: kWh/a", "unit: MWh/a"), "Einheit passt nicht", None),
     ("unknown factor", lambda t: t.replace("factor: gas,", "factor: gaz,"), "Faktor „gaz“ fehlt", "factor: gaz"),
-    ("unknown sector", lambda t: t.replace("sector: adaptation, score_from", "sector: klima, score_from"),
-     "Handlungsfeld „klima“ gibt es nicht", "sector: klima"),
-    ("unreachable verdict rule", lambda t: t.replace("      when: {value: score_sum, gt: 0}\n", ""),
-     "gilt immer", None),
-    ("unknown computed value", lambda t: t.replace("value: score_sum", "value: score_total"),
-     "unbekannter berechneter Wert „score_total“", "score_total"),
-    ("comma in flow text", lambda t: t.replace("{id: gas, label: Gas}", "{id: gas, label: Gas, Öl}"),
-     "enthält der Text davor ein Komma", "label: Gas, Öl"),
+    (
+        "unknown sector",
+        lambda t: t.replace("sector: adaptation, score_from", "sector: klima, score_from"),
+        "Handlungsfeld „klima“ gibt es nicht",
+        "sector: klima",
+    ),
+    (
+        "unreachable verdict rule",
+        lambda t: t.replace("      when: {value: score_sum, gt: 0}\n", ""),
+        "gilt immer",
+        None,
+    ),
+    (
+        "unknown computed value",
+        lambda t: t.replace("value: score_sum", "value: score_total"),
+        "unbekannter berechneter Wert „score_total“",
+        "score_total",
+    ),
+    (
+        "comma in flow text",
+        lambda t: t.replace("{id: gas, label: Gas}", "{id: gas, label: Gas, Öl}"),
+        "enthält der Text davor ein Komma",
+        "label: Gas, Öl",
+    ),
 ]
 
 
@@ -144,10 +218,12 @@ def test_all_problems_of_a_file_are_listed(tmp_path):
 def test_missing_rule_file_and_unknown_id(tmp_path):
     answers = tmp_path / "a.yaml"
     answers.write_text(GOOD_ANSWERS)
-    assert_one_clear_line(run("assess", "--rules", str(tmp_path / "nope.yaml"), str(answers)), "nope.yaml",
-                          "Datei nicht gefunden")
-    assert_one_clear_line(run("assess", "--rules", "berlin-2045", str(answers)), "Regelwerk „berlin-2045“ unbekannt",
-                          "kassel-2030")
+    assert_one_clear_line(
+        run("assess", "--rules", str(tmp_path / "nope.yaml"), str(answers)), "nope.yaml", "Datei nicht gefunden"
+    )
+    assert_one_clear_line(
+        run("assess", "--rules", "berlin-2045", str(answers)), "Regelwerk „berlin-2045“ unbekannt", "kassel-2030"
+    )
     assert_one_clear_line(run("rules", "check", str(tmp_path / "nope.yaml")), "nope.yaml", "Datei nicht gefunden")
 
 
@@ -197,8 +273,9 @@ def test_answer_problem_names_the_line(tmp_path):
 
 
 def test_missing_answers_file(tmp_path):
-    assert_one_clear_line(run("assess", "--rules", "kassel-2030", str(tmp_path / "fehlt.yaml")), "fehlt.yaml",
-                          "Datei nicht gefunden")
+    assert_one_clear_line(
+        run("assess", "--rules", "kassel-2030", str(tmp_path / "fehlt.yaml")), "fehlt.yaml", "Datei nicht gefunden"
+    )
 
 
 def test_directory_instead_of_file(tmp_path):
@@ -210,7 +287,9 @@ def test_usage_error_is_one_line():
 
 
 def test_text_format_for_people():
-    proc = run("assess", "--rules", "kassel-2030", "--format", "text", str(RULES / "examples/kassel-2030/gasheizung-kita.yaml"))
+    proc = run(
+        "assess", "--rules", "kassel-2030", "--format", "text", str(RULES / "examples/kassel-2030/gasheizung-kita.yaml")
+    )
     assert proc.returncode == 0
     assert "Ergebnis: NEGATIV" in proc.stdout
     assert "23,8 t CO2e pro Jahr" in proc.stdout

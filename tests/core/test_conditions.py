@@ -49,8 +49,11 @@ def test_values_only_in_verdict_rules():
         ("heating == gas", "eine Bedingung muss ein Eintrag", ()),
         ({"all": []}, "nicht leere Liste", ("all",)),
         ({"all": [{"question": "a"}]}, "genau einen Operator", ("all", 0)),
-        ({"any": [{"question": "a", "equals": 1}, {"question": "b", "like": 2}]}, "unbekannter Operator „like“",
-         ("any", 1, "like")),
+        (
+            {"any": [{"question": "a", "equals": 1}, {"question": "b", "like": 2}]},
+            "unbekannter Operator „like“",
+            ("any", 1, "like"),
+        ),
         ({"not": {"question": "a", "gt": "viel"}}, "vergleicht mit einer Zahl", ("not", "gt")),
         ({"question": "a", "equals": 1, "in": [1]}, "genau einen Operator", ()),
         ({"question": "a", "in": "x"}, "Liste", ("in",)),

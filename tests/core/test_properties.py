@@ -87,7 +87,7 @@ def test_arbitrary_input_gives_answers_error_or_result(name, data):
     """Any junk in any question is either accepted or named as a problem – never a crash."""
     ruleset = RULESETS[name]
     answers = sample_answers(ruleset, DataChooser(data))
-    keys = sorted(ruleset.questions) + ["unbekannt"]
+    keys = [*sorted(ruleset.questions), "unbekannt"]
     for key in data.draw(st.lists(st.sampled_from(keys), max_size=3)):
         answers[key] = data.draw(JUNK)
     try:
