@@ -160,3 +160,45 @@ def _assessment_dict(a: Assessment) -> dict[str, Any]:
     d["answers"] = list(d["answers"])
     d["messages"] = list(d["messages"])
     return d
+
+
+# --- back from JSON: a stored check renders the Result it was submitted with, never a recomputation --
+
+
+def _emissions_from(d: dict[str, Any]) -> Emissions:
+    return Emissions(
+        t_co2e_per_year=d.get("t_co2e_per_year"),
+        lifetime_years=d.get("lifetime_years"),
+        t_co2e_total=d.get("t_co2e_total"),
+        method=d.get("method"),
+        lines=tuple(EmissionLine(**line) for line in d.get("lines", [])),
+        threshold_t_co2e_per_year=d.get("threshold_t_co2e_per_year"),
+        significant=d.get("significant", False),
+        climate_cost=tuple(ClimateCost(**c) for c in d.get("climate_cost", [])),
+    )
+
+
+def _assessment_from(d: dict[str, Any]) -> Assessment:
+    return Assessment(
+        verdict=d["verdict"],
+        verdict_label=d["verdict_label"],
+        verdict_reason=d["verdict_reason"],
+        sectors=tuple(SectorResult(**dict(s, reasons=tuple(s["reasons"]))) for s in d["sectors"]),
+        emissions=_emissions_from(d["emissions"]),
+        screening=ScreeningOutcome(**d["screening"]),
+        answers=tuple(Answer(**a) for a in d.get("answers", [])),
+        messages=tuple(d.get("messages", [])),
+    )
+
+
+def result_from_dict(data: dict[str, Any]) -> Result:
+    """The inverse of Result.to_dict()."""
+    alt = data.get("alternative")
+    return Result(
+        ruleset=RulesetRef(**data["ruleset"]),
+        assessment=_assessment_from(data),
+        requires_alternative=data["requires_alternative"],
+        alternative=None if alt is None else AlternativeResult(alt["description"], _assessment_from(alt)),
+        paper=dict(data.get("paper") or {}),
+        messages=tuple(data.get("messages", [])),
+    )

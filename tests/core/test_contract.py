@@ -61,3 +61,19 @@ def test_every_question_has_help_and_example(kassel, schnell):
     for rs in (kassel, schnell):
         for q in rs.questions.values():
             assert q.help.strip() and q.example.strip(), q.id
+
+
+def test_result_survives_json_round_trip(kassel, schnell):
+    """A stored check renders the Result it was submitted with, so JSON must carry everything."""
+    from impactcheck.core.examples import example_files
+    from impactcheck.core.result import result_from_dict
+
+    for rs in (kassel, schnell):
+        for path in example_files(RULES, rs.id):
+            result = evaluate_submission(rs, load_submission(path))
+            stored = json.loads(json.dumps(result.to_dict()))
+            again = result_from_dict(stored)
+            assert again.to_dict() == result.to_dict()
+            assert again.verdict == result.verdict
+            assert again.emissions == result.emissions
+            assert (again.alternative is None) == (result.alternative is None)
