@@ -90,6 +90,10 @@ def assess(rules_ref: str, fmt: str, answers: Path) -> None:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
 
 
+# --- server, database, users (their own module; imported here so they register) ---------------
+
+import impactcheck.cli_server  # noqa: E402,F401
+
 # --- entry point ------------------------------------------------------------------------------
 
 

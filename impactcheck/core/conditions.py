@@ -37,6 +37,10 @@ class Condition:
     def questions(self) -> set[str]:
         return {a.subject for a, _ in self.atoms() if a.kind == "question"}
 
+    def to_data(self) -> Any:
+        """Back to the rule file's form, e.g. for the browser to show and hide questions."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True, eq=False)
 class All(Condition):
@@ -44,6 +48,9 @@ class All(Condition):
 
     def test(self, facts, values=None):
         return all(p.test(facts, values) for p in self.parts)
+
+    def to_data(self):
+        return {"all": [p.to_data() for p in self.parts]}
 
     def atoms(self):
         for i, p in enumerate(self.parts):
@@ -58,6 +65,9 @@ class Any_(Condition):
     def test(self, facts, values=None):
         return any(p.test(facts, values) for p in self.parts)
 
+    def to_data(self):
+        return {"any": [p.to_data() for p in self.parts]}
+
     def atoms(self):
         for i, p in enumerate(self.parts):
             for atom, path in p.atoms():
@@ -70,6 +80,9 @@ class Not(Condition):
 
     def test(self, facts, values=None):
         return not self.part.test(facts, values)
+
+    def to_data(self):
+        return {"not": self.part.to_data()}
 
     def atoms(self):
         for atom, path in self.part.atoms():
@@ -110,6 +123,9 @@ class Atom(Condition):
 
     def atoms(self):
         yield self, ()
+
+    def to_data(self):
+        return {self.kind: self.subject, self.op: list(self.operand) if self.op == "in" else self.operand}
 
 
 def _same(a: Any, b: Any) -> bool:

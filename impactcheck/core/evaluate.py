@@ -77,7 +77,7 @@ def _blank(value: Any) -> bool:
 # --- validation of answers --------------------------------------------------------------------
 
 
-def _check_value(q: Any, value: Any) -> tuple[Any, str | None]:
+def check_value(q: Any, value: Any) -> tuple[Any, str | None]:
     """(normalised value, None) or (None, German problem)."""
     t = q.type
     if t == "yes_no":
@@ -155,7 +155,7 @@ def check_answers(
         q = questions.get(key)
         if q is None or _blank(value):
             continue
-        clean, error = _check_value(q, value)
+        clean, error = check_value(q, value)
         if error:
             problems.append(Problem(f"Frage „{key}“: {error}", path=(*prefix, key)))
         else:
@@ -451,3 +451,19 @@ def evaluate(
         paper=dict(paper or {}),
         messages=tuple(messages),
     )
+
+
+def alternative_changes(answers: Mapping[str, Any], alternative_answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The changes that turn the proposal's answers into a full set of alternative answers.
+
+    The wizard stores the alternative's own complete pass; `evaluate` takes changes. A question the
+    author cleared in the alternative becomes None, so the proposal's answer does not creep back.
+    """
+    changes: dict[str, Any] = {}
+    for key in set(answers) | set(alternative_answers):
+        new = alternative_answers.get(key)
+        if key not in alternative_answers:
+            changes[key] = None
+        elif answers.get(key) != new:
+            changes[key] = new
+    return changes

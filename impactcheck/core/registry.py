@@ -48,3 +48,34 @@ def resolve_ruleset(id_or_path: str, directory: Path | None = None) -> RuleSet:
         known = ", ".join(available_ids(directory)) or "keine"
         raise InputError(Problem(f"Regelwerk „{id_or_path}“ unbekannt; vorhanden: {known}", str(directory)))
     return load_ruleset(candidate)
+
+
+class RulesetCache:
+    """Loaded rule sets by id, reloaded when the rule file or its factor table changes on disk.
+
+    A city edits its catalogue without a restart; a long-running web app must notice.
+    """
+
+    def __init__(self, directory: Path | None = None):
+        self.directory = directory
+        self._cache: dict[str, tuple[tuple[float, ...], RuleSet]] = {}
+
+    def _stamp(self, path: Path, ruleset: RuleSet | None) -> tuple[float, ...]:
+        stamps = [path.stat().st_mtime_ns]
+        if ruleset is not None and ruleset.factor_table is not None:
+            stamps.append(Path(ruleset.factor_table._path).stat().st_mtime_ns)
+        return tuple(stamps)
+
+    def get(self, ruleset_id: str) -> RuleSet:
+        directory = self.directory or rules_dir()
+        path = directory / f"{ruleset_id}.yaml"
+        cached = self._cache.get(ruleset_id)
+        if cached is not None:
+            try:
+                if self._stamp(path, cached[1]) == cached[0]:
+                    return cached[1]
+            except OSError:
+                pass
+        ruleset = resolve_ruleset(ruleset_id, directory)
+        self._cache[ruleset_id] = (self._stamp(path, ruleset), ruleset)
+        return ruleset

@@ -72,3 +72,9 @@ def test_syntax_errors_say_where(raw, message, path):
 def test_questions_lists_references():
     cond = parse({"all": [{"question": "a", "equals": 1}, {"not": {"question": "b", "answered": True}}]})
     assert cond.questions() == {"a", "b"}
+
+
+def test_to_data_round_trips():
+    raw = {"all": [{"question": "a", "in": ["x", "y"]}, {"not": {"any": [{"question": "b", "gt": 3}]}}]}
+    assert parse(raw).to_data() == raw
+    assert parse(parse(raw).to_data()).test({"a": "x", "b": 1})

@@ -1,0 +1,151 @@
+"""CLI commands around the server and the database: serve, db upgrade, users.
+
+They reach the store through `bootstrap`, without the web app, except `serve` which runs it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from impactcheck.cli import BadInput, cli
+
+
+def _config():
+    from impactcheck import settings
+
+    config = settings.load()
+    settings.ensure_instance(config)
+    return config
+
+
+def _prepare(create_admin: bool = False):
+    from impactcheck.bootstrap import prepare
+
+    try:
+        return prepare(_config(), create_admin=create_admin)
+    except Exception as exc:  # an unreachable database is the operator's input: say it in one line
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            raise BadInput(f"Datenbank nicht erreichbar: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+        raise
+
+
+@cli.command()
+@click.option("--host", default=None, help="Adresse (Standard 127.0.0.1; 0.0.0.0 für alle)")
+@click.option("--port", default=None, type=int, help="Port (Standard 8080)")
+@click.option("--debug", is_flag=True, help="Flask-Entwicklungsserver mit Neuladen")
+def serve(host: str | None, port: int | None, debug: bool) -> None:
+    """Die Web-Anwendung starten (legt beim ersten Start Datenbank und Admin-Konto an)."""
+    prepared = _prepare(create_admin=True)
+    config = _config()
+    host = host or config["HOST"]
+    port = port or int(config["PORT"])
+    if prepared.admin_password:
+        click.echo("")
+        click.echo("Erster Start: ein Admin-Konto wurde angelegt. Das Passwort wird nur jetzt angezeigt.")
+        click.echo(f"  Benutzername: {prepared.admin_username}")
+        click.echo(f"  Passwort:     {prepared.admin_password}")
+        click.echo("")
+    prepared.database.dispose()
+    from impactcheck.app import create_app
+
+    app = create_app()
+    click.echo(f"impactcheck läuft auf http://{host}:{port}/ (Datenbank: {_safe_url(config['DATABASE_URL'])})")
+    if debug:
+        app.run(host=host, port=port, debug=True)
+        return
+    from waitress import serve as waitress_serve
+
+    waitress_serve(app, host=host, port=port, threads=8, ident="impactcheck")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@cli.group()
+def db() -> None:
+    """Datenbank verwalten."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Datenbank auf den neuesten Stand bringen (Migrationen anwenden)."""
+    from impactcheck.store import migrate
+
+    prepared = _prepare()
+    click.echo(f"Datenbank auf Stand {migrate.current_revision(prepared.database.engine)}.")
+
+
+@cli.group()
+def users() -> None:
+    """Benutzerkonten verwalten."""
+
+
+def _read_password(prompt: bool) -> str:
+    if not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise BadInput("kein Passwort auf der Standardeingabe")
+        return password
+    if not prompt:
+        raise BadInput("kein Passwort angegeben")
+    return click.prompt("Passwort", hide_input=True, confirmation_prompt="Passwort wiederholen")
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["author", "council", "climate", "admin"]))
+@click.option("--display-name", default=None, help="Voller Name (Standard: NAME)")
+def users_add(name: str, role: str, display_name: str | None) -> None:
+    """Ein Konto anlegen; das Passwort kommt von der Standardeingabe oder wird abgefragt."""
+    from impactcheck.bootstrap import default_municipality
+    from impactcheck.store import operations as ops
+
+    password = _read_password(prompt=True)
+    prepared = _prepare()
+    with prepared.database.session() as s:
+        municipality = default_municipality(s, _config())
+        ops.create_user(s, None, municipality=municipality, username=name, password=password, role=role,
+                        display_name=display_name)
+        s.commit()
+    click.echo(f"Konto „{name}“ ({role}) angelegt.")
+
+
+@users.command("password")
+@click.argument("name")
+def users_password(name: str) -> None:
+    """Ein neues Passwort setzen (von der Standardeingabe oder abgefragt)."""
+    from sqlalchemy import select
+
+    from impactcheck.store import operations as ops
+    from impactcheck.store.models import User
+
+    password = _read_password(prompt=True)
+    prepared = _prepare()
+    with prepared.database.session() as s:
+        user = s.scalar(select(User).where(User.username == name))
+        if user is None:
+            raise BadInput(f"Konto „{name}“ gibt es nicht")
+        ops.set_password(s, None, user, password)
+        s.commit()
+    click.echo(f"Passwort von „{name}“ geändert.")
+
+
+@users.command("list")
+def users_list() -> None:
+    """Alle Konten anzeigen."""
+    from sqlalchemy import select
+
+    from impactcheck.store.models import User
+
+    prepared = _prepare()
+    with prepared.database.session() as s:
+        for user in s.scalars(select(User).order_by(User.username)):
+            state = "" if user.active else " (deaktiviert)"
+            click.echo(f"{user.username}\t{user.role}\t{user.display_name}{state}")

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, the operations that change them, migrations. No Flask here."""

@@ -1,0 +1,257 @@
+"""The stored state: municipalities, users, checks with their revisions, uploads, the audit log.
+
+Every row that belongs to a municipality says so, and every query filters by it (DESIGN.md).
+A check's answers live in its draft revision, never in the cookie session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES = ("author", "council", "climate", "admin")
+ROLE_LABELS = {
+    "author": "Verfasserin/Verfasser",
+    "council": "Ratsmitglied (nur lesen)",
+    "climate": "Klimaschutzstelle",
+    "admin": "Administration",
+}
+STATUSES = ("draft", "submitted", "approved", "returned")
+STATUS_LABELS = {
+    "draft": "Entwurf",
+    "submitted": "eingereicht",
+    "approved": "freigegeben",
+    "returned": "zurückgegeben",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Municipality(Base):
+    __tablename__ = "municipality"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Rule set ids offered to authors; the first is the default.
+    rulesets: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    municipality: Mapped[Municipality] = relationship()
+
+    # Flask-Login's user protocol, kept here so the web layer needs no wrapper class.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+
+class Check(Base):
+    """One Klimacheck for one council paper; its content lives in numbered revisions."""
+
+    __tablename__ = "klimacheck"  # "check" is an SQL keyword
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    department: Mapped[str] = mapped_column(String(200))
+    committee: Mapped[str] = mapped_column(String(200))
+    meeting_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    owner: Mapped[User] = relationship()
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="check", order_by="Revision.number", cascade="all, delete-orphan"
+    )
+    uploads: Mapped[list[Upload]] = relationship(
+        back_populates="check", order_by="Upload.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def current(self) -> Revision:
+        return self.revisions[-1]
+
+    @property
+    def paper(self) -> dict[str, str]:
+        """The paper's metadata in the shape of the answers file."""
+        data = {
+            "reference": self.reference,
+            "title": self.title,
+            "department": self.department,
+            "committee": self.committee,
+        }
+        if self.meeting_date:
+            data["meeting_date"] = self.meeting_date.isoformat()
+        return data
+
+
+class Revision(Base):
+    """The state of a check: a draft while being written, frozen once submitted.
+
+    `version` is the optimistic lock: every save says which version it started from, and a save
+    from an outdated page (a second tab, a colleague) is refused instead of overwriting.
+    """
+
+    __tablename__ = "revision"
+    __table_args__ = (UniqueConstraint("check_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("klimacheck.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    ruleset_id: Mapped[str] = mapped_column(String(64))
+    ruleset_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    ruleset_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    factors_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The alternative after a negative verdict: its description and its own full pass of answers.
+    alternative_description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    alternative_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    justification: Mapped[str | None] = mapped_column(Text, nullable=True)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    verdict: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    t_co2e_per_year: Mapped[float | None] = mapped_column(Float, nullable=True)
+    exit_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    review_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    check: Mapped[Check] = relationship(back_populates="revisions")
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+class RulesetSnapshot(Base):
+    """The exact text of every rule file and factor table a check was evaluated with, by SHA-256."""
+
+    __tablename__ = "ruleset_snapshot"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # ruleset | factors
+    ident: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    content: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Upload(Base):
+    """A .docx the author uploaded (the paper); kept unchanged, the section goes into copies."""
+
+    __tablename__ = "upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("klimacheck.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+
+    check: Mapped[Check] = relationship(back_populates="uploads")
+
+
+class AuditEntry(Base):
+    """Append-only: who changed what, when. Written only by `operations`, never updated or deleted."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), nullable=True, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    action: Mapped[str] = mapped_column(String(40))
+    check_id: Mapped[int | None] = mapped_column(ForeignKey("klimacheck.id"), nullable=True, index=True)
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("revision.id"), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    user: Mapped[User | None] = relationship()
+
+
+class PendingInput(Base):
+    """Form input that arrived after the login had expired; offered back to its owner after logging in."""
+
+    __tablename__ = "pending_input"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("klimacheck.id"), index=True)
+    path: Mapped[str] = mapped_column(String(300))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditLogIsAppendOnly(Exception):
+    pass
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_changes(_mapper, _connection, target):
+    raise AuditLogIsAppendOnly(f"audit entry {target.id} cannot be changed or deleted")

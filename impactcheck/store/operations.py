@@ -1,0 +1,543 @@
+"""The only code that changes stored state, and the only code that writes the audit log.
+
+Each operation checks the state it needs (a draft to edit, the version the page started from),
+changes rows, flushes and logs one audit entry. The caller commits once per request or command,
+so a failure leaves nothing half-written. Access control is the caller's job (controllers check
+who may do what; operations check what may be done now).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from impactcheck.core.errors import InputError, Problem
+from impactcheck.core.evaluate import alternative_changes, evaluate
+from impactcheck.core.model import RuleSet
+from impactcheck.core.result import Result
+from impactcheck.store.models import (
+    ROLES,
+    AuditEntry,
+    Check,
+    Municipality,
+    PendingInput,
+    Revision,
+    RulesetSnapshot,
+    Upload,
+    User,
+    utcnow,
+)
+
+MIN_PASSWORD_LENGTH = 10
+PENDING_INPUT_HOURS = 24
+
+
+class OperationError(InputError):
+    """A request that cannot be done now; the message is shown to the user as it is."""
+
+
+class ConflictError(OperationError):
+    """The page was based on an older version of the draft (another tab, another person)."""
+
+
+CONFLICT_MESSAGE = (
+    "Dieser Entwurf wurde inzwischen an anderer Stelle geändert (in einem anderen Fenster oder von "
+    "einer anderen Person). Ihre Eingaben sind unten erhalten, aber noch nicht gespeichert."
+)
+
+
+def _fail(message: str, cls: type[OperationError] = OperationError) -> OperationError:
+    return cls([Problem(message)])
+
+
+def audit(
+    s: Session,
+    actor: User | None,
+    action: str,
+    *,
+    municipality_id: int | None,
+    check: Check | None = None,
+    revision: Revision | None = None,
+    **detail: Any,
+) -> AuditEntry:
+    entry = AuditEntry(
+        municipality_id=municipality_id,
+        user_id=actor.id if actor else None,
+        action=action,
+        check_id=check.id if check else None,
+        revision_id=revision.id if revision else None,
+        detail=detail,
+    )
+    s.add(entry)
+    s.flush()
+    return entry
+
+
+# --- municipalities and users -----------------------------------------------------------------
+
+
+def ensure_municipality(s: Session, *, slug: str, name: str, rulesets: list[str]) -> Municipality:
+    found = s.scalar(select(Municipality).where(Municipality.slug == slug))
+    if found is not None:
+        return found
+    municipality = Municipality(slug=slug, name=name, rulesets=list(rulesets))
+    s.add(municipality)
+    s.flush()
+    audit(s, None, "municipality.create", municipality_id=municipality.id, slug=slug, name=name)
+    return municipality
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise _fail(f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein.")
+
+
+def create_user(
+    s: Session,
+    actor: User | None,
+    *,
+    municipality: Municipality,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str | None = None,
+) -> User:
+    username = username.strip()
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        raise _fail(
+            "Der Benutzername darf nicht leer sein, keine Leerzeichen enthalten und höchstens 64 Zeichen haben."
+        )
+    if role not in ROLES:
+        raise _fail(f"Unbekannte Rolle „{role}“; möglich: {', '.join(ROLES)}.")
+    _check_password(password)
+    if s.scalar(select(User).where(User.username == username)) is not None:
+        raise _fail(f"Den Benutzernamen „{username}“ gibt es schon.")
+    user = User(
+        municipality_id=municipality.id,
+        username=username,
+        display_name=(display_name or username).strip(),
+        password_hash=generate_password_hash(password),
+        role=role,
+        active=True,
+    )
+    s.add(user)
+    s.flush()
+    audit(s, actor, "user.create", municipality_id=municipality.id, user=username, role=role)
+    return user
+
+
+def set_password(s: Session, actor: User | None, user: User, password: str) -> None:
+    _check_password(password)
+    user.password_hash = generate_password_hash(password)
+    s.flush()
+    audit(s, actor, "user.password", municipality_id=user.municipality_id, user=user.username)
+
+
+def set_active(s: Session, actor: User | None, user: User, active: bool) -> None:
+    if user.active == active:
+        return
+    user.active = active
+    s.flush()
+    audit(
+        s,
+        actor,
+        "user.activate" if active else "user.deactivate",
+        municipality_id=user.municipality_id,
+        user=user.username,
+    )
+
+
+def authenticate(s: Session, username: str, password: str) -> User | None:
+    """The active user with this name and password, or None (same answer for every failure)."""
+    user = s.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        # Spend the same time as a real check, so a wrong name is not faster than a wrong password.
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(8))
+
+
+def random_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaperData:
+    reference: str
+    title: str
+    department: str
+    committee: str
+    meeting_date: dt.date | None = None
+
+
+def _require_draft(revision: Revision, expected_version: int | None) -> None:
+    if not revision.is_draft:
+        raise _fail(
+            "Dieser Klimacheck ist bereits eingereicht und kann nicht mehr geändert werden. "
+            "Legen Sie eine neue Revision an, um ihn zu ändern."
+        )
+    if expected_version is not None and revision.version != expected_version:
+        raise ConflictError([Problem(CONFLICT_MESSAGE)])
+
+
+def create_check(
+    s: Session,
+    actor: User,
+    *,
+    paper: PaperData,
+    ruleset: RuleSet,
+    upload: tuple[str, bytes] | None = None,
+) -> Check:
+    check = Check(
+        municipality_id=actor.municipality_id,
+        owner_id=actor.id,
+        reference=paper.reference,
+        title=paper.title,
+        department=paper.department,
+        committee=paper.committee,
+        meeting_date=paper.meeting_date,
+    )
+    s.add(check)
+    s.flush()
+    revision = Revision(check_id=check.id, number=1, status="draft", ruleset_id=ruleset.id, answers={})
+    s.add(revision)
+    s.flush()
+    audit(
+        s,
+        actor,
+        "check.create",
+        municipality_id=check.municipality_id,
+        check=check,
+        revision=revision,
+        reference=paper.reference,
+        ruleset=ruleset.id,
+    )
+    if upload is not None:
+        attach_upload(s, actor, check, *upload)
+    s.refresh(check)
+    return check
+
+
+def update_paper(s: Session, actor: User, check: Check, paper: PaperData, *, expected_version: int) -> None:
+    revision = check.current
+    _require_draft(revision, expected_version)
+    before = check.paper
+    check.reference = paper.reference
+    check.title = paper.title
+    check.department = paper.department
+    check.committee = paper.committee
+    check.meeting_date = paper.meeting_date
+    revision.updated_at = utcnow()  # bumps the version: the paper data belong to the draft
+    s.flush()
+    changed = {k: v for k, v in check.paper.items() if before.get(k) != v}
+    audit(
+        s, actor, "check.paper", municipality_id=check.municipality_id, check=check, revision=revision, changed=changed
+    )
+
+
+def attach_upload(s: Session, actor: User, check: Check, filename: str, content: bytes) -> Upload:
+    upload = Upload(
+        check_id=check.id,
+        filename=Path(filename).name[:255] or "vorlage.docx",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        uploaded_by_id=actor.id,
+    )
+    s.add(upload)
+    s.flush()
+    audit(
+        s,
+        actor,
+        "check.upload",
+        municipality_id=check.municipality_id,
+        check=check,
+        filename=upload.filename,
+        size=upload.size,
+        sha256=upload.sha256,
+    )
+    return upload
+
+
+def save_step(
+    s: Session,
+    actor: User,
+    revision: Revision,
+    *,
+    step_id: str,
+    values: dict[str, Any],
+    expected_version: int,
+    alternative: bool = False,
+) -> Revision:
+    """Store the answers of one wizard step (None removes an answer) in the draft."""
+    _require_draft(revision, expected_version)
+    if alternative:
+        if revision.alternative_answers is None:
+            raise _fail("Beschreiben Sie zuerst die Alternative.")
+        current = dict(revision.alternative_answers)
+    else:
+        current = dict(revision.answers or {})
+    changed = {}
+    for key, value in values.items():
+        if value is None:
+            if key in current:
+                changed[key] = None
+                current.pop(key)
+        elif current.get(key) != value:
+            changed[key] = value
+            current[key] = value
+    if alternative:
+        revision.alternative_answers = current
+    else:
+        revision.answers = current
+    revision.updated_at = utcnow()
+    s.flush()
+    audit(
+        s,
+        actor,
+        "check.alternative_step" if alternative else "check.step",
+        municipality_id=actor.municipality_id,
+        check=revision.check,
+        revision=revision,
+        step=step_id,
+        changed=changed,
+    )
+    return revision
+
+
+def set_alternative(
+    s: Session, actor: User, revision: Revision, *, description: str, expected_version: int
+) -> Revision:
+    """Describe the alternative; its own pass starts from the proposal's answers."""
+    _require_draft(revision, expected_version)
+    description = description.strip()
+    if not description:
+        raise _fail("Beschreiben Sie die Alternative in wenigen Sätzen.")
+    first = revision.alternative_answers is None
+    revision.alternative_description = description
+    if first:
+        revision.alternative_answers = dict(revision.answers or {})
+    revision.updated_at = utcnow()
+    s.flush()
+    audit(
+        s,
+        actor,
+        "check.alternative",
+        municipality_id=actor.municipality_id,
+        check=revision.check,
+        revision=revision,
+        description=description,
+        started=first,
+    )
+    return revision
+
+
+def remove_alternative(s: Session, actor: User, revision: Revision, *, expected_version: int) -> Revision:
+    _require_draft(revision, expected_version)
+    revision.alternative_description = None
+    revision.alternative_answers = None
+    revision.updated_at = utcnow()
+    s.flush()
+    audit(
+        s,
+        actor,
+        "check.alternative_removed",
+        municipality_id=actor.municipality_id,
+        check=revision.check,
+        revision=revision,
+    )
+    return revision
+
+
+def preview(ruleset: RuleSet, check: Check, revision: Revision) -> Result:
+    """The Result the draft would get now (raises AnswersError while answers are missing)."""
+    alternative = None
+    if revision.alternative_answers is not None:
+        alternative = {
+            "description": revision.alternative_description or "",
+            "answers": alternative_changes(revision.answers or {}, revision.alternative_answers),
+        }
+    return evaluate(ruleset, revision.answers or {}, alternative=alternative, paper=check.paper)
+
+
+def _snapshot(s: Session, sha256: str, kind: str, ident: str, version: str | None, path: str) -> None:
+    if s.get(RulesetSnapshot, sha256) is None:
+        content = Path(path).read_text(encoding="utf-8")
+        if hashlib.sha256(content.encode("utf-8")).hexdigest() != sha256:
+            # The file changed on disk since it was loaded; refuse rather than store a wrong text.
+            raise _fail(
+                "Das Regelwerk wurde gerade geändert. Bitte laden Sie die Seite neu und reichen Sie erneut ein."
+            )
+        s.add(RulesetSnapshot(sha256=sha256, kind=kind, ident=ident, version=version, content=content))
+
+
+def submit(
+    s: Session,
+    actor: User,
+    check: Check,
+    ruleset: RuleSet,
+    *,
+    expected_version: int,
+    justification: str | None = None,
+) -> Result:
+    """Freeze the draft with its Result. Negative needs an assessed alternative; a negative alternative
+    needs a written justification and marks the check for the climate department."""
+    revision = check.current
+    _require_draft(revision, expected_version)
+    result = preview(ruleset, check, revision)
+    if result.requires_alternative and result.alternative is None:
+        raise _fail(
+            f"Das Ergebnis ist {result.assessment.verdict_label}. Beschreiben und bewerten Sie eine "
+            "klimafreundlichere Alternative, bevor Sie einreichen."
+        )
+    flagged = False
+    justification = (justification or "").strip() or None
+    if (
+        result.alternative is not None
+        and result.alternative.assessment.verdict in ruleset.settings.alternative_required_for
+    ):
+        if not justification:
+            raise _fail(
+                "Auch die Alternative ist negativ. Begründen Sie schriftlich, warum die Vorlage trotzdem "
+                "eingebracht werden soll; die Klimaschutzstelle wird den Check prüfen."
+            )
+        flagged = True
+    # Answers to questions that dropped out are not kept; the Result says which ones.
+    revision.answers = {a.id: a.value for a in result.assessment.answers}
+    if result.alternative is not None:
+        revision.alternative_answers = {a.id: a.value for a in result.alternative.assessment.answers}
+    revision.justification = justification
+    revision.flagged = flagged
+    revision.result = result.to_dict()
+    revision.verdict = result.verdict
+    revision.t_co2e_per_year = result.emissions.t_co2e_per_year
+    revision.exit_reason = result.assessment.screening.reason
+    revision.ruleset_id = ruleset.id
+    revision.ruleset_version = ruleset.version
+    revision.ruleset_sha256 = ruleset.sha256
+    table = ruleset.factor_table
+    revision.factors_sha256 = table._sha256 if table else None
+    _snapshot(s, ruleset.sha256, "ruleset", ruleset.id, ruleset.version, ruleset.path)
+    if table is not None:
+        _snapshot(s, table._sha256, "factors", table.id, None, table._path)
+    revision.status = "submitted"
+    revision.submitted_at = utcnow()
+    revision.submitted_by_id = actor.id
+    s.flush()
+    audit(
+        s,
+        actor,
+        "check.submit",
+        municipality_id=check.municipality_id,
+        check=check,
+        revision=revision,
+        verdict=result.verdict,
+        flagged=flagged,
+        ruleset=ruleset.id,
+        ruleset_version=ruleset.version,
+        ruleset_sha256=ruleset.sha256,
+        dropped=[m for m in result.messages if "verworfen" in m],
+    )
+    return result
+
+
+def new_revision(s: Session, actor: User, check: Check, ruleset_id: str | None = None) -> Revision:
+    """Start changing a submitted check: a new draft revision with the previous answers."""
+    previous = check.current
+    if previous.is_draft:
+        raise _fail("Es gibt bereits einen Entwurf für diesen Klimacheck.")
+    revision = Revision(
+        check_id=check.id,
+        number=previous.number + 1,
+        status="draft",
+        ruleset_id=ruleset_id or previous.ruleset_id,
+        answers=dict(previous.answers or {}),
+        alternative_description=previous.alternative_description,
+        alternative_answers=dict(previous.alternative_answers) if previous.alternative_answers is not None else None,
+    )
+    s.add(revision)
+    s.flush()
+    s.refresh(check)
+    audit(
+        s,
+        actor,
+        "check.new_revision",
+        municipality_id=check.municipality_id,
+        check=check,
+        revision=revision,
+        number=revision.number,
+        previous_status=previous.status,
+    )
+    return revision
+
+
+def review(s: Session, actor: User, check: Check, *, decision: str, comment: str, expected_version: int) -> Revision:
+    """The climate department approves a submitted check or returns it to its author."""
+    revision = check.current
+    if revision.status != "submitted":
+        raise _fail("Nur eingereichte Klimachecks können geprüft werden.")
+    if revision.version != expected_version:
+        raise ConflictError([Problem("Der Klimacheck wurde inzwischen geändert. Bitte laden Sie die Seite neu.")])
+    comment = comment.strip()
+    if decision == "return" and not comment:
+        raise _fail("Schreiben Sie der Verfasserin oder dem Verfasser, was zu ändern ist.")
+    if decision not in ("approve", "return"):
+        raise _fail("Unbekannte Entscheidung.")
+    revision.status = "approved" if decision == "approve" else "returned"
+    revision.reviewed_at = utcnow()
+    revision.reviewed_by_id = actor.id
+    revision.review_comment = comment or None
+    s.flush()
+    audit(
+        s,
+        actor,
+        f"check.{'approve' if decision == 'approve' else 'return'}",
+        municipality_id=check.municipality_id,
+        check=check,
+        revision=revision,
+        comment=comment,
+    )
+    return revision
+
+
+# --- input that arrived after the login expired -----------------------------------------------
+
+
+def stash_pending_input(s: Session, check: Check, path: str, data: dict[str, Any]) -> str:
+    token = secrets.token_urlsafe(32)
+    cutoff = utcnow() - dt.timedelta(hours=PENDING_INPUT_HOURS)
+    s.execute(delete(PendingInput).where(PendingInput.created_at < cutoff))
+    s.add(PendingInput(token=token, check_id=check.id, path=path, data=data))
+    s.flush()
+    return token
+
+
+def take_pending_input(s: Session, token: str, check: Check, path: str) -> dict[str, Any] | None:
+    """The stashed form data for this check and page, once; None if unknown, expired or elsewhere."""
+    pending = s.get(PendingInput, token)
+    if pending is None or pending.check_id != check.id or pending.path != path:
+        return None
+    s.delete(pending)
+    s.flush()
+    if pending.created_at < utcnow() - dt.timedelta(hours=PENDING_INPUT_HOURS):
+        return None
+    return dict(pending.data)

@@ -1,0 +1,19 @@
+"""The web shell: extensions, request-scoped database session, blueprints."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def setup(app: Flask) -> None:
+    from impactcheck.web import admin, auth, errors, health, register, results, wizard
+    from impactcheck.web.context import init_app as init_context
+    from impactcheck.web.extensions import init_extensions
+    from impactcheck.web.templating import init_app as init_templating
+
+    init_context(app)
+    init_extensions(app)
+    init_templating(app)
+    errors.init_app(app)
+    for module in (health, auth, wizard, results, register, admin):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,88 @@
+"""User administration for the admin role, within the admin's municipality."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from impactcheck.store import operations as ops
+from impactcheck.store.models import User
+from impactcheck.web.access import roles_required
+from impactcheck.web.context import commit, db, users_of_municipality
+from impactcheck.web.forms import PasswordForm, UserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _user(user_id: int) -> User:
+    user = db().get(User, user_id)
+    if user is None or user.municipality_id != current_user.municipality_id:
+        abort(404)
+    return user
+
+
+@bp.route("/benutzer", methods=["GET", "POST"])
+@roles_required("admin")
+def users():
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            ops.create_user(
+                db(),
+                current_user,
+                municipality=current_user.municipality,
+                username=form.username.data,
+                password=form.password.data,
+                role=form.role.data,
+                display_name=form.display_name.data or None,
+            )
+            commit()
+        except ops.OperationError as exc:
+            db().rollback()
+            form.username.errors = [exc.one_line()]
+        else:
+            flash(_("Das Konto „%(name)s“ ist angelegt.", name=form.username.data.strip()), "success")
+            return redirect(url_for("admin.users"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("users.html", form=form, users=users_of_municipality(), password_form=PasswordForm()), status
+
+
+@bp.post("/benutzer/<int:user_id>/aktiv")
+@roles_required("admin")
+def toggle_active(user_id: int):
+    user = _user(user_id)
+    if user.id == current_user.id:
+        flash(_("Sie können Ihr eigenes Konto nicht deaktivieren."), "error")
+        return redirect(url_for("admin.users"))
+    # CSRFProtect has checked the token already (every POST); nothing else to read from the form.
+    ops.set_active(db(), current_user, user, not user.active)
+    commit()
+    flash(
+        _(
+            "Das Konto „%(name)s“ ist jetzt %(state)s.",
+            name=user.username,
+            state=_("aktiv") if user.active else _("deaktiviert"),
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/benutzer/<int:user_id>/passwort")
+@roles_required("admin")
+def set_password(user_id: int):
+    user = _user(user_id)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            ops.set_password(db(), current_user, user, form.password.data)
+            commit()
+        except ops.OperationError as exc:
+            db().rollback()
+            flash(exc.one_line(), "error")
+        else:
+            flash(_("Das Passwort von „%(name)s“ ist geändert.", name=user.username), "success")
+    else:
+        flash(_("Bitte geben Sie ein neues Passwort ein."), "error")
+    return redirect(url_for("admin.users"))

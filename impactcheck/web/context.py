@@ -1,0 +1,104 @@
+"""Per-application and per-request state: the database, the rule sets, the logged-in user."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from flask import Flask, current_app, g, session
+from flask_login import current_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from impactcheck.core.errors import Problem
+from impactcheck.core.model import RuleSet
+from impactcheck.core.registry import RulesetCache, available_ids
+from impactcheck.store.db import Database
+from impactcheck.store.models import User
+from impactcheck.store.operations import CONFLICT_MESSAGE, ConflictError
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["impactcheck.db"] = Database(app.config["DATABASE_URL"])
+    rules_dir = app.config.get("RULES_DIR")
+    app.extensions["impactcheck.rules"] = RulesetCache(Path(rules_dir) if rules_dir else None)
+
+    @app.teardown_appcontext
+    def _close_session(exc):
+        s = g.pop("db", None)
+        if s is not None:
+            if exc is not None:
+                s.rollback()
+            s.close()
+
+    @app.before_request
+    def _idle_timeout():
+        # A login ends after SESSION_IDLE_MINUTES without a request; the session itself (and with
+        # it the CSRF token) stays, so a form sent after that can be kept and offered back.
+        if not current_user.is_authenticated:
+            return
+        now = int(time.time())
+        seen = session.get("seen", now)
+        if now - seen > int(current_app.config["SESSION_IDLE_MINUTES"]) * 60:
+            logout_user()
+            session["expired"] = True
+            return
+        if now - seen >= 30 or "seen" not in session:
+            session["seen"] = now
+
+    from impactcheck.web.extensions import login_manager
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> User | None:
+        try:
+            user = db().get(User, int(user_id))
+        except ValueError:
+            return None
+        return user if user is not None and user.active else None
+
+
+def database() -> Database:
+    return current_app.extensions["impactcheck.db"]
+
+
+def db() -> Session:
+    """The request's database session (one transaction per request)."""
+    if "db" not in g:
+        g.db = database().session()
+    return g.db
+
+
+def commit() -> None:
+    """Commit the request's work; a concurrent change to the same draft becomes a clear conflict."""
+    try:
+        db().commit()
+    except StaleDataError:
+        db().rollback()
+        raise ConflictError([Problem(CONFLICT_MESSAGE)]) from None
+
+
+def rulesets() -> RulesetCache:
+    return current_app.extensions["impactcheck.rules"]
+
+
+def ruleset(ruleset_id: str) -> RuleSet:
+    return rulesets().get(ruleset_id)
+
+
+def offered_rulesets() -> list[str]:
+    """Rule set ids the user's municipality offers, default first."""
+    municipality = current_user.municipality
+    ids = list(municipality.rulesets or [])
+    return ids or [current_app.config["DEFAULT_RULESET"]]
+
+
+def all_ruleset_ids() -> list[str]:
+    rules_dir = current_app.config.get("RULES_DIR")
+    return available_ids(Path(rules_dir) if rules_dir else None)
+
+
+def users_of_municipality() -> list[User]:
+    return list(
+        db().scalars(select(User).where(User.municipality_id == current_user.municipality_id).order_by(User.username))
+    )

@@ -1,0 +1,135 @@
+"""The fixed forms of the web app. The wizard's step forms are built from the rule set (stepform.py)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from impactcheck.store.models import ROLE_LABELS, ROLES
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        _l("Benutzername"), validators=[DataRequired(_l("Bitte geben Sie Ihren Benutzernamen ein."))]
+    )
+    password = PasswordField(_l("Passwort"), validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein."))])
+
+
+class VersionForm(FlaskForm):
+    """For POSTs that change a draft: carries the version the page was built from."""
+
+    version = HiddenField()
+
+
+class PaperForm(VersionForm):
+    reference = StringField(
+        _l("Drucksachen-Nummer"),
+        validators=[DataRequired(_l("Bitte geben Sie die Drucksachen-Nummer an.")), Length(max=64)],
+        description=_l("Wie im Ratsinformationssystem, z. B. 101.26.0815 oder V/2026/0815."),
+    )
+    title = StringField(
+        _l("Titel der Vorlage"),
+        validators=[DataRequired(_l("Bitte geben Sie den Titel der Vorlage an.")), Length(max=300)],
+    )
+    department = StringField(
+        _l("Einbringendes Amt"),
+        validators=[DataRequired(_l("Bitte nennen Sie das einbringende Amt.")), Length(max=200)],
+        description=_l("Zum Beispiel: Amt für Hochbau und Gebäudebewirtschaftung."),
+    )
+    committee = StringField(
+        _l("Gremium"),
+        validators=[DataRequired(_l("Bitte nennen Sie das beratende Gremium.")), Length(max=200)],
+        description=_l("Das erste Gremium der Beratungsfolge, z. B. Bau- und Planungsausschuss."),
+    )
+    meeting_date = DateField(
+        _l("Sitzungstermin"),
+        validators=[Optional()],
+        description=_l("Freiwillig. Das Datum der ersten Beratung."),
+    )
+    ruleset = SelectField(_l("Regelwerk"), validators=[DataRequired()])
+    paper = FileField(
+        _l("Die Vorlage als Word-Datei (.docx)"),
+        description=_l("Freiwillig. Dann fügt impactcheck den Klimacheck später direkt in Ihre Vorlage ein."),
+    )
+
+
+class AlternativeForm(VersionForm):
+    description = TextAreaField(
+        _l("Beschreibung der Alternative"),
+        validators=[
+            DataRequired(_l("Beschreiben Sie die Alternative in wenigen Sätzen.")),
+            Length(max=4000, message=_l("Höchstens 4000 Zeichen.")),
+        ],
+        description=_l(
+            "Was würde anders gemacht, damit die Vorlage die Klimaziele erreichbar macht? Diese Beschreibung "
+            "erscheint in der Vorlage neben dem ursprünglichen Vorschlag."
+        ),
+    )
+
+
+class SubmitForm(VersionForm):
+    justification = TextAreaField(
+        _l("Begründung"),
+        validators=[Optional(), Length(max=4000, message=_l("Höchstens 4000 Zeichen."))],
+        description=_l(
+            "Auch die Alternative ist negativ. Begründen Sie, warum die Vorlage trotzdem eingebracht werden soll."
+        ),
+    )
+
+
+class ReviewForm(VersionForm):
+    decision = RadioField(
+        _l("Entscheidung"),
+        choices=[SelectChoice("approve", _l("Freigeben")), SelectChoice("return", _l("Zur Überarbeitung zurückgeben"))],
+        validators=[DataRequired(_l("Bitte wählen Sie eine Entscheidung."))],
+    )
+    comment = TextAreaField(
+        _l("Kommentar an die Verfasserin oder den Verfasser"),
+        validators=[Optional(), Length(max=4000, message=_l("Höchstens 4000 Zeichen."))],
+    )
+
+
+class UploadForm(FlaskForm):
+    paper = FileField(_l("Vorlage als Word-Datei (.docx)"))
+    annex = RadioField(
+        _l("Anhang mit allen Fragen und Antworten"),
+        choices=[
+            SelectChoice("none", _l("Kein Anhang")),
+            SelectChoice("end", _l("Am Ende der Vorlage")),
+            SelectChoice("separate", _l("Als eigene Datei")),
+        ],
+        default="none",
+    )
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        _l("Benutzername"), validators=[DataRequired(_l("Bitte geben Sie einen Benutzernamen an.")), Length(max=64)]
+    )
+    display_name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Rolle"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
+    password = PasswordField(
+        _l("Erstes Passwort"),
+        validators=[DataRequired(_l("Bitte vergeben Sie ein erstes Passwort."))],
+        description=_l("Mindestens 10 Zeichen. Teilen Sie es der Person auf sicherem Weg mit."),
+    )
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Neues Passwort"),
+        validators=[DataRequired(_l("Bitte geben Sie ein neues Passwort ein."))],
+        description=_l("Mindestens 10 Zeichen."),
+    )

@@ -1,0 +1,50 @@
+"""The register of all checks of the municipality, for the climate department, council and admin."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from impactcheck.core.model import VERDICT_LABELS
+from impactcheck.store.models import STATUS_LABELS, Check
+from impactcheck.web.access import READERS_OF_ALL, roles_required
+from impactcheck.web.context import db
+
+bp = Blueprint("register", __name__)
+
+
+@bp.get("/register")
+@roles_required(*READERS_OF_ALL)
+def all_checks():
+    checks = (
+        db()
+        .scalars(select(Check).where(Check.municipality_id == current_user.municipality_id).order_by(Check.id.desc()))
+        .all()
+    )
+    status = request.args.get("status") or None
+    verdict = request.args.get("verdict") or None
+    flagged = request.args.get("markiert") == "1"
+    rows = []
+    for check in checks:
+        current = check.current
+        latest = next((r for r in reversed(check.revisions) if not r.is_draft), None)
+        if current_user.role == "council" and latest is None:
+            continue  # councillors see what was submitted
+        shown = latest or current
+        if status and current.status != status:
+            continue
+        if verdict and shown.verdict != verdict:
+            continue
+        if flagged and not shown.flagged:
+            continue
+        rows.append({"check": check, "current": current, "shown": shown})
+    return render_template(
+        "register.html",
+        rows=rows,
+        status=status,
+        verdict=verdict,
+        flagged=flagged,
+        statuses=STATUS_LABELS,
+        verdicts=VERDICT_LABELS,
+    )

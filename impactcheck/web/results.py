@@ -1,0 +1,235 @@
+"""A submitted check: its result page, revisions, downloads (Word section, paper with section, chart, JSON).
+
+Everything here renders the Result stored at submission; nothing is recomputed, so the page, the
+Word section and the JSON can never disagree.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from impactcheck.core.errors import InputError
+from impactcheck.core.result import Result, result_from_dict
+from impactcheck.core.verification import Reference, verification_code
+from impactcheck.store import operations as ops
+from impactcheck.store.models import AuditEntry, Check, Revision
+from impactcheck.web.access import REVIEWERS, load_check
+from impactcheck.web.context import commit, db
+from impactcheck.web.forms import ReviewForm, UploadForm, VersionForm
+from impactcheck.web.uploads import read_docx_upload
+
+bp = Blueprint("results", __name__)
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _revision(check: Check, number: int | None) -> Revision:
+    """The requested revision (default: the latest submitted one) that has a stored Result."""
+    candidates = [r for r in check.revisions if r.result is not None]
+    if current_user.role == "council":
+        candidates = [r for r in candidates if not r.is_draft]
+    if number is not None:
+        found = next((r for r in candidates if r.number == number), None)
+        if found is None:
+            abort(404)
+        return found
+    if not candidates:
+        abort(404)
+    return candidates[-1]
+
+
+def stored_result(revision: Revision) -> Result:
+    return result_from_dict(revision.result)
+
+
+def reference_for(check: Check, revision: Revision) -> Reference:
+    return Reference(
+        check_id=f"{check.id}-{revision.number}",
+        author=check.owner.display_name,
+        date=(revision.submitted_at or revision.updated_at).date(),
+    )
+
+
+def code_for(check: Check, revision: Revision) -> str:
+    return verification_code(revision.result, reference_for(check, revision).check_id)
+
+
+@bp.get("/klimachecks/<int:check_id>")
+@login_required
+def view(check_id: int):
+    check = load_check(check_id)
+    current = check.current
+    own_draft = current.is_draft and check.owner_id == current_user.id
+    number = request.args.get("revision", type=int)
+    has_result = any(r.result is not None for r in check.revisions)
+    if not has_result:
+        if own_draft:
+            return redirect(url_for("wizard.resume", check_id=check.id))
+        abort(404)
+    revision = _revision(check, number)
+    result = stored_result(revision)
+    review_form = None
+    if current_user.role in REVIEWERS and revision is current and revision.status == "submitted":
+        review_form = ReviewForm()
+        review_form.version.data = str(revision.version)
+    audit = []
+    if current_user.role in ("climate", "admin"):
+        audit = (
+            db()
+            .scalars(select(AuditEntry).where(AuditEntry.check_id == check.id).order_by(AuditEntry.at, AuditEntry.id))
+            .all()
+        )
+    version_form = VersionForm()
+    return render_template(
+        "result.html",
+        check=check,
+        revision=revision,
+        result=result,
+        data=revision.result,
+        code=code_for(check, revision),
+        reference=reference_for(check, revision),
+        own_draft=own_draft,
+        is_owner=check.owner_id == current_user.id,
+        review_form=review_form,
+        version_form=version_form,
+        upload_form=UploadForm(),
+        audit=audit,
+    )
+
+
+@bp.get("/klimachecks/<int:check_id>/ergebnis.json")
+@login_required
+def result_json(check_id: int):
+    check = load_check(check_id)
+    revision = _revision(check, request.args.get("revision", type=int))
+    body = dict(revision.result)
+    body["check"] = {
+        "id": check.id,
+        "revision": revision.number,
+        "status": revision.status,
+        "verification_code": code_for(check, revision),
+    }
+    return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json")
+
+
+def _filename(check: Check, suffix: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in check.reference)[:60] or f"check-{check.id}"
+    return f"Klimacheck_{safe}{suffix}"
+
+
+@bp.get("/klimachecks/<int:check_id>/klimacheck.docx")
+@login_required
+def section_docx(check_id: int):
+    """The Word section alone, as a new document."""
+    from impactcheck.word import standalone_section_docx
+
+    check = load_check(check_id)
+    revision = _revision(check, request.args.get("revision", type=int))
+    content = standalone_section_docx(stored_result(revision), reference_for(check, revision))
+    return send_file(io.BytesIO(content), mimetype=DOCX, as_attachment=True, download_name=_filename(check, ".docx"))
+
+
+@bp.get("/klimachecks/<int:check_id>/diagramm.png")
+@login_required
+def chart(check_id: int):
+    from impactcheck.word import render_chart_png
+
+    check = load_check(check_id)
+    revision = _revision(check, request.args.get("revision", type=int))
+    png = render_chart_png(stored_result(revision))
+    response = send_file(io.BytesIO(png), mimetype="image/png")
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@bp.post("/klimachecks/<int:check_id>/vorlage.docx")
+@login_required
+def paper_with_section(check_id: int):
+    """The uploaded paper (or a new upload) with the section inserted; the stored original stays as it is."""
+    from impactcheck.word import insert_section
+
+    check = load_check(check_id)
+    revision = _revision(check, request.args.get("revision", type=int))
+    form = UploadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        upload = read_docx_upload(form.paper.data)
+    except InputError as exc:
+        flash(exc.one_line(), "error")
+        return redirect(url_for("results.view", check_id=check.id, revision=revision.number) + "#word")
+    if upload is not None:
+        if check.owner_id == current_user.id:
+            ops.attach_upload(db(), current_user, check, *upload)
+            commit()
+        filename, content = upload
+    elif check.uploads:
+        filename, content = check.uploads[-1].filename, check.uploads[-1].content
+    else:
+        flash(_("Bitte wählen Sie Ihre Vorlage als Word-Datei (.docx) aus."), "error")
+        return redirect(url_for("results.view", check_id=check.id, revision=revision.number) + "#word")
+    annex = form.annex.data or "none"
+    try:
+        outcome = insert_section(content, stored_result(revision), reference_for(check, revision), annex=annex)
+    except InputError as exc:
+        flash(exc.one_line(), "error")
+        return redirect(url_for("results.view", check_id=check.id, revision=revision.number) + "#word")
+    stem = Path(filename).stem[:80] or "Vorlage"
+    if annex == "separate" and outcome.annex_docx is not None:
+        import zipfile
+
+        bundle = io.BytesIO()
+        with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr(f"{stem}_mit_Klimacheck.docx", outcome.docx)
+            z.writestr(f"{stem}_Klimacheck-Anhang.docx", outcome.annex_docx)
+        bundle.seek(0)
+        return send_file(
+            bundle, mimetype="application/zip", as_attachment=True, download_name=f"{stem}_mit_Klimacheck.zip"
+        )
+    return send_file(
+        io.BytesIO(outcome.docx), mimetype=DOCX, as_attachment=True, download_name=f"{stem}_mit_Klimacheck.docx"
+    )
+
+
+@bp.post("/klimachecks/<int:check_id>/pruefung")
+@login_required
+def review(check_id: int):
+    if current_user.role not in REVIEWERS:
+        abort(403)
+    check = load_check(check_id)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            version = int(form.version.data)
+        except (TypeError, ValueError):
+            version = -1
+        try:
+            ops.review(
+                db(),
+                current_user,
+                check,
+                decision=form.decision.data,
+                comment=form.comment.data or "",
+                expected_version=version,
+            )
+            commit()
+        except ops.OperationError as exc:
+            db().rollback()
+            flash(exc.one_line(), "error")
+        else:
+            flash(
+                _("Der Klimacheck ist freigegeben.")
+                if form.decision.data == "approve"
+                else _("Der Klimacheck ist an die Verfasserin oder den Verfasser zurückgegeben."),
+                "success",
+            )
+    else:
+        flash(_("Bitte wählen Sie eine Entscheidung."), "error")
+    return redirect(url_for("results.view", check_id=check.id))

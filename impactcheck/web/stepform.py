@@ -1,0 +1,202 @@
+"""Wizard step forms built from the rule set (WTForms), and reading them back into typed answers.
+
+The form only carries the author's text; whether a value is allowed (bounds, options, required,
+visible) is decided by the core, the same code that evaluates the check.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from impactcheck.core import model as m
+from impactcheck.core.evaluate import Visibility, check_value
+from impactcheck.core.numbers import format_number
+
+YES, NO = "ja", "nein"
+
+_GERMAN_THOUSANDS = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?")
+_GERMAN_DECIMAL = re.compile(r"[+-]?\d+(,\d+)?")
+_POINT_DECIMAL = re.compile(r"[+-]?\d+\.\d+")
+
+
+def parse_number(text: str) -> tuple[int | float | None, str | None]:
+    """'95.000' → 95000, '1,5' → 1.5, '1.5' → 1.5; anything else is an error in plain German."""
+    t = text.strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    if not t:
+        return None, None
+    if _GERMAN_THOUSANDS.fullmatch(t):
+        t = t.replace(".", "").replace(",", ".")
+    elif _GERMAN_DECIMAL.fullmatch(t):
+        t = t.replace(",", ".")
+    elif not _POINT_DECIMAL.fullmatch(t):
+        return None, _("Bitte geben Sie eine Zahl ein, zum Beispiel 95.000 oder 1,5.")
+    value = float(t)
+    if value.is_integer() and "." not in t:
+        return int(value), None
+    return value, None
+
+
+def number_text(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return format_number(value)
+
+
+def _field(q: Any):
+    label = q.text
+    if q.type == "yes_no":
+        return RadioField(
+            label, choices=[SelectChoice(YES, _("Ja")), SelectChoice(NO, _("Nein"))], validate_choice=False
+        )
+    if q.type == "single_choice":
+        return RadioField(label, choices=[SelectChoice(o.id, o.label) for o in q.options], validate_choice=False)
+    if q.type == "multiple_choice":
+        return SelectMultipleField(
+            label,
+            choices=[SelectChoice(o.id, o.label) for o in q.options],
+            widget=ListWidget(prefix_label=False),
+            option_widget=CheckboxInput(),
+            validate_choice=False,
+        )
+    if q.type == "scale":
+        return RadioField(
+            label, choices=[SelectChoice(str(v), q.label(v)) for v in (-2, -1, 0, 1, 2)], validate_choice=False
+        )
+    if q.type == "number":
+        return StringField(label)
+    return TextAreaField(label) if q.multiline else StringField(label)
+
+
+def to_form_value(q: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if q.type == "yes_no":
+        return YES if value else NO
+    if q.type == "scale":
+        return str(value)
+    if q.type == "number":
+        return number_text(value)
+    return value
+
+
+def _from_form(q: Any, raw: Any) -> tuple[Any, str | None]:
+    """The typed value from the form's data (None = no answer) or an error message."""
+    if q.type == "multiple_choice":
+        return (list(raw) or None) if raw else None, None
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, None
+    if q.type == "yes_no":
+        if raw in (YES, NO):
+            return raw == YES, None
+        return None, _("Bitte wählen Sie Ja oder Nein.")
+    if q.type == "scale":
+        try:
+            return int(raw), None
+        except ValueError:
+            return None, _("Bitte wählen Sie einen Wert der Skala.")
+    if q.type == "number":
+        return parse_number(raw)
+    return raw, None
+
+
+@dataclass
+class QuestionView:
+    question: Any
+    field: Any
+    when: str | None  # condition as JSON for the browser, when it depends on this step's answers
+
+
+class StepPage:
+    """One wizard step: its form, the questions shown, and reading the answers back."""
+
+    def __init__(self, ruleset: m.RuleSet, step: m.Step, answers: dict[str, Any], formdata=None):
+        self.ruleset = ruleset
+        self.step = step
+        self.answers = answers
+        fields = {q.id: _field(q) for q in step.questions}
+        fields["version"] = HiddenField()
+        form_class = type("StepForm", (FlaskForm,), fields)
+        if formdata is None:
+            data = {q.id: to_form_value(q, answers.get(q.id)) for q in step.questions}
+            self.form = form_class(data=data)
+        else:
+            self.form = form_class(formdata=formdata)
+        self.errors: dict[str, str] = {}
+
+    def questions(self) -> list[QuestionView]:
+        """The questions to render: those whose conditions hold on earlier steps' answers; a question
+        that depends on this step's own answers is rendered with its condition for the browser."""
+        own = {q.id for q in self.step.questions}
+        earlier = {k: v for k, v in self.answers.items() if k not in own}
+        views = []
+        vis = Visibility(self.ruleset, earlier)
+        shown_without_own = {q.id for q in vis.questions}
+        for q in self.step.questions:
+            depends_on_own = q.when is not None and bool(q.when.questions() & own)
+            if not depends_on_own and q.id not in shown_without_own:
+                continue
+            when = json.dumps(q.when.to_data(), ensure_ascii=False) if depends_on_own else None
+            views.append(QuestionView(q, self.form[q.id], when))
+        return views
+
+    def known_answers_json(self) -> str:
+        """Answers of earlier steps, for conditions evaluated in the browser."""
+        own = {q.id for q in self.step.questions}
+        text = json.dumps({k: v for k, v in self.answers.items() if k not in own}, ensure_ascii=False)
+        return text.replace("<", "\\u003c")  # inside <script>: an answer must not close the tag
+
+    def read(self, *, require: bool) -> dict[str, Any] | None:
+        """The step's answers (None removes one), or None with `errors` filled.
+
+        Only questions visible with the new answers count; `require` checks required questions
+        (on "Weiter", not on "Zwischenspeichern" or "Zurück").
+        """
+        typed: dict[str, Any] = {}
+        type_errors: dict[str, str] = {}
+        for q in self.step.questions:
+            value, error = _from_form(q, self.form[q.id].data)
+            if error:
+                type_errors[q.id] = error
+            typed[q.id] = value
+        merged = {k: v for k, v in self.answers.items()}
+        for key, value in typed.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        vis = Visibility(self.ruleset, merged)
+        visible = {q.id for q in vis.questions}
+        values: dict[str, Any] = {}
+        for q in self.step.questions:
+            if q.id not in visible:
+                continue  # hidden by this page's answers: keep what was stored, it is dropped at the end
+            if q.id in type_errors:
+                self.errors[q.id] = type_errors[q.id]
+                continue
+            value = typed[q.id]
+            if value is None:
+                if require and q.required:
+                    self.errors[q.id] = (
+                        _("Bitte wählen Sie mindestens eine Antwort.")
+                        if q.type == "multiple_choice"
+                        else _("Bitte beantworten Sie diese Frage.")
+                    )
+                values[q.id] = None
+                continue
+            clean, problem = check_value(q, value)
+            if problem:
+                self.errors[q.id] = problem
+            else:
+                values[q.id] = clean
+        for qid, message in self.errors.items():
+            self.form[qid].errors = [message]
+        return None if self.errors else values

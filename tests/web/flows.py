@@ -1,0 +1,63 @@
+"""Drive the wizard through the test client the way an author would, from an answers dict."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from impactcheck.core.numbers import format_number
+from impactcheck.core.registry import resolve_ruleset
+
+PAPER = {
+    "reference": "101.26.0601",
+    "title": "Ersatz der Heizungsanlage in der Kita Wolfsanger",
+    "department": "Amt für Hochbau und Gebäudebewirtschaftung",
+    "committee": "Bau- und Planungsausschuss",
+    "meeting_date": "2026-12-08",
+}
+
+
+def form_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, int | float):
+        return format_number(value)
+    return value
+
+
+def start(browser, ruleset: str = "kassel-2030", **paper) -> int:
+    data = {**PAPER, **paper, "ruleset": ruleset}
+    response = browser.submit("/klimachecks/neu", data)
+    assert response.status_code == 302, browser.last_html[:2000]
+    m = re.search(r"/klimachecks/(\d+)/schritt/", response.headers["Location"])
+    assert m, response.headers["Location"]
+    return int(m.group(1))
+
+
+def step_data(ruleset_id: str, step_id: str, answers: dict[str, Any]) -> dict[str, Any]:
+    rs = resolve_ruleset(ruleset_id)
+    step = next(s for s in rs.all_steps if s.id == step_id)
+    return {q.id: form_value(answers[q.id]) for q in step.questions if q.id in answers}
+
+
+def answer_all(browser, check_id: int, answers: dict[str, Any], ruleset_id: str = "kassel-2030",
+               alternative: bool = False, max_steps: int = 30) -> list[str]:
+    """Post every step the server leads to until the review page; returns the step ids visited."""
+    prefix = f"/klimachecks/{check_id}/alternative/schritt/" if alternative else f"/klimachecks/{check_id}/schritt/"
+    location = browser.get(f"/klimachecks/{check_id}/weiter" + ("?alternative=1" if alternative else "")).headers[
+        "Location"
+    ]
+    if alternative and prefix not in location:
+        first = resolve_ruleset(ruleset_id).all_steps[0].id
+        location = prefix + first
+    visited = []
+    for _ in range(max_steps):
+        if location.endswith("/pruefen"):
+            return visited
+        assert prefix in location, location
+        step_id = location.split(prefix, 1)[1].split("?")[0]
+        visited.append(step_id)
+        response = browser.submit(location, {**step_data(ruleset_id, step_id, answers), "action": "next"})
+        assert response.status_code == 302, (step_id, browser.last_html[:3000])
+        location = response.headers["Location"]
+    raise AssertionError(f"wizard did not end after {max_steps} steps: {visited}")
