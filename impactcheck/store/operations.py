@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from impactcheck.core.errors import InputError, Problem
@@ -38,6 +39,8 @@ from impactcheck.store.models import (
 )
 
 MIN_PASSWORD_LENGTH = 10
+# werkzeug's default (scrypt); the test suite lowers the cost, it creates hundreds of logins.
+PASSWORD_METHOD = "scrypt"
 PENDING_INPUT_HOURS = 24
 
 
@@ -57,6 +60,15 @@ CONFLICT_MESSAGE = (
 
 def _fail(message: str, cls: type[OperationError] = OperationError) -> OperationError:
     return cls([Problem(message)])
+
+
+def _flush(s: Session) -> None:
+    """Flush; a revision changed by someone else since it was loaded becomes a ConflictError."""
+    try:
+        s.flush()
+    except StaleDataError:
+        s.rollback()
+        raise ConflictError([Problem(CONFLICT_MESSAGE)]) from None
 
 
 def audit(
@@ -125,7 +137,7 @@ def create_user(
         municipality_id=municipality.id,
         username=username,
         display_name=(display_name or username).strip(),
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
         role=role,
         active=True,
     )
@@ -137,7 +149,7 @@ def create_user(
 
 def set_password(s: Session, actor: User | None, user: User, password: str) -> None:
     _check_password(password)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
     s.flush()
     audit(s, actor, "user.password", municipality_id=user.municipality_id, user=user.username)
 
@@ -170,7 +182,7 @@ def authenticate(s: Session, username: str, password: str) -> User | None:
 
 @functools.cache
 def _dummy_hash() -> str:
-    return generate_password_hash(secrets.token_hex(8))
+    return generate_password_hash(secrets.token_hex(8), method=PASSWORD_METHOD)
 
 
 def random_password() -> str:
@@ -247,7 +259,7 @@ def update_paper(s: Session, actor: User, check: Check, paper: PaperData, *, exp
     check.committee = paper.committee
     check.meeting_date = paper.meeting_date
     revision.updated_at = utcnow()  # bumps the version: the paper data belong to the draft
-    s.flush()
+    _flush(s)
     changed = {k: v for k, v in check.paper.items() if before.get(k) != v}
     audit(
         s, actor, "check.paper", municipality_id=check.municipality_id, check=check, revision=revision, changed=changed
@@ -310,7 +322,7 @@ def save_step(
     else:
         revision.answers = current
     revision.updated_at = utcnow()
-    s.flush()
+    _flush(s)
     audit(
         s,
         actor,
@@ -337,7 +349,7 @@ def set_alternative(
     if first:
         revision.alternative_answers = dict(revision.answers or {})
     revision.updated_at = utcnow()
-    s.flush()
+    _flush(s)
     audit(
         s,
         actor,
@@ -356,7 +368,7 @@ def remove_alternative(s: Session, actor: User, revision: Revision, *, expected_
     revision.alternative_description = None
     revision.alternative_answers = None
     revision.updated_at = utcnow()
-    s.flush()
+    _flush(s)
     audit(
         s,
         actor,
@@ -442,7 +454,7 @@ def submit(
     revision.status = "submitted"
     revision.submitted_at = utcnow()
     revision.submitted_by_id = actor.id
-    s.flush()
+    _flush(s)
     audit(
         s,
         actor,
@@ -506,7 +518,7 @@ def review(s: Session, actor: User, check: Check, *, decision: str, comment: str
     revision.reviewed_at = utcnow()
     revision.reviewed_by_id = actor.id
     revision.review_comment = comment or None
-    s.flush()
+    _flush(s)
     audit(
         s,
         actor,

@@ -23,6 +23,15 @@ ROLES = ("author", "council", "climate", "admin")
 BACKENDS = ("sqlite", "postgresql")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing():
+    """Hundreds of logins per run: use a cheap hash in tests (the production default stays scrypt)."""
+    previous = ops.PASSWORD_METHOD
+    ops.PASSWORD_METHOD = "pbkdf2:sha256:1000"
+    yield
+    ops.PASSWORD_METHOD = previous
+
+
 def _pg_admin_url() -> str | None:
     return os.environ.get("IMPACTCHECK_TEST_POSTGRES_URL")
 
@@ -94,10 +103,24 @@ def app(backend, tmp_path):
     with prepared.database.session() as s:
         municipality = s.get(Municipality, prepared.municipality_id)
         for role in ROLES:
-            ops.create_user(s, None, municipality=municipality, username=role, password=PASSWORD, role=role,
-                            display_name=f"Frau {role.title()}")
-        ops.create_user(s, None, municipality=municipality, username="author2", password=PASSWORD, role="author",
-                        display_name="Herr Zweiter")
+            ops.create_user(
+                s,
+                None,
+                municipality=municipality,
+                username=role,
+                password=PASSWORD,
+                role=role,
+                display_name=f"Frau {role.title()}",
+            )
+        ops.create_user(
+            s,
+            None,
+            municipality=municipality,
+            username="author2",
+            password=PASSWORD,
+            role="author",
+            display_name="Herr Zweiter",
+        )
         other = ops.ensure_municipality(s, slug="nachbar", name="Nachbargemeinde", rulesets=["schnellcheck"])
         ops.create_user(s, None, municipality=other, username="fremd", password=PASSWORD, role="climate")
         s.commit()
@@ -123,10 +146,14 @@ class Browser:
         self.client = client
         self.last_html = ""
 
+    def _remember(self, response) -> None:
+        # A redirect's body is not a page the user sees; keep the last real page.
+        if response.mimetype == "text/html" and not 300 <= response.status_code < 400:
+            self.last_html = response.get_data(as_text=True)
+
     def get(self, url, **kw):
         response = self.client.get(url, **kw)
-        if response.mimetype == "text/html":
-            self.last_html = response.get_data(as_text=True)
+        self._remember(response)
         return response
 
     def token(self, html: str | None = None) -> str:
@@ -148,8 +175,7 @@ class Browser:
             payload["version"] = version
         payload.update(data)
         response = self.client.post(post_url or page_url, data=payload, **kw)
-        if response.mimetype == "text/html":
-            self.last_html = response.get_data(as_text=True)
+        self._remember(response)
         return response
 
     def post(self, url: str, data: dict | None = None, **kw):
@@ -157,8 +183,7 @@ class Browser:
         payload = {"csrf_token": self.token()}
         payload.update(data or {})
         response = self.client.post(url, data=payload, **kw)
-        if response.mimetype == "text/html":
-            self.last_html = response.get_data(as_text=True)
+        self._remember(response)
         return response
 
     def login(self, username: str, password: str = PASSWORD):

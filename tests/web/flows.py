@@ -40,8 +40,14 @@ def step_data(ruleset_id: str, step_id: str, answers: dict[str, Any]) -> dict[st
     return {q.id: form_value(answers[q.id]) for q in step.questions if q.id in answers}
 
 
-def answer_all(browser, check_id: int, answers: dict[str, Any], ruleset_id: str = "kassel-2030",
-               alternative: bool = False, max_steps: int = 30) -> list[str]:
+def answer_all(
+    browser,
+    check_id: int,
+    answers: dict[str, Any],
+    ruleset_id: str = "kassel-2030",
+    alternative: bool = False,
+    max_steps: int = 30,
+) -> list[str]:
     """Post every step the server leads to until the review page; returns the step ids visited."""
     prefix = f"/klimachecks/{check_id}/alternative/schritt/" if alternative else f"/klimachecks/{check_id}/schritt/"
     location = browser.get(f"/klimachecks/{check_id}/weiter" + ("?alternative=1" if alternative else "")).headers[

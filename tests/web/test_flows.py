@@ -52,14 +52,20 @@ def test_positive_with_quantification(as_role, db_session):
     assert revision.status == "submitted" and revision.verdict == "positive"
     assert revision.t_co2e_per_year == -252.0
     # The stored Result is exactly what the headless evaluation of the same answers gives.
-    expected = evaluate_submission(resolve_ruleset("kassel-2030"), load_submission(
-        RULES / "examples/kassel-2030/pv-schuldaecher.yaml"))
+    expected = evaluate_submission(
+        resolve_ruleset("kassel-2030"), load_submission(RULES / "examples/kassel-2030/pv-schuldaecher.yaml")
+    )
     assert revision.result["sectors"] == json.loads(json.dumps(expected.to_dict()["sectors"]))
     assert revision.result["emissions"] == json.loads(json.dumps(expected.to_dict()["emissions"]))
     assert revision.ruleset_sha256 == expected.ruleset.sha256
     page = b.get(f"/klimachecks/{check_id}").get_data(as_text=True)
-    for text in ("Ergebnis: positiv", "Solarstrom verdrängt Netzstrom", "Gebäudeenergiegesetz (GEG) Anlage 9",
-                 "Klimakosten", "Version 2026.1"):
+    for text in (
+        "Ergebnis: positiv",
+        "Solarstrom verdrängt Netzstrom",
+        "Gebäudeenergiegesetz (GEG) Anlage 9",
+        "Klimakosten",
+        "Version 2026.1",
+    ):
         assert text in page
 
 
@@ -112,8 +118,10 @@ def test_negative_alternative_needs_justification_and_flags(as_role, db_session)
     refused = b.post(f"/klimachecks/{check_id}/einreichen", {"version": b.version(review), "justification": " "})
     assert refused.status_code == 422
     assert "Begründen Sie schriftlich" in refused.get_data(as_text=True)
-    ok = b.post(f"/klimachecks/{check_id}/einreichen",
-                {"version": b.version(review), "justification": "Fördermittel verfallen sonst Ende 2026."})
+    ok = b.post(
+        f"/klimachecks/{check_id}/einreichen",
+        {"version": b.version(review), "justification": "Fördermittel verfallen sonst Ende 2026."},
+    )
     assert ok.status_code == 302
     db_session.expire_all()
     revision = db_session.get(Check, check_id).current

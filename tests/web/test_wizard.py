@@ -6,12 +6,17 @@ import re
 import time
 
 from impactcheck.store.models import Check
-from tests.web.flows import answer_all, start
+from tests.web.flows import start
 
 SCREEN_NO = {
-    "betrifft_gebaeude": "nein", "betrifft_mobilitaet": "nein", "betrifft_energie": "nein",
-    "betrifft_flaechen": "nein", "betrifft_beschaffung": "nein", "betrifft_ernaehrung": "nein",
-    "betrifft_wirtschaft": "nein", "betrifft_anpassung": "nein",
+    "betrifft_gebaeude": "nein",
+    "betrifft_mobilitaet": "nein",
+    "betrifft_energie": "nein",
+    "betrifft_flaechen": "nein",
+    "betrifft_beschaffung": "nein",
+    "betrifft_ernaehrung": "nein",
+    "betrifft_wirtschaft": "nein",
+    "betrifft_anpassung": "nein",
 }
 
 
@@ -82,9 +87,12 @@ def test_required_question_missing(as_role):
 def test_back_saves_what_was_typed(as_role, db_session):
     b = as_role("author")
     check_id = start(b)
-    b.submit(f"/klimachecks/{check_id}/schritt/vorpruefung", {**SCREEN_NO, "betrifft_ernaehrung": "ja", "action": "next"})
-    response = b.submit(f"/klimachecks/{check_id}/schritt/ernaehrung",
-                        {"ernaehrung_angebot": "mehr_pflanzlich", "action": "back"})
+    b.submit(
+        f"/klimachecks/{check_id}/schritt/vorpruefung", {**SCREEN_NO, "betrifft_ernaehrung": "ja", "action": "next"}
+    )
+    response = b.submit(
+        f"/klimachecks/{check_id}/schritt/ernaehrung", {"ernaehrung_angebot": "mehr_pflanzlich", "action": "back"}
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/schritt/vorpruefung")
     db_session.expire_all()
     assert db_session.get(Check, check_id).current.answers["ernaehrung_angebot"] == "mehr_pflanzlich"
@@ -132,13 +140,19 @@ def test_second_tab_gets_conflict_not_overwrite(as_role, db_session):
 def test_dropped_answers_are_told_and_discarded(as_role, db_session):
     b = as_role("author")
     check_id = start(b)
-    b.submit(f"/klimachecks/{check_id}/schritt/vorpruefung", {**SCREEN_NO, "betrifft_ernaehrung": "ja", "action": "next"})
-    b.submit(f"/klimachecks/{check_id}/schritt/ernaehrung",
-             {"ernaehrung_angebot": "mehr_pflanzlich", "ernaehrung_regional": "ja", "action": "next"})
+    b.submit(
+        f"/klimachecks/{check_id}/schritt/vorpruefung", {**SCREEN_NO, "betrifft_ernaehrung": "ja", "action": "next"}
+    )
+    b.submit(
+        f"/klimachecks/{check_id}/schritt/ernaehrung",
+        {"ernaehrung_angebot": "mehr_pflanzlich", "ernaehrung_regional": "ja", "action": "next"},
+    )
     # Back to the screening: no topic after all. The food answers drop out.
     b.submit(f"/klimachecks/{check_id}/schritt/vorpruefung", {**SCREEN_NO, "action": "next"})
-    b.submit(f"/klimachecks/{check_id}/schritt/exit",
-             {"exit_reason": "information", "exit_explanation": "Nur ein Bericht.", "action": "next"})
+    b.submit(
+        f"/klimachecks/{check_id}/schritt/exit",
+        {"exit_reason": "information", "exit_explanation": "Nur ein Bericht.", "action": "next"},
+    )
     review = b.get(f"/klimachecks/{check_id}/pruefen").get_data(as_text=True)
     assert "Diese Antworten werden nicht übernommen" in review
     assert "ernaehrung_angebot" in review
@@ -176,8 +190,16 @@ def test_expired_login_keeps_the_input(app, as_role, db_session):
     b.get(url)
     app.config["SESSION_IDLE_MINUTES"] = 0.0001
     time.sleep(1.1)
-    response = b.client.post(url, data={"csrf_token": b.token(), "version": b.version(), **SCREEN_NO,
-                                        "betrifft_flaechen": "ja", "action": "next"})
+    response = b.client.post(
+        url,
+        data={
+            "csrf_token": b.token(),
+            "version": b.version(),
+            **SCREEN_NO,
+            "betrifft_flaechen": "ja",
+            "action": "next",
+        },
+    )
     app.config["SESSION_IDLE_MINUTES"] = 480
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert "wiederherstellen" in response.headers["Location"]
@@ -185,8 +207,10 @@ def test_expired_login_keeps_the_input(app, as_role, db_session):
     assert db_session.get(Check, check_id).current.answers == {}  # nothing saved without a login
     login_page = b.get(response.headers["Location"]).get_data(as_text=True)
     assert "Ihre Eingaben sind aufbewahrt" in login_page
-    back = b.client.post(response.headers["Location"], data={"csrf_token": b.token(login_page),
-                                                             "username": "author", "password": "richtig-langes-passwort"})
+    back = b.client.post(
+        response.headers["Location"],
+        data={"csrf_token": b.token(login_page), "username": "author", "password": "richtig-langes-passwort"},
+    )
     assert back.status_code == 302 and "wiederherstellen=" in back.headers["Location"]
     html = b.get(back.headers["Location"]).get_data(as_text=True)
     assert "wiederhergestellt" in html
@@ -204,8 +228,9 @@ def test_stashed_input_is_not_offered_to_someone_else(app, as_role):
     owner.get(url)
     app.config["SESSION_IDLE_MINUTES"] = 0.0001
     time.sleep(1.1)
-    response = owner.client.post(url, data={"csrf_token": owner.token(), "version": owner.version(), **SCREEN_NO,
-                                            "action": "next"})
+    response = owner.client.post(
+        url, data={"csrf_token": owner.token(), "version": owner.version(), **SCREEN_NO, "action": "next"}
+    )
     app.config["SESSION_IDLE_MINUTES"] = 480
     target = response.headers["Location"].split("next=")[1]
     from urllib.parse import unquote

@@ -1,0 +1,125 @@
+"""Every route × every role (and anonymous, and a user of another municipality) gets the right status."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from impactcheck.store.models import User
+from tests.support import RULES
+from tests.web.conftest import Browser
+from tests.web.flows import answer_all, start
+
+WHO = ("anonymous", "author", "author2", "council", "climate", "admin", "fremd")
+
+
+@pytest.fixture
+def world(app, as_role, db_session):
+    """A draft and a submitted check of `author`, a draft of `climate`."""
+    author = as_role("author")
+    draft = start(author, reference="D-1")
+    submitted = start(author, reference="S-1")
+    data = yaml.safe_load((RULES / "examples/kassel-2030/strassenumbenennung.yaml").read_text())
+    answer_all(author, submitted, data["answers"])
+    review = author.get(f"/klimachecks/{submitted}/pruefen").get_data(as_text=True)
+    assert author.post(f"/klimachecks/{submitted}/einreichen", {"version": author.version(review)}).status_code == 302
+    user_id = db_session.query(User).filter_by(username="council").one().id
+    return {"draft": draft, "submitted": submitted, "user": user_id}
+
+
+# (method, url template, {who: status}); missing roles default to the "*" entry.
+ANON = {"anonymous": 302}
+ROUTES = [
+    ("GET", "/healthz", {"*": 200, "anonymous": 200}),
+    ("GET", "/login", {"*": 302, "anonymous": 200}),
+    ("GET", "/", {"*": 302, **ANON}),
+    ("GET", "/klimachecks", {"author": 200, "author2": 200, "climate": 200, "fremd": 200, "*": 403, **ANON}),
+    ("GET", "/klimachecks/neu", {"author": 200, "author2": 200, "climate": 200, "fremd": 200, "*": 403, **ANON}),
+    ("GET", "/klimachecks/{draft}", {"author": 302, "*": 404, **ANON}),
+    (
+        "GET",
+        "/klimachecks/{draft}/schritt/vorpruefung",
+        {"author": 200, "climate": 403, "admin": 403, "*": 404, **ANON},
+    ),
+    ("GET", "/klimachecks/{draft}/pruefen", {"author": 200, "climate": 403, "admin": 403, "*": 404, **ANON}),
+    ("GET", "/klimachecks/{draft}/vorlage", {"author": 200, "climate": 403, "admin": 403, "*": 404, **ANON}),
+    ("GET", "/klimachecks/{draft}/alternative", {"author": 200, "climate": 403, "admin": 403, "*": 404, **ANON}),
+    ("GET", "/klimachecks/{draft}/weiter", {"author": 302, "climate": 403, "admin": 403, "*": 404, **ANON}),
+    (
+        "GET",
+        "/klimachecks/{submitted}",
+        {"author": 200, "council": 200, "climate": 200, "admin": 200, "*": 404, **ANON},
+    ),
+    (
+        "GET",
+        "/klimachecks/{submitted}/ergebnis.json",
+        {"author": 200, "council": 200, "climate": 200, "admin": 200, "*": 404, **ANON},
+    ),
+    (
+        "GET",
+        "/klimachecks/{submitted}/klimacheck.docx",
+        {"author": 200, "council": 200, "climate": 200, "admin": 200, "*": 404, **ANON},
+    ),
+    (
+        "GET",
+        "/klimachecks/{submitted}/diagramm.png",
+        {"author": 200, "council": 200, "climate": 200, "admin": 200, "*": 404, **ANON},
+    ),
+    (
+        "GET",
+        "/klimachecks/{submitted}/schritt/vorpruefung",
+        {"author": 302, "council": 403, "climate": 403, "admin": 403, "*": 404, **ANON},
+    ),
+    ("GET", "/register", {"council": 200, "climate": 200, "admin": 200, "fremd": 200, "*": 403, **ANON}),
+    ("GET", "/admin/benutzer", {"admin": 200, "*": 403, **ANON}),
+    ("POST", "/klimachecks/{submitted}/pruefung", {"climate": 302, "fremd": 404, "*": 403, **ANON}),
+    (
+        "POST",
+        "/klimachecks/{submitted}/neue-revision",
+        {"author": 302, "council": 403, "climate": 403, "admin": 403, "*": 404, **ANON},
+    ),
+    ("POST", "/klimachecks/{draft}/einreichen", {"author": 422, "climate": 403, "admin": 403, "*": 404, **ANON}),
+    ("POST", "/admin/benutzer/{user}/aktiv", {"admin": 302, "*": 403, **ANON}),
+    ("POST", "/logout", {"*": 302}),
+]
+ROUTES_IDS = [f"{m} {u}" for m, u, _ in ROUTES]
+
+
+def expected(statuses: dict, who: str) -> int:
+    return statuses.get(who, statuses.get("*"))
+
+
+@pytest.mark.parametrize(("method", "url", "statuses"), ROUTES, ids=ROUTES_IDS)
+def test_route_matrix(app, world, method, url, statuses):
+    path = url.format(**world)
+    for who in WHO:
+        b = Browser(app.test_client())
+        if who == "anonymous":
+            b.get("/login")  # a session with a CSRF token, as a browser would have
+        else:
+            b.login(who)
+            b.get(
+                "/klimachecks/neu"
+                if who in ("author", "author2", "climate", "fremd")
+                else "/register"
+                if who != "admin"
+                else "/admin/benutzer"
+            )
+        if method == "GET":
+            response = b.get(path)
+        else:
+            data = {"decision": "approve", "comment": "", "version": "1"} if path.endswith("/pruefung") else {}
+            response = b.post(path, data)
+        assert response.status_code == expected(statuses, who), (who, method, path, response.status_code)
+        if response.status_code == 302 and who == "anonymous":
+            assert "/login" in response.headers["Location"]
+
+
+def test_post_without_csrf_token_is_rejected(app, world):
+    b = Browser(app.test_client())
+    b.login("author")
+    response = b.client.post(f"/klimachecks/{world['draft']}/schritt/vorpruefung", data={"betrifft_gebaeude": "ja"})
+    assert response.status_code == 400
+    assert "Formular abgelaufen" in response.get_data(as_text=True)
+    response = b.client.post("/login", data={"username": "author", "password": "x"})
+    assert response.status_code == 400
