@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -103,7 +105,7 @@ def test_submitted_revision_is_frozen_and_new_revision_copies(db_session):
     assert first.status == "submitted" and first.result["verdict"] == "not_relevant"
     # The rule file's exact text is kept, so the check stays reproducible after the catalogue changes.
     snap = db_session.get(RulesetSnapshot, first.ruleset_sha256)
-    assert snap.ident == "kassel-2030" and snap.content == open(rs.path, encoding="utf-8").read()
+    assert snap.ident == "kassel-2030" and snap.content == Path(rs.path).read_text(encoding="utf-8")
     assert db_session.get(RulesetSnapshot, first.factors_sha256).kind == "factors"
 
 

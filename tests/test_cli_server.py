@@ -1,0 +1,107 @@
+"""The server-side CLI commands from outside: serve, db upgrade, users."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+
+def run(args, tmp_path, stdin=None, **env):
+    environment = {**os.environ, "IMPACTCHECK_INSTANCE": str(tmp_path / "instance"), **env}
+    return subprocess.run([sys.executable, "-m", "impactcheck", *args], input=stdin, capture_output=True, text=True,
+                          env=environment, check=False, timeout=120)
+
+
+def test_db_upgrade_creates_the_database(tmp_path):
+    proc = run(["db", "upgrade"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Stand 0001" in proc.stdout
+    assert (tmp_path / "instance" / "impactcheck.sqlite3").exists()
+    assert (tmp_path / "instance" / "secret_key").exists()
+    assert oct((tmp_path / "instance" / "secret_key").stat().st_mode)[-3:] == "600"
+
+
+def test_users_add_reads_password_from_stdin(tmp_path):
+    proc = run(["users", "add", "mueller", "--role", "author", "--display-name", "Anna Müller"], tmp_path,
+               stdin="ein-langes-passwort\n")
+    assert proc.returncode == 0, proc.stderr
+    listed = run(["users", "list"], tmp_path)
+    assert "mueller\tauthor\tAnna Müller" in listed.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "needle"),
+    [
+        (["users", "add", "x", "--role", "chef"], "ein-langes-passwort\n", "chef"),
+        (["users", "add", "kurz", "--role", "author"], "123\n", "mindestens 10 Zeichen"),
+        (["users", "add", "leer", "--role", "author"], "\n", "kein Passwort"),
+        (["users", "password", "niemand"], "ein-langes-passwort\n", "gibt es nicht"),
+    ],
+)
+def test_users_bad_input_is_one_line(tmp_path, args, stdin, needle):
+    proc = run(args, tmp_path, stdin=stdin)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and needle in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_duplicate_user_is_refused(tmp_path):
+    assert run(["users", "add", "anna", "--role", "author"], tmp_path, stdin="ein-langes-passwort\n").returncode == 0
+    proc = run(["users", "add", "anna", "--role", "climate"], tmp_path, stdin="ein-langes-passwort\n")
+    assert proc.returncode == 2 and "gibt es schon" in proc.stderr
+
+
+def test_unreachable_database_is_one_line(tmp_path):
+    proc = run(["db", "upgrade"], tmp_path,
+               IMPACTCHECK_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    assert proc.returncode == 2
+    assert "Datenbank nicht erreichbar" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_first_start_creates_admin_once(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "IMPACTCHECK_INSTANCE": str(tmp_path / "instance")}
+
+    def start():
+        return subprocess.Popen([sys.executable, "-m", "impactcheck", "serve", "--port", str(port)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def wait_healthy():
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    return r.status
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("server did not come up")
+
+    proc = start()
+    try:
+        assert wait_healthy() == 200
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=20)[0]
+    m = re.search(r"Benutzername: (\S+)\s+Passwort:\s+(\S+)", out)
+    assert m and m.group(1) == "admin", out
+    proc = start()
+    try:
+        assert wait_healthy() == 200
+    finally:
+        proc.terminate()
+        again = proc.communicate(timeout=20)[0]
+    assert "Passwort" not in again  # printed once, on the first start only
+    listed = run(["users", "list"], tmp_path)
+    assert listed.stdout.startswith("admin\tadmin")
