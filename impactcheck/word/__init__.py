@@ -1,0 +1,44 @@
+"""Word integration: the Klimacheck section inside the author's own .docx (DESIGN.md, "The Word section").
+
+Public API (stable; the web app and the CLI use only these names):
+
+    insert_section(source, result, reference=None, *, annex="none", chart=True, limits=None, name=None)
+        -> InsertOutcome(docx: bytes, annex_docx: bytes | None, anchor_kind: str, verification_code: str)
+        `source` is the .docx as bytes or a path; `annex` is "none", "end" (in the document, own content
+        control) or "separate" (annex_docx); `limits` (Limits) bounds size and ZIP directory; `name` is
+        the file name used in error messages for bytes input. anchor_kind is one of "content_control",
+        "bookmark", "placeholder", "heading", "end". Raises InputError for a file that is not an
+        acceptable .docx (one German line, e.g. "altes Word-Format .doc, bitte als .docx speichern").
+    standalone_section_docx(result, reference=None, *, chart=True, annex=False) -> bytes
+        A new document with only the section (and, on request, the annex).
+    annex_docx(result, reference=None) -> bytes
+        The annex (all questions and answers) as a document of its own.
+    render_chart_png(result) -> bytes;  chart_alt_text(result) -> str;  has_chart(result) -> bool
+        The sector chart for the web page too, with its German alt text.
+    open_docx(source, *, name=None, limits=None) -> CheckedDocx
+        Only the safety check (e.g. for an upload form before storing the file).
+    Limits(max_bytes=20 MB, max_members=5000, max_uncompressed=200 MB, max_ratio=200)
+    Reference(check_id=None, author=None, date=None)   (from impactcheck.core.verification)
+
+The package never imports Flask or SQLAlchemy; matplotlib is imported only when a chart is drawn.
+"""
+
+from impactcheck.core.verification import Reference, verification_code
+from impactcheck.word.chart import chart_alt_text, has_chart, render_chart_png
+from impactcheck.word.insert import InsertOutcome, annex_docx, insert_section, standalone_section_docx
+from impactcheck.word.safety import CheckedDocx, Limits, open_docx
+
+__all__ = [
+    "CheckedDocx",
+    "InsertOutcome",
+    "Limits",
+    "Reference",
+    "annex_docx",
+    "chart_alt_text",
+    "has_chart",
+    "insert_section",
+    "open_docx",
+    "render_chart_png",
+    "standalone_section_docx",
+    "verification_code",
+]

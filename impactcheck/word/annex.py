@@ -1,0 +1,60 @@
+"""The annex: every question and answer of the check (and of the alternative), for those who want it all.
+
+`build_annex(result, reference, code, layout)` returns a block content control tagged
+`klimacheck-anhang`; inserting it again replaces it, like the section. It starts on a new page.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from lxml import etree
+
+from impactcheck.core.result import Answer, Result
+from impactcheck.core.verification import Reference
+from impactcheck.word.anchor import ANNEX_MARK, ANNEX_TAG
+from impactcheck.word.section import (
+    HEADER_FILL,
+    Cell,
+    Layout,
+    Tables,
+    content_control,
+    heading_paragraph,
+    labelled,
+    page_break_before,
+    reference_line,
+    text_para,
+)
+
+ANNEX_TITLE = "Anlage: Fragen und Antworten zum Klimacheck"
+
+
+def build_annex(result: Result, reference: Reference, code: str, layout: Layout, *, new_page: bool = True):
+    blocks = [heading_paragraph(ANNEX_TITLE, layout)]
+    if new_page:
+        page_break_before(blocks[0])
+    paper = result.paper
+    if paper:
+        ref = paper.get("reference")
+        line = " – ".join(x for x in (f"Vorlage {ref}" if ref else None, paper.get("title")) if x)
+        blocks.append(text_para(line, bold=True))
+    tables = Tables(layout.sheet, layout.width)
+    blocks.append(text_para("Antworten zur Vorlage", bold=True, keep_next=True))
+    blocks.append(_answers_table(tables, result.assessment.answers, "Antworten zur Vorlage"))
+    if result.alternative is not None:
+        blocks.append(text_para("Antworten zur Alternative", bold=True, keep_next=True, before=240))
+        blocks.append(labelled("Beschreibung", result.alternative.description))
+        blocks.append(_answers_table(tables, result.alternative.assessment.answers, "Antworten zur Alternative"))
+    blocks.append(reference_line(result, reference, code))
+    return content_control(ANNEX_TAG, "Klimacheck – Anlage", blocks, (ANNEX_MARK, layout.mark_id))
+
+
+def _answers_table(tables: Tables, answers: tuple[Answer, ...], caption: str) -> etree._Element:
+    rows = [[Cell("Frage"), Cell("Antwort")]]
+    for _, group in groupby(answers, key=lambda a: (a.step, a.step_title)):
+        group = list(group)
+        rows.append([Cell(group[0].step_title, span=2, fill=HEADER_FILL, bold=True)])
+        rows += [[Cell(a.question), Cell(a.display)] for a in group]
+    if len(rows) == 1:
+        rows.append([Cell("keine Antworten", span=2)])
+    return tables.table([0.62, 0.38], rows, caption=caption)

@@ -1,0 +1,245 @@
+"""Insert the Klimacheck section into an author's .docx; build the stand-alone documents.
+
+The steps of `insert_section`: check the file (`safety`), read its main part and styles (`package`,
+`styles`), find the place (`anchor`), draw the chart (`chart`) and store it as a member of the package,
+build the section (`section`) and, if asked, the annex (`annex`), put them in, and write the package
+again with every untouched member copied byte for byte.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import posixpath
+from dataclasses import dataclass
+from typing import Literal
+
+from lxml import etree
+
+from impactcheck.core.errors import InputError, Problem
+from impactcheck.core.result import Result
+from impactcheck.core.verification import Reference, verification_code
+from impactcheck.word import ooxml
+from impactcheck.word.anchor import (
+    ANNEX_MARK,
+    ANNEX_TAG,
+    SECTION_MARK,
+    TAG,
+    fill_control,
+    find_anchor,
+    find_end,
+    find_tagged,
+    heading_look,
+    marked_blocks,
+    replace_blocks,
+)
+from impactcheck.word.annex import build_annex
+from impactcheck.word.chart import chart_alt_text, has_chart, png_size, render_chart_png
+from impactcheck.word.package import Package
+from impactcheck.word.safety import CheckedDocx, Limits, check_docx, open_docx, rels_member, resolve_target
+from impactcheck.word.section import Chart, Layout, build_section
+from impactcheck.word.styles import StyleSheet
+
+AnnexChoice = Literal["none", "end", "separate"]
+ANNEX_CHOICES = ("none", "end", "separate")
+CHART_NAME = "klimacheck-diagramm.png"
+CHART_REL_ID = "rIdKlimacheckChart"
+
+
+@dataclass(frozen=True)
+class InsertOutcome:
+    docx: bytes  # the author's document with the section
+    annex_docx: bytes | None  # the annex as a document of its own (annex="separate"), else None
+    anchor_kind: str  # content_control | bookmark | placeholder | heading | end
+    verification_code: str  # as shown in the reference line
+
+
+def insert_section(
+    source: bytes | str | os.PathLike[str],
+    result: Result,
+    reference: Reference | None = None,
+    *,
+    annex: AnnexChoice = "none",
+    chart: bool = True,
+    limits: Limits | None = None,
+    name: str | None = None,
+) -> InsertOutcome:
+    """The author's .docx (bytes or path) with the section inserted, or replaced where it already is.
+
+    Raises InputError (German, one line, naming `name` or the path) for a file that is not an acceptable
+    .docx. With annex="end" the annex is (re)placed at the end of the document; with "none" or
+    "separate" an annex an earlier run left in the document is removed, so that it never contradicts
+    the section.
+    """
+    if annex not in ANNEX_CHOICES:
+        raise ValueError(f"annex must be one of {ANNEX_CHOICES}, not {annex!r}")
+    reference = reference or Reference()
+    code = verification_code(result.to_dict(), reference.check_id)
+    checked = open_docx(source, name=name, limits=limits)
+    docx, kind = _insert(checked, result, reference, code, annex_at_end=annex == "end", chart=chart)
+    annex_docx = _annex_document(result, reference, code) if annex == "separate" else None
+    return InsertOutcome(docx=docx, annex_docx=annex_docx, anchor_kind=kind, verification_code=code)
+
+
+def standalone_section_docx(
+    result: Result, reference: Reference | None = None, *, chart: bool = True, annex: bool = False
+) -> bytes:
+    """A new A4 document (German) holding only the section, naming the paper; with annex=True the annex too."""
+    reference = reference or Reference()
+    code = verification_code(result.to_dict(), reference.check_id)
+    checked = check_docx(blank_docx(), name="Klimacheck")
+    docx, _ = _insert(checked, result, reference, code, annex_at_end=annex, chart=chart, show_paper=True)
+    return docx
+
+
+def annex_docx(result: Result, reference: Reference | None = None) -> bytes:
+    """The annex (all questions and answers) as a document of its own."""
+    reference = reference or Reference()
+    return _annex_document(result, reference, verification_code(result.to_dict(), reference.check_id))
+
+
+# --- the work -------------------------------------------------------------------------------
+
+
+def _insert(checked: CheckedDocx, result, reference, code, *, annex_at_end, chart, show_paper=False):
+    pkg = Package(checked)
+    root = pkg.xml(pkg.main_part)
+    if root.tag != ooxml.qn("w:document"):
+        raise InputError(Problem("keine Word-Datei: das Hauptdokument ist kein Textdokument", checked.name))
+    styles = pkg.related(pkg.main_part, ooxml.REL_STYLES)
+    sheet = StyleSheet(pkg.xml(styles) if styles else None)
+    anchor = find_anchor(root, sheet)
+    ppr, rpr = heading_look(anchor.heading_like) if anchor.heading_like is not None else (None, None)
+    free = _free_id(root)  # docPr and bookmark ids: free ones, the same on every run
+    layout = Layout(sheet, anchor.level, anchor.width, ppr, rpr, show_paper, mark_id=free + 1)
+    picture = _store_chart(pkg, result, docpr_id=free) if chart and has_chart(result) else None
+    anchor.place(build_section(result, reference, code, layout, picture))
+    if picture is None:
+        _drop_chart(pkg, root)
+    _place_annex(root, sheet, result, reference, code, free + 2, wanted=annex_at_end)
+    pkg.put(pkg.main_part, ooxml.serialize(root))
+    return pkg.to_bytes(), anchor.kind
+
+
+def _place_annex(root, sheet, result, reference, code, mark_id: int, *, wanted: bool) -> None:
+    existing = find_tagged(root, ANNEX_TAG)
+    marked = None if existing is not None else marked_blocks(root, ANNEX_MARK)
+    if not wanted:
+        if existing is not None:
+            existing.getparent().remove(existing)
+        for block in marked or ():
+            block.getparent().remove(block)
+        return
+    end = find_end(root, sheet)
+    block = build_annex(result, reference, code, Layout(sheet, end.level, end.width, mark_id=mark_id))
+    if existing is not None:
+        fill_control(existing, block)
+    elif marked:
+        replace_blocks(marked, block)
+    else:
+        end.place(block)
+
+
+def _annex_document(result: Result, reference: Reference, code: str) -> bytes:
+    pkg = Package(check_docx(blank_docx(), name="Klimacheck-Anlage"))
+    root = pkg.xml(pkg.main_part)
+    styles = pkg.related(pkg.main_part, ooxml.REL_STYLES)
+    sheet = StyleSheet(pkg.xml(styles) if styles else None)
+    end = find_end(root, sheet)
+    end.place(build_annex(result, reference, code, Layout(sheet, 1, end.width), new_page=False))
+    pkg.put(pkg.main_part, ooxml.serialize(root))
+    return pkg.to_bytes()
+
+
+# --- the chart as a package member ------------------------------------------------------------
+
+
+def _chart_member(pkg: Package) -> str:
+    return posixpath.join(posixpath.dirname(pkg.main_part), "media", CHART_NAME)
+
+
+def _relationships(pkg: Package) -> tuple[str, etree._Element]:
+    name = rels_member(pkg.main_part)
+    existing = pkg.member(name)
+    if existing is None:
+        return name, etree.Element(ooxml.qn("pr:Relationships"), nsmap={None: ooxml.NS["pr"]})
+    return existing, pkg.xml(existing)
+
+
+def _chart_relationship(pkg: Package, rels: etree._Element) -> etree._Element | None:
+    member = _chart_member(pkg).lower()
+    for rel in rels.iter(ooxml.qn("pr:Relationship")):
+        internal = rel.get("TargetMode") != "External"
+        if internal and resolve_target(pkg.main_part, rel.get("Target") or "").lower() == member:
+            return rel
+    return None
+
+
+def _free_id(root: etree._Element) -> int:
+    """One more than the highest drawing or bookmark id outside our own blocks (which get replaced)."""
+    ours = f"ancestor::w:sdt[w:sdtPr/w:tag[starts-with(@w:val, '{TAG}')]]"
+    query = (
+        f"//wp:docPr[not({ours})]/@id"
+        f" | //w:bookmarkStart[not({ours}) and not(starts-with(@w:name, '{SECTION_MARK}'))]/@w:id"
+    )
+    return max((int(i) for i in root.xpath(query, namespaces=ooxml.NS) if i.isdigit()), default=0) + 1
+
+
+def _store_chart(pkg: Package, result: Result, *, docpr_id: int) -> Chart:
+    png = render_chart_png(result)
+    member = _chart_member(pkg)
+    rels_name, rels = _relationships(pkg)
+    rel = _chart_relationship(pkg, rels)
+    if rel is None:
+        taken = {r.get("Id") for r in rels.iter(ooxml.qn("pr:Relationship"))}
+        rel_id = next(
+            f"{CHART_REL_ID}{i or ''}" for i in range(len(taken) + 1) if f"{CHART_REL_ID}{i or ''}" not in taken
+        )
+        rel = etree.SubElement(rels, ooxml.qn("pr:Relationship"))
+        rel.set("Id", rel_id)
+        rel.set("Type", ooxml.REL_IMAGE)
+        rel.set("Target", posixpath.relpath(member, posixpath.dirname(pkg.main_part) or "."))
+        pkg.put(rels_name, ooxml.serialize(rels))
+    pkg.put(member, png, content_type="image/png")
+    width, height = png_size(png)
+    return Chart(rel.get("Id"), width, height, chart_alt_text(result), docpr_id)
+
+
+def _drop_chart(pkg: Package, root: etree._Element) -> None:
+    """An earlier insertion's chart that the new section no longer shows goes, with its relationship."""
+    rels_name, rels = _relationships(pkg)
+    rel = _chart_relationship(pkg, rels)
+    if rel is None:
+        return
+    rel_id = rel.get("Id")
+    used = root.xpath("//@r:embed | //@r:link | //@r:id", namespaces=ooxml.NS)
+    if rel_id in used:
+        return  # the author copied the chart elsewhere: keep it
+    rels.remove(rel)
+    pkg.put(rels_name, ooxml.serialize(rels))
+    pkg.remove(_chart_member(pkg))
+
+
+# --- a blank German document ------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def blank_docx() -> bytes:
+    """python-docx's default template, on A4 with 2.5 cm margins, its language German."""
+    import docx
+    from docx.shared import Cm
+
+    document = docx.Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.5)
+    section.top_margin, section.bottom_margin = Cm(2.5), Cm(2)
+    for lang in document.styles.element.iter(ooxml.qn("w:lang")):
+        lang.set(ooxml.qn("w:val"), "de-DE")
+        lang.set(ooxml.qn("w:eastAsia"), "de-DE")
+    document.core_properties.language = "de-DE"
+    document.core_properties.title = "Klimacheck"
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

@@ -1,0 +1,192 @@
+"""A checked .docx as the ZIP members it is made of: read a few parts, change a few, keep the rest.
+
+Writing copies every member we did not change byte for byte, still compressed, from the original archive
+into the new one: images, headers, footers, comments, numbering, custom XML and parts no relationship
+points to all stay exactly as they were, and nothing is decompressed or compressed again. Only changed or
+new members (the main document, its relationships, [Content_Types].xml, the chart image) are deflated.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import struct
+import zipfile
+import zlib
+
+from lxml import etree
+
+from impactcheck.core.errors import InputError, Problem
+from impactcheck.word import ooxml
+from impactcheck.word.safety import CheckedDocx, content_type_of, rels_member, resolve_target
+
+_LOCAL = struct.Struct("<4s2B4HL2L2H")
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_END = struct.Struct("<4s4H2LH")
+_NEW_MEMBER_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same input gives the same output
+
+
+class Package:
+    def __init__(self, checked: CheckedDocx):
+        self.name = checked.name
+        self.main_part = checked.main_part
+        self._data = checked.data
+        self._zip = checked.zip
+        self._infos = checked.zip.infolist()
+        self._lower = {i.filename.lower(): i.filename for i in self._infos}
+        self._content_types = checked.content_types
+        self._content_types_changed = False
+        self._changed: dict[str, bytes] = {}
+        self._removed: set[str] = set()
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def member(self, name: str) -> str | None:
+        """The existing member called `name` (ZIP names in OPC are case-insensitive), or None."""
+        if name in self._changed:
+            return name
+        actual = self._lower.get(name.lower())
+        return None if actual is None or actual in self._removed else actual
+
+    def read(self, name: str) -> bytes:
+        if name in self._changed:
+            return self._changed[name]
+        return self._zip.read(name)
+
+    def xml(self, name: str) -> etree._Element:
+        try:
+            return ooxml.parse(self.read(name))
+        except etree.XMLSyntaxError as exc:
+            raise InputError(Problem(f"beschädigt: „{name}“ ist kein gültiges XML ({exc.msg})", self.name)) from None
+
+    def related(self, source: str, rel_type: str) -> str | None:
+        """The member that `source`'s first relationship of `rel_type` points to, if any."""
+        rels = self.member(rels_member(source))
+        if rels is None:
+            return None
+        for rel in self.xml(rels).iter(ooxml.qn("pr:Relationship")):
+            if rel.get("Type") == rel_type and rel.get("TargetMode") != "External":
+                return self.member(resolve_target(source, rel.get("Target") or ""))
+        return None
+
+    # --- changing -----------------------------------------------------------------------------
+
+    def put(self, name: str, data: bytes, content_type: str | None = None) -> None:
+        """Replace or add a member; a new one is registered in [Content_Types].xml if its type is unknown."""
+        existing = self.member(name)
+        name = existing or name
+        self._changed[name] = data
+        self._removed.discard(name)
+        if content_type and content_type_of(self._content_types, name) != content_type:
+            override = etree.SubElement(self._content_types, ooxml.qn("ct:Override"))
+            override.set("PartName", "/" + name)
+            override.set("ContentType", content_type)
+            self._content_types_changed = True
+
+    def remove(self, name: str) -> None:
+        existing = self.member(name)
+        if existing is None:
+            return
+        self._changed.pop(existing, None)
+        self._removed.add(existing)
+        partname = "/" + existing.lower()
+        for node in list(self._content_types.iter(ooxml.qn("ct:Override"))):
+            if (node.get("PartName") or "").lower() == partname:
+                self._content_types.remove(node)
+                self._content_types_changed = True
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        if self._content_types_changed:
+            self._changed["[Content_Types].xml"] = ooxml.serialize(self._content_types)
+        out = io.BytesIO()
+        central: list[bytes] = []
+        data = memoryview(self._data)
+        written = set()
+        for info in self._infos:
+            name = info.filename
+            if name in self._removed:
+                continue
+            if name in self._changed:
+                central.append(_write_new(out, name, self._changed[name], info))
+            else:
+                central.append(self._copy(out, data, info))
+            written.add(name)
+        for name, blob in self._changed.items():
+            if name not in written:
+                central.append(_write_new(out, name, blob, None))
+        offset = out.tell()
+        for entry in central:
+            out.write(entry)
+        comment = self._zip.comment[:0xFFFF]
+        out.write(_END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), out.tell() - offset, offset, len(comment)))
+        out.write(comment)
+        return out.getvalue()
+
+    def _copy(self, out: io.BytesIO, data: memoryview, info: zipfile.ZipInfo) -> bytes:
+        start = info.header_offset
+        header = bytes(data[start : start + _LOCAL.size])
+        if len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
+            raise InputError(Problem(f"beschädigt: Eintrag „{info.filename}“ im ZIP-Archiv ist defekt", self.name))
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        raw_name = bytes(data[start + 30 : start + 30 + name_len])
+        begin = start + 30 + name_len + extra_len
+        if begin + info.compress_size > len(data):
+            raise InputError(Problem(f"beschädigt: Eintrag „{info.filename}“ ist abgeschnitten", self.name))
+        flags = info.flag_bits & ~0x08  # sizes and CRC go into the local header: no data descriptor
+        payload = data[begin : begin + info.compress_size]
+        return _emit(
+            out, raw_name, info, flags, info.compress_type, info.CRC, info.compress_size, info.file_size, payload
+        )
+
+
+def _dos_time(date_time: tuple[int, ...]) -> tuple[int, int]:
+    year, month, day, hour, minute, second = date_time
+    year = min(max(year, 1980), 2107)
+    return (hour << 11) | (minute << 5) | (second // 2), ((year - 1980) << 9) | (month << 5) | day
+
+
+def _write_new(out: io.BytesIO, name: str, blob: bytes, like: zipfile.ZipInfo | None) -> bytes:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    packed = compressor.compress(blob) + compressor.flush()
+    info = like or zipfile.ZipInfo(name, _NEW_MEMBER_TIME)
+    raw_name = name.encode("utf-8")
+    flags = 0x800 if any(b > 0x7F for b in raw_name) else 0
+    return _emit(out, raw_name, info, flags, zipfile.ZIP_DEFLATED, zlib.crc32(blob), len(packed), len(blob), packed)
+
+
+def _emit(out, raw_name, info, flags, method, crc, csize, usize, payload) -> bytes:
+    """Write one local header and its data; return the matching central directory entry."""
+    mtime, mdate = _dos_time(info.date_time)
+    offset = out.tell()
+    out.write(_LOCAL.pack(b"PK\x03\x04", 20, 0, flags, method, mtime, mdate, crc, csize, usize, len(raw_name), 0))
+    out.write(raw_name)
+    out.write(payload)
+    comment = info.comment[:0xFFFF]
+    entry = _CENTRAL.pack(
+        b"PK\x01\x02",
+        20,
+        info.create_system,
+        20,
+        0,
+        flags,
+        method,
+        mtime,
+        mdate,
+        crc,
+        csize,
+        usize,
+        len(raw_name),
+        0,
+        len(comment),
+        0,
+        info.internal_attr,
+        info.external_attr & 0xFFFFFFFF,
+        offset,
+    )
+    return entry + raw_name + comment
+
+
+def relative_target(source: str, member: str) -> str:
+    return posixpath.relpath(member, posixpath.dirname(source) or ".")

@@ -1,0 +1,577 @@
+"""The Klimacheck section as WordprocessingML, built from one Result (nothing is recomputed here).
+
+`build_section(result, reference, layout)` returns one block content control (w:sdt tagged `klimacheck`,
+alias "Klimacheck") holding, in this order: a heading; the verdict in words beside a coloured marker; for
+a screening exit its reason; the table of sectors with scores and reasons; the chart; the emission
+estimate with method, lines, factors and sources; the climate cost for each CO2 price; for a negative
+verdict the alternative side by side with the proposal; notes; and the reference line (check id, rule
+set and version, date, author, verification code).
+
+Styles are looked up in the document (`StyleSheet`) and fall back to direct formatting; the language of
+the document is left alone (no w:lang anywhere).
+"""
+
+from __future__ import annotations
+
+import copy
+import zlib
+from dataclasses import dataclass
+
+from lxml import etree
+
+from impactcheck.core.model import METHOD_LABELS, SCALE_LABELS, SCOPE_LABELS
+from impactcheck.core.numbers import format_eur, format_number, format_t
+from impactcheck.core.result import Assessment, Emissions, Result
+from impactcheck.core.verification import Reference
+from impactcheck.word import ooxml
+from impactcheck.word.anchor import SECTION_MARK, TAG
+from impactcheck.word.ooxml import el, qn
+from impactcheck.word.styles import StyleSheet
+
+VERDICT_COLOURS = {"positive": "2E7D32", "negative": "C62828", "neutral": "616161", "not_relevant": "757575"}
+SCORE_TINTS = {-2: "F6D5D5", -1: "FBEAEA", 1: "E6F2E7", 2: "CDE6CF"}
+HEADER_FILL = "F2F2F2"
+MUTED = "595959"
+BORDER = "A6A6A6"
+EMU_PER_TWIP = 635
+HEADING_TEXT = "Klimacheck"
+MAX_CHART_TWIPS = 9072  # 16 cm
+
+
+@dataclass(frozen=True)
+class Chart:
+    rel_id: str
+    width_px: int
+    height_px: int
+    alt_text: str
+    docpr_id: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the section goes, as far as its looks depend on it."""
+
+    sheet: StyleSheet
+    level: int = 1  # heading level, 1-based
+    width: int = 9072  # twips available
+    heading_ppr: etree._Element | None = None  # copied from a heading of the document, if there is one
+    heading_rpr: etree._Element | None = None
+    show_paper: bool = False  # a document of its own names the paper; the author's paper needs not
+    mark_id: int = 1  # w:id of the hidden bookmark around the section, unique in the document
+
+
+def sdt_id(tag: str) -> int:
+    """A stable id for our content controls (w:id must be an integer; Word only needs it unique)."""
+    return zlib.crc32(tag.encode()) & 0x7FFFFFFF
+
+
+def content_control(tag: str, alias: str, blocks: list[etree._Element], mark: tuple[str, int]) -> etree._Element:
+    """The block content control around our blocks, plus a hidden bookmark from the first to the last.
+
+    The bookmark is for editors that keep bookmarks but not block controls: LibreOffice (7.4) saves the
+    control as an inline one in the first paragraph and drops its tag; the bookmark still marks what to
+    replace next time (see `anchor`).
+    """
+    name, mark_id = mark
+    first, last = blocks[0], blocks[-1]
+    first.insert(
+        1 if len(first) and first[0].tag == ooxml.W_PPR else 0, el("w:bookmarkStart", {"w:id": mark_id, "w:name": name})
+    )
+    last.append(el("w:bookmarkEnd", {"w:id": mark_id}))
+    return el(
+        "w:sdt",
+        None,
+        el(
+            "w:sdtPr",
+            None,
+            el("w:alias", {"w:val": alias}),
+            el("w:tag", {"w:val": tag}),
+            el("w:id", {"w:val": sdt_id(tag)}),
+        ),
+        el("w:sdtContent", None, *blocks),
+    )
+
+
+# --- runs and paragraphs --------------------------------------------------------------------
+
+# Child order of w:pPr and w:rPr as the schema demands it (Word refuses files that mix them up).
+_PPR_ORDER = [
+    "pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+    "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+    "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
+    "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection",
+    "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange",
+]  # fmt: skip
+
+
+def set_ordered(parent: etree._Element, tag: str, attrs: dict, order: list[str]) -> etree._Element:
+    """Set child w:`tag` of `parent` (replacing one that exists) at its place in the schema order."""
+    existing = parent.find(qn(f"w:{tag}"))
+    if existing is not None:
+        parent.remove(existing)
+    node = el(f"w:{tag}", attrs)
+    rank = order.index(tag)
+    for i, child in enumerate(parent):
+        local = etree.QName(child).localname if isinstance(child.tag, str) else ""
+        if local in order and order.index(local) > rank:
+            parent.insert(i, node)
+            return node
+    parent.append(node)
+    return node
+
+
+def run(text: str, *, bold=False, italic=False, size=None, colour=None, rpr=None) -> etree._Element:
+    """A w:r with text; `size` in points. `rpr` (an element to copy) replaces the other formatting."""
+    if rpr is not None:
+        props = copy.deepcopy(rpr)
+    else:
+        props = el(
+            "w:rPr",
+            None,
+            el("w:b") if bold else None,
+            el("w:bCs") if bold else None,
+            el("w:i") if italic else None,
+            el("w:color", {"w:val": colour}) if colour else None,
+            el("w:sz", {"w:val": int(size * 2)}) if size else None,
+            el("w:szCs", {"w:val": int(size * 2)}) if size else None,
+        )
+    t = el("w:t", {"xml:space": "preserve"})
+    t.text = text
+    return el("w:r", None, props if len(props) else None, t)
+
+
+def para(*runs: etree._Element, style=None, keep_next=False, before=None, after=None, jc=None) -> etree._Element:
+    spacing = {"w:before": before, "w:after": after} if before is not None or after is not None else None
+    ppr = el(
+        "w:pPr",
+        None,
+        el("w:pStyle", {"w:val": style}) if style else None,
+        el("w:keepNext") if keep_next else None,
+        el("w:spacing", spacing) if spacing else None,
+        el("w:jc", {"w:val": jc}) if jc else None,
+    )
+    return el("w:p", None, ppr if len(ppr) else None, *runs)
+
+
+def text_para(text: str, **kw) -> etree._Element:
+    fmt = {k: kw.pop(k) for k in ("bold", "italic", "size", "colour") if k in kw}
+    return para(run(text, **fmt), **kw)
+
+
+def labelled(label: str, text: str, **kw) -> etree._Element:
+    """'Label: text' with the label in bold."""
+    return para(run(f"{label}: ", bold=True), run(text), **kw)
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    content: list[etree._Element] | str
+    fill: str | None = None
+    span: int = 1
+    bold: bool = False
+    colour: str | None = None
+    align: str | None = None
+
+
+class Tables:
+    def __init__(self, sheet: StyleSheet, width: int):
+        self.width = width
+        self.grid_style = sheet.table_grid()
+
+    def table(self, fractions: list[float], rows: list[list[Cell]], *, header_rows=1, borders=True, caption=None):
+        widths = [int(self.width * f) for f in fractions]
+        props = el(
+            "w:tblPr",
+            None,
+            el("w:tblStyle", {"w:val": self.grid_style}) if self.grid_style and borders else None,
+            el("w:tblW", {"w:w": 5000, "w:type": "pct"}),
+            self._borders(borders),
+            el("w:tblLayout", {"w:type": "fixed"}),
+            el(
+                "w:tblCellMar",
+                None,
+                el("w:top", {"w:w": 40, "w:type": "dxa"}),
+                el("w:left", {"w:w": 85, "w:type": "dxa"}),
+                el("w:bottom", {"w:w": 40, "w:type": "dxa"}),
+                el("w:right", {"w:w": 85, "w:type": "dxa"}),
+            ),
+            el(
+                "w:tblLook",
+                {
+                    "w:val": "04A0",
+                    "w:firstRow": 1,
+                    "w:lastRow": 0,
+                    "w:firstColumn": 0,
+                    "w:lastColumn": 0,
+                    "w:noHBand": 1,
+                    "w:noVBand": 1,
+                },
+            ),
+            el("w:tblCaption", {"w:val": caption}) if caption else None,
+        )
+        grid = el("w:tblGrid", None, *(el("w:gridCol", {"w:w": w}) for w in widths))
+        tbl = el("w:tbl", None, props, grid)
+        for i, cells in enumerate(rows):
+            tbl.append(self._row(cells, widths, header=i < header_rows))
+        return tbl
+
+    def _borders(self, borders: bool) -> etree._Element | None:
+        if borders and self.grid_style:
+            return None
+        kind = {"w:val": "single", "w:sz": 4, "w:space": 0, "w:color": BORDER} if borders else {"w:val": "nil"}
+        sides = ("top", "left", "bottom", "right", "insideH", "insideV")
+        return el("w:tblBorders", None, *(el(f"w:{side}", kind) for side in sides))
+
+    def _row(self, cells: list[Cell], widths: list[int], header: bool) -> etree._Element:
+        trpr = el("w:trPr", None, el("w:cantSplit"), el("w:tblHeader") if header else None)
+        tr = el("w:tr", None, trpr)
+        col = 0
+        for cell in cells:
+            width = sum(widths[col : col + cell.span])
+            col += cell.span
+            fill = HEADER_FILL if header and cell.fill is None else cell.fill
+            tcpr = el(
+                "w:tcPr",
+                None,
+                el("w:tcW", {"w:w": width, "w:type": "dxa"}),
+                el("w:gridSpan", {"w:val": cell.span}) if cell.span > 1 else None,
+                el("w:shd", {"w:val": "clear", "w:color": "auto", "w:fill": fill}) if fill else None,
+                el("w:vAlign", {"w:val": "center" if cell.align == "center" else "top"}),
+            )
+            content = cell.content
+            if isinstance(content, str):
+                lines = content.split("\n") if content else [""]
+                content = [
+                    para(run(t, bold=cell.bold or header, colour=cell.colour), before=0, after=0, jc=cell.align)
+                    for t in lines
+                ]
+            tr.append(el("w:tc", None, tcpr, *content))
+        return tr
+
+
+def cell_para(*runs: etree._Element, jc: str | None = None) -> etree._Element:
+    return para(*runs, before=0, after=0, jc=jc)
+
+
+# --- the section --------------------------------------------------------------------------------
+
+
+def score_text(score: int) -> str:
+    sign = f"+{score}" if score > 0 else ("−" + str(-score) if score < 0 else "0")
+    return f"{sign} {SCALE_LABELS.get(score, '')}".strip()
+
+
+def _t(value: float | None) -> str:
+    return format_t(value).replace("-", "−")
+
+
+def _num(value: float | int) -> str:
+    return format_number(value).replace("-", "−")
+
+
+def build_section(result: Result, reference: Reference, code: str, layout: Layout, chart: Chart | None):
+    """The section, wrapped in its content control, ready for `Anchor.place`."""
+    b = _Builder(result, layout)
+    blocks = [b.heading()]
+    if layout.show_paper and result.paper:
+        blocks.append(b.paper_line())
+    blocks += b.verdict(result.assessment, requires_alternative=result.requires_alternative)
+    a = result.assessment
+    if not a.screening.exited:
+        blocks += b.sectors(a)
+        if chart is not None:
+            blocks.append(b.chart(chart))
+        blocks += b.emissions(a.emissions)
+    if result.alternative is not None:
+        blocks += b.alternative(result)
+    elif result.requires_alternative:
+        blocks.append(
+            labelled(
+                "Alternative",
+                "Nach dem Regelwerk ist bei diesem Ergebnis eine klimafreundlichere Alternative darzustellen; "
+                "sie liegt noch nicht vor.",
+            )
+        )
+    for message in (*result.messages, *a.messages):
+        blocks.append(labelled("Hinweis", message))
+    blocks.append(b.reference_line(reference, code))
+    return content_control(TAG, "Klimacheck", blocks, (SECTION_MARK, layout.mark_id))
+
+
+class _Builder:
+    def __init__(self, result: Result, layout: Layout):
+        self.result = result
+        self.layout = layout
+        self.tables = Tables(layout.sheet, layout.width)
+
+    def heading(self) -> etree._Element:
+        return heading_paragraph(HEADING_TEXT, self.layout)
+
+    def paper_line(self) -> etree._Element:
+        paper = self.result.paper
+        ref = paper.get("reference")
+        text = " – ".join(x for x in (f"Vorlage {ref}" if ref else None, paper.get("title")) if x)
+        return text_para(text, bold=True)
+
+    def verdict(self, a: Assessment, *, requires_alternative: bool) -> list[etree._Element]:
+        colour = VERDICT_COLOURS.get(a.verdict, VERDICT_COLOURS["neutral"])
+        label = run(a.verdict_label.upper(), bold=True, colour="FFFFFF")
+        marker = Cell([cell_para(label, jc="center")], fill=colour, align="center")
+        words = [
+            cell_para(run("Ergebnis des Klimachecks: ", bold=True), run(a.verdict_label, bold=True)),
+            cell_para(run(a.verdict_reason)),
+        ]
+        if a.screening.exited:
+            reason = a.screening.reason_label or a.screening.reason or ""
+            text = "; ".join(x for x in (reason, a.screening.explanation) if x)
+            if text:
+                words.append(cell_para(run("Vorprüfung: ", bold=True), run(text)))
+        fraction = min(0.22, 1800 / max(self.layout.width, 1))
+        table = self.tables.table(
+            [fraction, 1 - fraction],
+            [[marker, Cell(words)]],
+            header_rows=0,
+            borders=False,
+            caption="Ergebnis des Klimachecks",
+        )
+        return [table, text_para("", before=0, after=0, size=4)]
+
+    def sectors(self, a: Assessment) -> list[etree._Element]:
+        rows = [[Cell("Handlungsfeld"), Cell("Bewertung"), Cell("Begründung")]]
+        footnote = False
+        for s in a.sectors:
+            label = s.label
+            if not s.affects_verdict:
+                label += "*"
+                footnote = True
+            reasons = [cell_para(run(("– " if len(s.reasons) > 1 else "") + r)) for r in s.reasons]
+            rows.append(
+                [
+                    Cell(label),
+                    Cell(score_text(s.score), fill=SCORE_TINTS.get(s.score)),
+                    Cell(reasons or [cell_para(run("–", colour=MUTED))]),
+                ]
+            )
+        out = [
+            text_para("Bewertung nach Handlungsfeldern", bold=True, keep_next=True),
+            self.tables.table([0.27, 0.23, 0.50], rows, caption="Bewertung nach Handlungsfeldern"),
+        ]
+        if footnote:
+            out.append(text_para("* nachrichtlich; fließt nicht in das Ergebnis ein", size=8, colour=MUTED))
+        return out
+
+    def chart(self, chart: Chart) -> etree._Element:
+        width = min(self.layout.width, MAX_CHART_TWIPS) * EMU_PER_TWIP
+        height = int(width * chart.height_px / chart.width_px)
+        return para(el("w:r", None, el("w:drawing", None, picture_inline(chart, width, height))), before=120, after=120)
+
+    def emissions(self, em: Emissions) -> list[etree._Element]:
+        out = [text_para("Treibhausgasemissionen", bold=True, keep_next=True)]
+        if em.t_co2e_per_year is None:
+            out.append(text_para("Die Emissionen wurden nicht beziffert."))
+            return out
+        summary = f"{_t(em.t_co2e_per_year)} pro Jahr"
+        if em.t_co2e_total is not None and em.lifetime_years:
+            summary += f", {_t(em.t_co2e_total)} über {_num(em.lifetime_years)} Jahre"
+        method = METHOD_LABELS.get(em.method or "", em.method or "nicht angegeben")
+        summary += f" (Methode: {method})."
+        if em.threshold_t_co2e_per_year is not None:
+            state = "überschritten" if em.significant else "nicht überschritten"
+            summary += f" Erheblichkeitsschwelle von {_num(em.threshold_t_co2e_per_year)} t CO2e pro Jahr {state}."
+        out.append(para(run(summary)))
+        if em.lines:
+            rows = [[Cell("Emissionsquelle"), Cell("Menge"), Cell("Emissionsfaktor"), Cell("t CO2e pro Jahr")]]
+            for line in em.lines:
+                amount = f"{_num(line.quantity)} {line.unit}"
+                if line.per == "once" and line.t_co2e_once is not None:
+                    amount += f"\neinmalig {_t(line.t_co2e_once)}"
+                rows.append(
+                    [
+                        Cell(f"{line.label}\n{SCOPE_LABELS.get(line.scope, line.scope)}"),
+                        Cell(amount),
+                        Cell(f"{_num(line.factor_value)} {line.factor_unit}\n{line.factor_label}"),
+                        Cell(format_number(line.t_co2e_per_year, 1).replace("-", "−"), align="right"),
+                    ]
+                )
+            out.append(self.tables.table([0.30, 0.20, 0.32, 0.18], rows, caption="Emissionen nach Quellen"))
+        if em.climate_cost:
+            years = _num(em.lifetime_years) if em.lifetime_years else None
+            rows = [
+                [
+                    Cell("Klimakosten"),
+                    Cell("Preis je t"),
+                    Cell("pro Jahr"),
+                    Cell(f"über {years} Jahre" if years else "gesamt"),
+                ]
+            ]
+            for c in em.climate_cost:
+                rows.append(
+                    [
+                        Cell(c.label),
+                        Cell(f"{format_number(c.eur_per_t)} €", align="right"),
+                        Cell(format_eur(c.eur_per_year).replace("-", "−"), align="right"),
+                        Cell(format_eur(c.eur_total).replace("-", "−"), align="right"),
+                    ]
+                )
+            out.append(text_para("", size=4, before=0, after=0))
+            out.append(self.tables.table([0.40, 0.16, 0.20, 0.24], rows, caption="Klimakosten"))
+        out.append(self._sources(em))
+        return out
+
+    def _sources(self, em: Emissions) -> etree._Element:
+        seen: dict[str, str] = {}
+        for line in em.lines:
+            seen.setdefault(f"{line.factor_label} ({line.factor_year})", line.factor_source)
+        for c in em.climate_cost:
+            seen.setdefault(c.label, c.source)
+        text = "; ".join(f"{what}: {source}" for what, source in seen.items())
+        return text_para(f"Quellen: {text}", size=8, colour=MUTED, before=60)
+
+    def alternative(self, result: Result) -> list[etree._Element]:
+        alt = result.alternative
+        assert alt is not None
+        a, b = result.assessment, alt.assessment
+        out = [
+            text_para("Alternative", bold=True, keep_next=True),
+            para(run(alt.description)),
+        ]
+        rows = [[Cell(""), Cell("Vorlage"), Cell("Alternative")]]
+        rows.append(
+            [
+                Cell("Ergebnis", bold=True),
+                Cell(a.verdict_label, bold=True, colour=VERDICT_COLOURS.get(a.verdict)),
+                Cell(b.verdict_label, bold=True, colour=VERDICT_COLOURS.get(b.verdict)),
+            ]
+        )
+        other = {s.id: s for s in b.sectors}
+        for s in a.sectors:
+            o = other.get(s.id)
+            if o is None or (s.score == 0 and o.score == 0):
+                continue
+            rows.append(
+                [
+                    Cell(s.label),
+                    Cell(score_text(s.score), fill=SCORE_TINTS.get(s.score)),
+                    Cell(score_text(o.score), fill=SCORE_TINTS.get(o.score)),
+                ]
+            )
+        ea, eb = a.emissions, b.emissions
+        rows.append([Cell("Emissionen pro Jahr"), Cell(_t(ea.t_co2e_per_year)), Cell(_t(eb.t_co2e_per_year))])
+        if ea.t_co2e_total is not None or eb.t_co2e_total is not None:
+            rows.append([Cell("Emissionen gesamt"), Cell(self._total(ea)), Cell(self._total(eb))])
+        costs_b = {c.id: c for c in eb.climate_cost}
+        for c in ea.climate_cost:
+            cb = costs_b.get(c.id)
+            rows.append(
+                [
+                    Cell(f"{c.label}, gesamt"),
+                    Cell(format_eur(c.eur_total)),
+                    Cell(format_eur(cb.eur_total) if cb else "–"),
+                ]
+            )
+        out.append(self.tables.table([0.40, 0.30, 0.30], rows, caption="Vorlage und Alternative im Vergleich"))
+        if ea.t_co2e_per_year is not None and eb.t_co2e_per_year is not None:
+            diff = ea.t_co2e_per_year - eb.t_co2e_per_year
+            if diff > 0:
+                text = f"Die Alternative spart {_t(diff)} pro Jahr gegenüber der Vorlage."
+            elif diff < 0:
+                text = f"Die Alternative verursacht {_t(-diff)} pro Jahr mehr als die Vorlage."
+            else:
+                text = "Vorlage und Alternative verursachen gleich viel Emissionen."
+            out.append(para(run(text), before=120))
+        return out
+
+    @staticmethod
+    def _total(em: Emissions) -> str:
+        if em.t_co2e_total is None:
+            return "–"
+        return f"{_t(em.t_co2e_total)} ({_num(em.lifetime_years)} Jahre)" if em.lifetime_years else _t(em.t_co2e_total)
+
+    def reference_line(self, reference: Reference, code: str) -> etree._Element:
+        return reference_line(self.result, reference, code)
+
+
+def heading_paragraph(text: str, layout: Layout) -> etree._Element:
+    """A real heading: the look of a heading of the document, else its heading style, else direct formatting."""
+    if layout.heading_ppr is not None or layout.heading_rpr is not None:
+        ppr = copy.deepcopy(layout.heading_ppr) if layout.heading_ppr is not None else el("w:pPr")
+        if layout.sheet.outline_level(ooxml.val(ppr, "w:pStyle")) is None:
+            set_ordered(ppr, "outlineLvl", {"w:val": layout.level - 1}, _PPR_ORDER)
+        return el("w:p", None, ppr, run(text, rpr=layout.heading_rpr))
+    style = layout.sheet.heading_style(layout.level)
+    if style is not None:
+        return para(run(text), style=style)
+    # No heading style in this document: look like one, and be one for navigation and PDF tags.
+    size = {1: 14, 2: 13}.get(layout.level, 12)
+    p = para(run(text, bold=True, size=size), keep_next=True, before=240, after=120)
+    set_ordered(p.find(ooxml.W_PPR), "outlineLvl", {"w:val": layout.level - 1}, _PPR_ORDER)
+    return p
+
+
+def page_break_before(p: etree._Element) -> etree._Element:
+    ppr = p.find(ooxml.W_PPR)
+    if ppr is None:
+        ppr = el("w:pPr")
+        p.insert(0, ppr)
+    set_ordered(ppr, "pageBreakBefore", {}, _PPR_ORDER)
+    return p
+
+
+def reference_line(result: Result, reference: Reference, code: str) -> etree._Element:
+    r = result.ruleset
+    parts = [f"Klimacheck Nr. {reference.check_id}" if reference.check_id else "Klimacheck"]
+    parts.append(f"Regelwerk „{r.title}“ ({r.id}), Version {r.version}")
+    parts.append(f"Stand {reference.day():%d.%m.%Y}")
+    if reference.author:
+        parts.append(f"bearbeitet von {reference.author}")
+    parts.append(f"Prüfcode {code}")
+    return text_para(" · ".join(parts), size=8, colour=MUTED, before=120)
+
+
+def picture_inline(chart: Chart, cx: int, cy: int) -> etree._Element:
+    """wp:inline for a picture: the DrawingML that Word writes for an inserted PNG, with alt text."""
+    name = "Klimacheck-Diagramm"
+    return el(
+        "wp:inline",
+        {"distT": 0, "distB": 0, "distL": 0, "distR": 0},
+        el("wp:extent", {"cx": cx, "cy": cy}),
+        el("wp:effectExtent", {"l": 0, "t": 0, "r": 0, "b": 0}),
+        el(
+            "wp:docPr",
+            {
+                "id": chart.docpr_id,
+                "name": name,
+                "descr": chart.alt_text,
+                "title": "Diagramm: Bewertung nach Handlungsfeldern",
+            },
+        ),
+        el("wp:cNvGraphicFramePr", None, el("a:graphicFrameLocks", {"noChangeAspect": 1})),
+        el(
+            "a:graphic",
+            None,
+            el(
+                "a:graphicData",
+                {"uri": "http://schemas.openxmlformats.org/drawingml/2006/picture"},
+                el(
+                    "pic:pic",
+                    None,
+                    el("pic:nvPicPr", None, el("pic:cNvPr", {"id": 0, "name": f"{name}.png"}), el("pic:cNvPicPr")),
+                    el(
+                        "pic:blipFill",
+                        None,
+                        el("a:blip", {"r:embed": chart.rel_id}),
+                        el("a:stretch", None, el("a:fillRect")),
+                    ),
+                    el(
+                        "pic:spPr",
+                        None,
+                        el("a:xfrm", None, el("a:off", {"x": 0, "y": 0}), el("a:ext", {"cx": cx, "cy": cy})),
+                        el("a:prstGeom", {"prst": "rect"}, el("a:avLst")),
+                    ),
+                ),
+            ),
+        ),
+    )
