@@ -215,6 +215,8 @@ class ExitStep(Strict):
     title: Text
     intro: OptionalText = None
     reason_text: Text
+    reason_help: OptionalText = None
+    reason_example: OptionalText = None
     explanation_text: Text
     explanation_help: Text
     explanation_example: Text
@@ -462,8 +464,8 @@ class RuleSet(Strict):
                     type="single_choice",
                     id="exit_reason",
                     text=s.exit_step.reason_text,
-                    help="Wählen Sie den Grund, der am besten passt.",
-                    example=s.exit_reasons[0].label,
+                    help=s.exit_step.reason_help or "Wählen Sie den Grund, der am besten passt.",
+                    example=s.exit_step.reason_example or s.exit_reasons[0].label,
                     options=[Option(id=r.id, label=r.label, help=r.help) for r in s.exit_reasons],
                 ),
                 TextQuestion(

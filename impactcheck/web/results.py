@@ -87,6 +87,8 @@ def view(check_id: int):
             .all()
         )
     version_form = VersionForm()
+    from impactcheck.word import chart_alt_text
+
     return render_template(
         "result.html",
         check=check,
@@ -94,6 +96,7 @@ def view(check_id: int):
         result=result,
         data=revision.result,
         code=code_for(check, revision),
+        chart_alt=chart_alt_text(result),
         reference=reference_for(check, revision),
         own_draft=own_draft,
         is_owner=check.owner_id == current_user.id,
