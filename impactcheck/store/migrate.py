@@ -32,12 +32,23 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def pending_changes(engine: Engine) -> list:
+    """Differences between the models and the migrated database (empty when migrations are complete)."""
+    from alembic.autogenerate import compare_metadata
+
+    from impactcheck.store.models import Base
+
+    with engine.connect() as connection:
+        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+
 def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
 def revision(engine: Engine, message: str) -> None:
-    """Autogenerate a new migration from the models (for developers)."""
+    """Autogenerate a new migration from the models (for developers), against an up-to-date database."""
+    upgrade(engine)
     cfg = alembic_config(engine)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection

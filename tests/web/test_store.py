@@ -132,3 +132,11 @@ def test_users_are_validated(db_session):
         ops.create_user(db_session, None, municipality=municipality, username="neu", password="x" * 12, role="chef")
     assert ops.authenticate(db_session, "author", "richtig-langes-passwort").username == "author"
     assert ops.authenticate(db_session, "author", "falsch") is None
+
+
+def test_migrations_match_the_models(app):
+    from impactcheck.store import migrate
+
+    engine = app.extensions["impactcheck.db"].engine
+    assert migrate.current_revision(engine) == migrate.head_revision(engine)
+    assert migrate.pending_changes(engine) == []
