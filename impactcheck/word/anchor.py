@@ -43,6 +43,8 @@ CONTENT_CONTROL, BOOKMARK, PLACEHOLDER_KIND, HEADING, END = (
 )
 
 _UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÜ", "abcdefghijklmnopqrstuvwxyzäöü"
+# An XPath predicate for our controls (tag "klimacheck" or "klimacheck-anhang", in any case).
+OURS = f"w:sdtPr/w:tag[starts-with(translate(@w:val, '{_UPPER}', '{_LOWER}'), '{TAG}')]"
 _CANDIDATES = etree.XPath(
     f"//w:sdt[w:sdtPr/w:tag[translate(@w:val, '{_UPPER}', '{_LOWER}') = '{TAG}']]"
     f" | //w:bookmarkStart[translate(@w:name, '{_UPPER}', '{_LOWER}') = '{TAG}']"
@@ -393,6 +395,8 @@ def _strip_placeholder_runs(p: etree._Element) -> None:
         spells = run.find(W_T) is not None or run.find(qn("w:tab")) is not None
         if spells and not any(a.tag in _OUT_OF_FLOW for a in run.iterancestors()):
             run.getparent().remove(run)
+    for mark in list(p.iter(qn("w:proofErr"))):  # spelling marks around the placeholder's words
+        mark.getparent().remove(mark)
     _drop_empty_wrappers(p)
 
 

@@ -24,8 +24,8 @@ from impactcheck.word import ooxml
 from impactcheck.word.anchor import (
     ANNEX_MARK,
     ANNEX_TAG,
+    OURS,
     SECTION_MARK,
-    TAG,
     fill_control,
     find_anchor,
     find_end,
@@ -178,7 +178,7 @@ def _chart_relationship(pkg: Package, rels: etree._Element) -> etree._Element | 
 
 def _free_id(root: etree._Element) -> int:
     """One more than the highest drawing or bookmark id outside our own blocks (which get replaced)."""
-    ours = f"ancestor::w:sdt[w:sdtPr/w:tag[starts-with(@w:val, '{TAG}')]]"
+    ours = f"ancestor::w:sdt[{OURS}]"
     query = (
         f"//wp:docPr[not({ours})]/@id"
         f" | //w:bookmarkStart[not({ours}) and not(starts-with(@w:name, '{SECTION_MARK}'))]/@w:id"
