@@ -90,6 +90,121 @@ def assess(rules_ref: str, fmt: str, answers: Path) -> None:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
 
 
+# --- docx -------------------------------------------------------------------------------------
+
+
+@cli.group()
+def docx() -> None:
+    """Word-Dateien: den Klimacheck in eine Beschlussvorlage einfügen."""
+
+
+@docx.command("insert")
+@click.option("--rules", "rules_ref", metavar="ID_OR_PATH", help="Regelwerk-ID oder Pfad (mit --answers)")
+@click.option("--answers", type=click.Path(path_type=Path), help="Antwortdatei (YAML oder JSON)")
+@click.option("--check", "check_id", metavar="ID", help="ein gespeicherter Klimacheck der Web-Anwendung")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Ausgabedatei (.docx)")
+@click.option(
+    "--annex",
+    type=click.Choice(["none", "end", "separate"]),
+    default="none",
+    show_default=True,
+    help="Anlage mit allen Fragen und Antworten: keine, am Dokumentende oder als eigene Datei",
+)
+@click.option("--annex-output", type=click.Path(path_type=Path), help="Datei der Anlage (Standard: OUT-anhang.docx)")
+@click.option("--author", help="Name der bearbeitenden Person für die Referenzzeile")
+@click.option("--no-chart", is_flag=True, help="ohne Diagramm")
+@click.argument("source", metavar="IN.docx", type=click.Path(path_type=Path))
+def docx_insert(
+    rules_ref: str | None,
+    answers: Path | None,
+    check_id: str | None,
+    output: Path,
+    annex: str,
+    annex_output: Path | None,
+    author: str | None,
+    no_chart: bool,
+    source: Path,
+) -> None:
+    """Den Klimacheck-Abschnitt in IN.docx einfügen (oder ersetzen) und als OUT.docx speichern."""
+    from impactcheck.core.verification import Reference
+    from impactcheck.word import insert_section
+
+    if check_id is not None and (rules_ref or answers):
+        raise BadInput("entweder --check oder --rules mit --answers angeben, nicht beides")
+    if check_id is None and not (rules_ref and answers):
+        raise BadInput("--rules und --answers angeben (oder --check ID)")
+    if annex_output is not None and annex != "separate":
+        raise BadInput("--annex-output gilt nur mit --annex separate")
+    if annex == "separate" and annex_output is None:
+        annex_output = output.with_name(f"{output.stem}-anhang.docx")
+    for target in (output, annex_output):
+        if target is None:
+            continue
+        if _same_file(target, source):
+            raise BadInput(f"{target}: die Ausgabe darf die Eingabedatei nicht überschreiben")
+        if not target.parent.is_dir():
+            raise BadInput(f"{target}: Ordner {target.parent} existiert nicht")
+    if check_id is not None:
+        result = _result_for_check(check_id)
+    else:
+        from impactcheck.core.answers import evaluate_submission, load_submission
+        from impactcheck.core.registry import resolve_ruleset
+
+        result = evaluate_submission(resolve_ruleset(rules_ref), load_submission(answers))
+    reference = Reference(check_id=check_id, author=author)
+    outcome = insert_section(source, result, reference, annex=annex, chart=not no_chart)
+    files = [(output, outcome.docx)]
+    if outcome.annex_docx is not None and annex_output is not None:
+        files.append((annex_output, outcome.annex_docx))
+    _write_all(files)
+    places = {
+        "content_control": "im Inhaltssteuerelement „klimacheck“",
+        "bookmark": "nach der Textmarke „klimacheck“",
+        "placeholder": "anstelle des Platzhalters {{klimacheck}}",
+        "heading": "nach dem Abschnitt „Finanzielle Auswirkungen“",
+        "end": "am Ende des Dokuments",
+    }
+    click.echo(f"{output}: Klimacheck {places[outcome.anchor_kind]} eingefügt (Prüfcode {outcome.verification_code})")
+    if len(files) > 1:
+        click.echo(f"{annex_output}: Anlage mit allen Fragen und Antworten")
+
+
+def _result_for_check(check_id: str):
+    """The stored Result of check `check_id` (needs the web app's database)."""
+    raise BadInput("--check braucht die Datenbank der Web-Anwendung; noch nicht verfügbar")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _write_all(files: list[tuple[Path, bytes]]) -> None:
+    """Write each file to a temporary file beside it, then rename: never a half-written output."""
+    import tempfile
+
+    temps: list[tuple[str, Path]] = []
+    try:
+        for target, data in files:
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            temps.append((tmp, target))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for tmp, target in temps:
+            os.replace(tmp, target)
+    except OSError as exc:
+        where = temps[-1][1] if temps else files[0][0]
+        raise BadInput(f"{where}: nicht schreibbar ({exc.strerror or exc})") from None
+    finally:
+        for tmp, _ in temps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
 # --- server, database, users (their own module; imported here so they register) ---------------
 
 import impactcheck.cli_server  # noqa: E402,F401
