@@ -33,8 +33,11 @@ def _spec(result: Result) -> tuple[_SpecRow, ...]:
 
 
 def has_chart(result: Result) -> bool:
-    """A chart says something only when sectors were assessed (not after the quick exit)."""
-    return bool(result.assessment.sectors) and not result.assessment.screening.exited
+    """A chart says something only when sectors were assessed (not after the quick exit) and one has an effect."""
+    if result.assessment.screening.exited:
+        return False
+    alternative = result.alternative.assessment.sectors if result.alternative else ()
+    return any(s.score for s in (*result.assessment.sectors, *alternative))
 
 
 def render_chart_png(result: Result) -> bytes:
@@ -47,6 +50,22 @@ def png_size(png: bytes) -> tuple[int, int]:
     return struct.unpack(">II", png[16:24])
 
 
+FONTS = ("Arial", "Liberation Sans", "Helvetica", "DejaVu Sans")  # the first one installed
+
+
+@functools.lru_cache(maxsize=1)
+def _font() -> str:
+    from matplotlib import font_manager
+
+    for name in FONTS:
+        try:
+            font_manager.findfont(font_manager.FontProperties(family=name), fallback_to_default=False)
+            return name
+        except ValueError:
+            continue
+    return "DejaVu Sans"
+
+
 @functools.lru_cache(maxsize=64)
 def _render(spec: tuple[_SpecRow, ...], with_alternative: bool) -> bytes:
     from matplotlib.figure import Figure
@@ -54,44 +73,43 @@ def _render(spec: tuple[_SpecRow, ...], with_alternative: bool) -> bytes:
 
     rows = list(reversed(spec))  # first sector on top
     n = len(rows)
-    bar = 0.36 if with_alternative else 0.6
-    fig = Figure(figsize=(6.3, 0.75 + n * (0.36 if with_alternative else 0.28)), dpi=DPI)
+    bar = 0.38 if with_alternative else 0.62
+    fig = Figure(figsize=(6.3, 0.75 + n * (0.32 if with_alternative else 0.24)), dpi=DPI)
     ax = fig.add_subplot()
+    font = {"family": _font()}
     for i, (_, score, alt) in enumerate(rows):
         series = [(score, i + (bar / 2 if with_alternative else 0), None)]
         if with_alternative:
             series.append((alt or 0, i - bar / 2, "////"))
         for value, y, hatch in series:
             colour = NEGATIVE if value < 0 else POSITIVE if value > 0 else ZERO
-            if value:
-                ax.barh(
-                    y,
-                    value,
-                    height=bar,
-                    color=colour if not hatch else "white",
-                    edgecolor=colour,
-                    hatch=hatch,
-                    linewidth=1.0,
-                )
-            else:
-                ax.plot([0], [y], marker="o", markersize=3.5, color=ZERO)
+            if not value:  # assessed, no effect: a small mark on the zero line
+                ax.plot([0], [y], marker="o", markersize=2.5, color=ZERO)
+                continue
+            ax.barh(
+                y,
+                value,
+                height=bar,
+                color=colour if not hatch else "white",
+                edgecolor=colour,
+                hatch=hatch,
+                linewidth=1.0,
+            )
             ax.text(
-                value + (0.08 if value >= 0 else -0.08),
+                value + (0.07 if value > 0 else -0.07),
                 y,
                 _minus(value),
                 va="center",
-                ha="left" if value >= 0 else "right",
-                fontsize=7.5,
+                ha="left" if value > 0 else "right",
+                fontsize=8.5,
                 color="#333333",
+                **font,
             )
-    ax.set_yticks(range(n), [label for label, _, _ in rows], fontsize=8)
+    ax.set_yticks(range(n), [label for label, _, _ in rows], fontsize=9, **font)
     ax.set_xlim(-2.45, 2.45)
     ax.set_ylim(-0.6, n - 0.4)
-    ax.set_xticks(
-        [-2, -1, 0, 1, 2],
-        ["−2\ndeutlich negativ", "−1", "0\nkeine Wirkung", "+1", "+2\ndeutlich positiv"],
-        fontsize=7.5,
-    )
+    ticks = ["−2\ndeutlich negativ", "−1", "0\nkeine Wirkung", "+1", "+2\ndeutlich positiv"]
+    ax.set_xticks([-2, -1, 0, 1, 2], ticks, fontsize=8.5, **font)
     ax.axvline(0, color="#333333", linewidth=0.8)
     ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
     ax.set_axisbelow(True)
@@ -103,7 +121,14 @@ def _render(spec: tuple[_SpecRow, ...], with_alternative: bool) -> bytes:
             Patch(facecolor="#555555", edgecolor="#555555", label="Vorlage"),
             Patch(facecolor="white", edgecolor="#555555", hatch="////", label="Alternative"),
         ]
-        ax.legend(handles=handles, loc="lower right", fontsize=7.5, frameon=False, bbox_to_anchor=(1.0, 1.0), ncol=2)
+        ax.legend(
+            handles=handles,
+            loc="lower right",
+            frameon=False,
+            bbox_to_anchor=(1.0, 1.0),
+            ncol=2,
+            prop={**font, "size": 8.5},
+        )
     fig.tight_layout(pad=0.4)
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})

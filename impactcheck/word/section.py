@@ -278,7 +278,7 @@ def build_section(result: Result, reference: Reference, code: str, layout: Layou
     blocks = [b.heading()]
     if layout.show_paper and result.paper:
         blocks.append(b.paper_line())
-    blocks += b.verdict(result.assessment, requires_alternative=result.requires_alternative)
+    blocks += b.verdict(result.assessment)
     a = result.assessment
     if not a.screening.exited:
         blocks += b.sectors(a)
@@ -297,8 +297,24 @@ def build_section(result: Result, reference: Reference, code: str, layout: Layou
         )
     for message in (*result.messages, *a.messages):
         blocks.append(labelled("Hinweis", message))
+    _keep_with_next(blocks[-1])  # the reference line never stands alone on a page
     blocks.append(b.reference_line(reference, code))
     return content_control(TAG, "Klimacheck", blocks, (SECTION_MARK, layout.mark_id))
+
+
+def _keep_with_next(block: etree._Element) -> None:
+    """Keep a paragraph (or the last row of a table) on the page of the block that follows it."""
+    if block.tag == ooxml.W_TBL:
+        rows = block.findall(qn("w:tr"))
+        paragraphs = list(rows[-1].iter(ooxml.W_P)) if rows else []
+    else:
+        paragraphs = [block]
+    for p in paragraphs:
+        ppr = p.find(ooxml.W_PPR)
+        if ppr is None:
+            ppr = el("w:pPr")
+            p.insert(0, ppr)
+        set_ordered(ppr, "keepNext", {}, _PPR_ORDER)
 
 
 class _Builder:
@@ -316,20 +332,20 @@ class _Builder:
         text = " – ".join(x for x in (f"Vorlage {ref}" if ref else None, paper.get("title")) if x)
         return text_para(text, bold=True)
 
-    def verdict(self, a: Assessment, *, requires_alternative: bool) -> list[etree._Element]:
+    def verdict(self, a: Assessment) -> list[etree._Element]:
+        """The verdict in words beside a marker: white capitals on the verdict's colour (contrast ≥ 4.5:1)."""
         colour = VERDICT_COLOURS.get(a.verdict, VERDICT_COLOURS["neutral"])
-        label = run(a.verdict_label.upper(), bold=True, colour="FFFFFF")
+        label = run(a.verdict_label.upper(), bold=True, colour="FFFFFF", size=10)
         marker = Cell([cell_para(label, jc="center")], fill=colour, align="center")
         words = [
             cell_para(run("Ergebnis des Klimachecks: ", bold=True), run(a.verdict_label, bold=True)),
             cell_para(run(a.verdict_reason)),
         ]
-        if a.screening.exited:
-            reason = a.screening.reason_label or a.screening.reason or ""
+        reason = a.screening.reason_label or a.screening.reason or ""
+        if a.screening.exited and reason not in a.verdict_reason:
             text = "; ".join(x for x in (reason, a.screening.explanation) if x)
-            if text:
-                words.append(cell_para(run("Vorprüfung: ", bold=True), run(text)))
-        fraction = min(0.22, 1800 / max(self.layout.width, 1))
+            words.append(cell_para(run("Vorprüfung: ", bold=True), run(text)))
+        fraction = min(0.25, 2300 / max(self.layout.width, 1))  # room for "KLIMARELEVANT" on one line
         table = self.tables.table(
             [fraction, 1 - fraction],
             [[marker, Cell(words)]],
@@ -340,13 +356,14 @@ class _Builder:
         return [table, text_para("", before=0, after=0, size=4)]
 
     def sectors(self, a: Assessment) -> list[etree._Element]:
+        """One row per sector with an effect or a reason; the sectors without either share the last row."""
         rows = [[Cell("Handlungsfeld"), Cell("Bewertung"), Cell("Begründung")]]
-        footnote = False
+        quiet = []
         for s in a.sectors:
-            label = s.label
-            if not s.affects_verdict:
-                label += "*"
-                footnote = True
+            label = s.label if s.affects_verdict else f"{s.label}*"
+            if not s.score and not s.reasons:
+                quiet.append(label)
+                continue
             reasons = [cell_para(run(("– " if len(s.reasons) > 1 else "") + r)) for r in s.reasons]
             rows.append(
                 [
@@ -355,11 +372,14 @@ class _Builder:
                     Cell(reasons or [cell_para(run("–", colour=MUTED))]),
                 ]
             )
+        if quiet:
+            others = "Übrige Handlungsfelder" if len(rows) > 1 else "Alle Handlungsfelder"
+            rows.append([Cell(others), Cell(score_text(0)), Cell(", ".join(quiet))])
         out = [
             text_para("Bewertung nach Handlungsfeldern", bold=True, keep_next=True),
             self.tables.table([0.27, 0.23, 0.50], rows, caption="Bewertung nach Handlungsfeldern"),
         ]
-        if footnote:
+        if any(not s.affects_verdict for s in a.sectors):
             out.append(text_para("* nachrichtlich; fließt nicht in das Ergebnis ein", size=8, colour=MUTED))
         return out
 
@@ -373,7 +393,7 @@ class _Builder:
         if em.t_co2e_per_year is None:
             out.append(text_para("Die Emissionen wurden nicht beziffert."))
             return out
-        summary = f"{_t(em.t_co2e_per_year)} pro Jahr"
+        summary = f"{_t(em.t_co2e_per_year)} pro Jahr" + (" (Einsparung)" if em.t_co2e_per_year < 0 else "")
         if em.t_co2e_total is not None and em.lifetime_years:
             summary += f", {_t(em.t_co2e_total)} über {_num(em.lifetime_years)} Jahre"
         method = METHOD_LABELS.get(em.method or "", em.method or "nicht angegeben")
@@ -383,7 +403,14 @@ class _Builder:
             summary += f" Erheblichkeitsschwelle von {_num(em.threshold_t_co2e_per_year)} t CO2e pro Jahr {state}."
         out.append(para(run(summary)))
         if em.lines:
-            rows = [[Cell("Emissionsquelle"), Cell("Menge"), Cell("Emissionsfaktor"), Cell("t CO2e pro Jahr")]]
+            rows = [
+                [
+                    Cell("Emissionsquelle"),
+                    Cell("Menge"),
+                    Cell("Emissionsfaktor"),
+                    Cell("t CO2e pro Jahr", align="right"),
+                ]
+            ]
             for line in em.lines:
                 amount = f"{_num(line.quantity)} {line.unit}"
                 if line.per == "once" and line.t_co2e_once is not None:
@@ -402,9 +429,9 @@ class _Builder:
             rows = [
                 [
                     Cell("Klimakosten"),
-                    Cell("Preis je t"),
-                    Cell("pro Jahr"),
-                    Cell(f"über {years} Jahre" if years else "gesamt"),
+                    Cell("Preis je t", align="right"),
+                    Cell("pro Jahr", align="right"),
+                    Cell(f"über {years} Jahre" if years else "gesamt", align="right"),
                 ]
             ]
             for c in em.climate_cost:
@@ -474,6 +501,7 @@ class _Builder:
             )
         out.append(self.tables.table([0.40, 0.30, 0.30], rows, caption="Vorlage und Alternative im Vergleich"))
         if ea.t_co2e_per_year is not None and eb.t_co2e_per_year is not None:
+            _keep_with_next(out[-1])
             diff = ea.t_co2e_per_year - eb.t_co2e_per_year
             if diff > 0:
                 text = f"Die Alternative spart {_t(diff)} pro Jahr gegenüber der Vorlage."

@@ -33,9 +33,9 @@ def test_alt_text_names_every_sector_and_score(negative):
     assert "Mit Stern markierte Handlungsfelder fließen nicht in das Ergebnis ein." in text
 
 
-def test_no_chart_after_the_quick_exit(not_relevant, negative):
+def test_no_chart_after_the_quick_exit(not_relevant, negative, positive):
     assert not has_chart(not_relevant)
-    assert has_chart(negative)
+    assert has_chart(negative) and has_chart(positive)
 
 
 def test_importing_the_word_package_does_not_load_matplotlib():

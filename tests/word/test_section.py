@@ -8,10 +8,12 @@ import re
 import docx
 import pytest
 
+from impactcheck.core.answers import evaluate_submission, load_submission
 from impactcheck.core.result import result_from_dict
 from impactcheck.core.verification import Reference, verification_code
 from impactcheck.word import annex_docx, chart_alt_text, insert_section, standalone_section_docx
 from tests.word import docs
+from tests.word.conftest import EXAMPLES
 from tests.word.docs import NS, w
 
 
@@ -65,9 +67,22 @@ def test_sector_table_with_scores_reasons_and_a_repeated_header_row(paper, negat
     assert all(r.find(f"{w('trPr')}/{w('tblHeader')}") is None for r in rows[1:])
     body = {cells[0]: cells[1:] for cells in map(cell_texts, rows[1:])}
     assert body["Gebäude"] == ["−2 deutlich negativ", "Neue Gasheizung legt fossile Wärme für rund 20 Jahre fest"]
-    assert body["Mobilität"][0] == "0 keine Auswirkung"
-    assert "Klimaanpassung*" in body, "a sector outside the verdict is marked"
-    assert len(body) == len(negative.sectors)
+    assert body["Strom und Energie"] == ["−2 deutlich negativ", "Erhöht den Verbrauch fossiler Energie"]
+    # The sectors without effect or reason share one row; a sector outside the verdict is marked.
+    assert body["Übrige Handlungsfelder"] == [
+        "0 keine Auswirkung",
+        "Mobilität, Industrie und Wirtschaft, Ernährung, Landnutzung, Beschaffung, Klimaanpassung*",
+    ]
+    assert list(body) == ["Gebäude", "Strom und Energie", "Übrige Handlungsfelder"]
+
+
+def test_all_sectors_without_effect_one_row_and_no_chart(paper, kassel):
+    neutral = evaluate_submission(kassel, load_submission(EXAMPLES / "kassel-2030" / "zuschuss-stadtfest.yaml"))
+    assert neutral.verdict == "neutral" and not any(s.score for s in neutral.sectors)
+    out = insert_section(paper, neutral)
+    rows = [cell_texts(r) for r in table_with_header(section(out.docx), "Handlungsfeld")]
+    assert len(rows) == 2 and rows[1][0] == "Alle Handlungsfelder"
+    assert "word/media/klimacheck-diagramm.png" not in docs.members(out.docx)
 
 
 def test_emissions_with_method_lines_factors_sources_and_climate_cost(paper, negative):
@@ -109,9 +124,6 @@ def test_negative_without_alternative_says_it_is_missing(paper, kassel):
 
 
 def _answers(name):
-    from impactcheck.core.answers import load_submission
-    from tests.word.conftest import EXAMPLES
-
     return load_submission(EXAMPLES / "kassel-2030" / f"{name}.yaml").answers
 
 
