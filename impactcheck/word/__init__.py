@@ -15,8 +15,8 @@ Public API (stable; the web app and the CLI use only these names):
         The annex (all questions and answers) as a document of its own.
     render_chart_png(result) -> bytes;  chart_alt_text(result) -> str;  has_chart(result) -> bool
         The sector chart for the web page too, with its German alt text.
-    open_docx(source, *, name=None, limits=None) -> CheckedDocx
-        Only the safety check (e.g. for an upload form before storing the file).
+    open_docx(source, *, name=None, limits=None) -> CheckedDocx;  check_docx(data, *, name=..., limits=None)
+        Only the safety check (e.g. for an upload form before storing the file); raise InputError like above.
     Limits(max_bytes=20 MB, max_members=5000, max_uncompressed=200 MB, max_ratio=200)
     Reference(check_id=None, author=None, date=None)   (from impactcheck.core.verification)
 
@@ -26,7 +26,7 @@ The package never imports Flask or SQLAlchemy; matplotlib is imported only when 
 from impactcheck.core.verification import Reference, verification_code
 from impactcheck.word.chart import chart_alt_text, has_chart, render_chart_png
 from impactcheck.word.insert import InsertOutcome, annex_docx, insert_section, standalone_section_docx
-from impactcheck.word.safety import CheckedDocx, Limits, open_docx
+from impactcheck.word.safety import CheckedDocx, Limits, check_docx, open_docx
 
 __all__ = [
     "CheckedDocx",
@@ -35,6 +35,7 @@ __all__ = [
     "Reference",
     "annex_docx",
     "chart_alt_text",
+    "check_docx",
     "has_chart",
     "insert_section",
     "open_docx",
