@@ -147,11 +147,13 @@ def lo_legacy_doc(soffice, lo_workdir):
     return lo.convert({"legacy": LO_SOURCES["lo_end"]}, "doc", lo_workdir, soffice)["legacy"]
 
 
-def pytest_terminal_summary(terminalreporter):
+def pytest_unconfigure(config):
+    """The corpus counts as the very last line of the run (after pytest's own summary)."""
     from tests.word.test_corpus import TALLY
 
-    if any(TALLY.values()):
-        terminalreporter.write_line(
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and any(TALLY.values()):
+        reporter.write_line(
             f"corpus: {TALLY['inserted']} inserted, {TALLY['rejected']} rejected with a clear error, "
             f"{TALLY['crashed']} crashed"
         )
