@@ -73,8 +73,7 @@ class Anchor:
     level: int  # 1-based heading level for the section's own heading
     heading_like: etree._Element | None  # a heading paragraph whose look the section's heading copies
     width: int  # twips available for tables and the chart
-    node: etree._Element  # the content control, bookmark, placeholder paragraph, next heading or body
-    in_table: bool = False
+    node: etree._Element  # the control, bookmark, placeholder paragraph, "Finanzielle Auswirkungen" or the body
     before: etree._Element | None = None  # kinds heading/end: insert before this (None: append)
     replace: list[etree._Element] | None = None  # an earlier section whose control an editor dropped
 
@@ -173,7 +172,7 @@ def find_tagged(root: etree._Element, tag: str) -> etree._Element | None:
 
 def _anchor(kind, node, body, level, heading_like) -> Anchor:
     in_table = _ancestor(node, qn("w:tc")) is not None
-    return Anchor(kind, max(1, min(level, 9)), heading_like, _width(node, body, in_table), node, in_table)
+    return Anchor(kind, max(1, min(level, 9)), heading_like, _width(node, body, in_table), node)
 
 
 def _is_block(sdt: etree._Element) -> bool:
@@ -228,7 +227,7 @@ def _financial_section(body, headings, sheet):
             return p, level, after
     # No such heading: a stand-alone line with that text, formatted as a title (bold, short).
     for p in _TITLE_CANDIDATES(body):
-        if _is_financial_title(p) and _looks_like_title(p, p):
+        if _is_financial_title(p) and _looks_like_title(p, like=p):
             after = next((s for s in p.itersiblings() if s.tag == W_P and _ends_pseudo_section(s, p, sheet)), None)
             return p, 0, after
     return None
@@ -384,9 +383,6 @@ def fill_control(existing: etree._Element, ours: etree._Element) -> etree._Eleme
     content.extend(list(ours.find(qn("w:sdtContent"))))
     _keep_cell_ending_in_paragraph(existing)
     return existing
-
-
-_MARKERS = {qn(f"w:{n}") for n in ("bookmarkStart", "bookmarkEnd", "commentRangeStart", "commentRangeEnd")}
 
 
 def _strip_placeholder_runs(p: etree._Element) -> None:

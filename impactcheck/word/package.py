@@ -9,7 +9,6 @@ new members (the main document, its relationships, [Content_Types].xml, the char
 from __future__ import annotations
 
 import io
-import posixpath
 import struct
 import zipfile
 import zlib
@@ -186,7 +185,3 @@ def _emit(out, raw_name, info, flags, method, crc, csize, usize, payload) -> byt
         offset,
     )
     return entry + raw_name + comment
-
-
-def relative_target(source: str, member: str) -> str:
-    return posixpath.relpath(member, posixpath.dirname(source) or ".")

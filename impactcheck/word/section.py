@@ -1,8 +1,9 @@
 """The Klimacheck section as WordprocessingML, built from one Result (nothing is recomputed here).
 
-`build_section(result, reference, layout)` returns one block content control (w:sdt tagged `klimacheck`,
-alias "Klimacheck") holding, in this order: a heading; the verdict in words beside a coloured marker; for
-a screening exit its reason; the table of sectors with scores and reasons; the chart; the emission
+`build_section(result, reference, code, layout, chart)` returns one block content control (w:sdt tagged
+`klimacheck`, alias "Klimacheck") holding, in this order: a heading; the verdict in words beside a coloured
+marker (with the screening reason after a quick exit); the table of sectors with scores and reasons (the
+sectors without any effect share one row); the chart; the emission
 estimate with method, lines, factors and sources; the climate cost for each CO2 price; for a negative
 verdict the alternative side by side with the proposal; notes; and the reference line (check id, rule
 set and version, date, author, verification code).

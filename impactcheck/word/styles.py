@@ -52,9 +52,6 @@ class StyleSheet:
                 self.default_paragraph = self.default_paragraph or sid
         self._levels: dict[str, int | None] = {}
 
-    def has(self, style_id: str | None) -> bool:
-        return style_id is not None and style_id in self._styles
-
     def outline_level(self, style_id: str | None) -> int | None:
         """0-based outline level of a paragraph style (0 = "heading 1"), or None for body text."""
         if style_id is None:
