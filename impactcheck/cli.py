@@ -145,13 +145,15 @@ def docx_insert(
         if not target.parent.is_dir():
             raise BadInput(f"{target}: Ordner {target.parent} existiert nicht")
     if check_id is not None:
-        result = _result_for_check(check_id)
+        result, reference = _result_for_check(check_id)
+        if author:
+            reference = Reference(check_id=reference.check_id, author=author, date=reference.date)
     else:
         from impactcheck.core.answers import evaluate_submission, load_submission
         from impactcheck.core.registry import resolve_ruleset
 
         result = evaluate_submission(resolve_ruleset(rules_ref), load_submission(answers))
-    reference = Reference(check_id=check_id, author=author)
+        reference = Reference(check_id=None, author=author)
     outcome = insert_section(source, result, reference, annex=annex, chart=not no_chart)
     files = [(output, outcome.docx)]
     if outcome.annex_docx is not None and annex_output is not None:
@@ -170,8 +172,19 @@ def docx_insert(
 
 
 def _result_for_check(check_id: str):
-    """The stored Result of check `check_id` (needs the web app's database)."""
-    raise BadInput("--check braucht die Datenbank der Web-Anwendung; noch nicht verfügbar")
+    """The stored Result and reference line of check "12" or "12-3" from the web app's database.
+
+    Only this path loads SQLAlchemy; --rules/--answers stay without it.
+    """
+    from impactcheck.cli_server import _prepare
+    from impactcheck.store.queries import stored_result
+
+    prepared = _prepare()
+    try:
+        with prepared.database.session() as s:
+            return stored_result(s, check_id)
+    finally:
+        prepared.database.dispose()
 
 
 def _same_file(a: Path, b: Path) -> bool:

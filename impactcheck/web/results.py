@@ -17,9 +17,10 @@ from sqlalchemy import select
 
 from impactcheck.core.errors import InputError
 from impactcheck.core.result import Result, result_from_dict
-from impactcheck.core.verification import Reference, verification_code
+from impactcheck.core.verification import verification_code
 from impactcheck.store import operations as ops
 from impactcheck.store.models import AuditEntry, Check, Revision
+from impactcheck.store.queries import reference_for
 from impactcheck.web.access import REVIEWERS, load_check
 from impactcheck.web.context import commit, db
 from impactcheck.web.forms import ReviewForm, UploadForm, VersionForm
@@ -45,16 +46,8 @@ def _revision(check: Check, number: int | None) -> Revision:
     return candidates[-1]
 
 
-def stored_result(revision: Revision) -> Result:
+def result_of(revision: Revision) -> Result:
     return result_from_dict(revision.result)
-
-
-def reference_for(check: Check, revision: Revision) -> Reference:
-    return Reference(
-        check_id=f"{check.id}-{revision.number}",
-        author=check.owner.display_name,
-        date=(revision.submitted_at or revision.updated_at).date(),
-    )
 
 
 def code_for(check: Check, revision: Revision) -> str:
@@ -74,7 +67,7 @@ def view(check_id: int):
             return redirect(url_for("wizard.resume", check_id=check.id))
         abort(404)
     revision = _revision(check, number)
-    result = stored_result(revision)
+    result = result_of(revision)
     review_form = None
     if current_user.role in REVIEWERS and revision is current and revision.status == "submitted":
         review_form = ReviewForm()
@@ -135,7 +128,7 @@ def section_docx(check_id: int):
 
     check = load_check(check_id)
     revision = _revision(check, request.args.get("revision", type=int))
-    content = standalone_section_docx(stored_result(revision), reference_for(check, revision))
+    content = standalone_section_docx(result_of(revision), reference_for(check, revision))
     return send_file(io.BytesIO(content), mimetype=DOCX, as_attachment=True, download_name=_filename(check, ".docx"))
 
 
@@ -146,7 +139,7 @@ def chart(check_id: int):
 
     check = load_check(check_id)
     revision = _revision(check, request.args.get("revision", type=int))
-    png = render_chart_png(stored_result(revision))
+    png = render_chart_png(result_of(revision))
     response = send_file(io.BytesIO(png), mimetype="image/png")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
@@ -180,7 +173,9 @@ def paper_with_section(check_id: int):
         return redirect(url_for("results.view", check_id=check.id, revision=revision.number) + "#word")
     annex = form.annex.data or "none"
     try:
-        outcome = insert_section(content, stored_result(revision), reference_for(check, revision), annex=annex)
+        outcome = insert_section(
+            content, result_of(revision), reference_for(check, revision), annex=annex, name=filename
+        )
     except InputError as exc:
         flash(exc.one_line(), "error")
         return redirect(url_for("results.view", check_id=check.id, revision=revision.number) + "#word")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from impactcheck.store.models import Check, Upload
 from tests.support import RULES
-from tests.web.flows import PAPER, answer_all, form_value, start
+from tests.web.flows import PAPER, answer_all, form_value
 
 
 def paper_docx(marker: str = "Sachverhalt des Testpapiers") -> bytes:

@@ -1,0 +1,39 @@
+"""Read-only lookups shared by the web app and the CLI."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.orm import Session
+
+from impactcheck.core.errors import InputError, Problem
+from impactcheck.core.result import Result, result_from_dict
+from impactcheck.core.verification import Reference
+from impactcheck.store.models import Check, Revision
+
+
+def reference_for(check: Check, revision: Revision) -> Reference:
+    """The reference line of a stored revision: "<check>-<revision>", its author, the day it was submitted."""
+    return Reference(
+        check_id=f"{check.id}-{revision.number}",
+        author=check.owner.display_name,
+        date=(revision.submitted_at or revision.updated_at).date(),
+    )
+
+
+def stored_result(s: Session, ref: str) -> tuple[Result, Reference]:
+    """The submitted Result of check "12" (its latest submitted revision) or "12-3" (revision 3)."""
+    m = re.fullmatch(r"\s*(\d+)(?:-(\d+))?\s*", ref)
+    if not m:
+        raise InputError(Problem(f"„{ref}“ ist keine Klimacheck-Nummer (Form: 12 oder 12-3)"))
+    check = s.get(Check, int(m.group(1)))
+    if check is None:
+        raise InputError(Problem(f"Klimacheck {m.group(1)} gibt es nicht"))
+    submitted = [r for r in check.revisions if r.result is not None]
+    if m.group(2):
+        submitted = [r for r in submitted if r.number == int(m.group(2))]
+    if not submitted:
+        what = f"Revision {m.group(2)} von Klimacheck {check.id}" if m.group(2) else f"Klimacheck {check.id}"
+        raise InputError(Problem(f"{what} ist noch nicht eingereicht"))
+    revision = submitted[-1]
+    return result_from_dict(revision.result), reference_for(check, revision)
