@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +15,14 @@ from tests.word import docs
 ANSWERS = RULES / "examples" / "kassel-2030" / "gasheizung-kita.yaml"
 
 
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run(*args: str | Path, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "impactcheck", *map(str, args)], capture_output=True, text=True, cwd=cwd, check=False
+        [sys.executable, "-m", "impactcheck", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -116,7 +122,7 @@ def test_bad_answers_and_rules(paper, tmp_path):
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (("--check", "17"), ("--check braucht die Datenbank",)),
+        (("--check", "17"), ("Klimacheck 17 gibt es nicht",)),
         (("--rules", "kassel-2030"), ("--rules und --answers",)),
         (("--check", "17", "--rules", "kassel-2030", "--answers", str(ANSWERS)), ("nicht beides",)),
         (("--rules", "kassel-2030", "--answers", str(ANSWERS), "--annex-output", "x.docx"), ("--annex separate",)),
@@ -124,7 +130,9 @@ def test_bad_answers_and_rules(paper, tmp_path):
     ],
 )
 def test_option_mistakes(paper, tmp_path, args, words):
-    assert_bad_input(run("docx", "insert", *args, paper, "-o", tmp_path / "o.docx"), *words)
+    # --check reads the web app's database: an empty one in a fresh instance folder here.
+    env = {"IMPACTCHECK_INSTANCE": str(tmp_path / "instance")}
+    assert_bad_input(run("docx", "insert", *args, paper, "-o", tmp_path / "o.docx", env=env), *words)
 
 
 def test_output_must_not_overwrite_the_input_and_its_folder_must_exist(paper, tmp_path):
