@@ -96,3 +96,10 @@ def test_error_pages_are_german(as_role):
     b = as_role("author")
     html = b.get("/gibt-es-nicht").get_data(as_text=True)
     assert "Seite nicht gefunden" in html and "Traceback" not in html
+
+
+def test_security_headers(app):
+    response = app.test_client().get("/login")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -158,6 +158,8 @@ def test_three_main_paths(chromium, live):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # A console error would be, e.g., a script or style the Content-Security-Policy blocked.
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     walk = Walk(page, f"{backend_name}")
 
     # The admin from the first start creates the author's account.
