@@ -13,9 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    config = settings.load(overrides=test_config)
-    if test_config and "INSTANCE_PATH" in test_config:
-        config["INSTANCE_PATH"] = test_config["INSTANCE_PATH"]
+    instance = Path(test_config["INSTANCE_PATH"]) if test_config and "INSTANCE_PATH" in test_config else None
+    config = settings.load(instance=instance, overrides=test_config)
     settings.ensure_instance(config)
     app = Flask(
         __name__,
@@ -33,6 +32,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # A CSRF token lives as long as the session: a long form must not expire after an hour.
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="de",
+        # Stored times are UTC; pages show them in the municipality's time.
+        BABEL_DEFAULT_TIMEZONE=config.get("TIMEZONE") or "Europe/Berlin",
     )
     if test_config:
         app.config.update(test_config)

@@ -45,22 +45,23 @@ def prepare(config: dict[str, Any], *, create_admin: bool = True) -> Prepared:
                 username = f"admin-{municipality.slug}"
             ops.create_user(
                 s, None, municipality=municipality, username=username, password=password, role="admin",
-                display_name="Administration",
+                display_name="Admin",
             )
         s.commit()
         return Prepared(database, municipality.id, username if password else None, password)
 
 
 def default_municipality(s, config: dict[str, Any]) -> Municipality:
-    slug = config["MUNICIPALITY_SLUG"]
-    found = s.scalar(select(Municipality).where(Municipality.slug == slug))
-    if found is not None:
-        return found
+    """The installation's municipality, created on first start and brought in line with the settings on
+    every start: the rule sets offered (RULESETS, default first) and, if set, MUNICIPALITY_NAME."""
     rules_dir = _rules_dir(config)
     default = config["DEFAULT_RULESET"]
-    offered = list(config.get("RULESETS") or available_ids(rules_dir))
-    if default in offered:
-        offered.remove(default)
+    offered = [r for r in (config.get("RULESETS") or available_ids(rules_dir)) if r != default]
     offered.insert(0, default)
-    name = config.get("MUNICIPALITY_NAME") or resolve_ruleset(default, rules_dir).municipality
-    return ops.ensure_municipality(s, slug=slug, name=name, rulesets=offered)
+    slug = config["MUNICIPALITY_SLUG"]
+    found = s.scalar(select(Municipality).where(Municipality.slug == slug))
+    if found is None:
+        name = config.get("MUNICIPALITY_NAME") or resolve_ruleset(default, rules_dir).municipality
+        return ops.ensure_municipality(s, slug=slug, name=name, rulesets=offered)
+    ops.update_municipality(s, found, name=config.get("MUNICIPALITY_NAME") or found.name, rulesets=offered)
+    return found

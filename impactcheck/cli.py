@@ -176,15 +176,16 @@ def _result_for_check(check_id: str):
 
     Only this path loads SQLAlchemy; --rules/--answers stay without it.
     """
-    from impactcheck.cli_server import _prepare
+    from impactcheck.cli_server import _config, open_existing_database
     from impactcheck.store.queries import stored_result
 
-    prepared = _prepare()
+    config = _config()
+    database = open_existing_database(config)  # read only: no migration, nothing created
     try:
-        with prepared.database.session() as s:
-            return stored_result(s, check_id)
+        with database.session() as s:
+            return stored_result(s, check_id, config["TIMEZONE"])
     finally:
-        prepared.database.dispose()
+        database.dispose()
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -6,10 +6,12 @@ They reach the store through `bootstrap`, without the web app, except `serve` wh
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
 from impactcheck.cli import BadInput, cli
+from impactcheck.store.roles import ROLES
 
 
 def _config():
@@ -31,6 +33,29 @@ def _prepare(create_admin: bool = False):
         if isinstance(exc, SQLAlchemyError):
             raise BadInput(f"Datenbank nicht erreichbar: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
         raise
+
+
+def open_existing_database(config):
+    """The configured database as it is, for reading: refuses a missing or not yet migrated one."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from impactcheck.store import migrate
+    from impactcheck.store.db import Database
+
+    url = make_url(config["DATABASE_URL"])
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():
+        raise BadInput(f"{url.database}: keine Datenbank vorhanden (erst „impactcheck serve“ oder „db upgrade“)")
+    database = Database(config["DATABASE_URL"])
+    try:
+        current = migrate.current_revision(database.engine)
+    except SQLAlchemyError as exc:
+        database.dispose()
+        raise BadInput(f"Datenbank nicht erreichbar: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    if current != migrate.head_revision(database.engine):
+        database.dispose()
+        raise BadInput("die Datenbank ist nicht auf dem neuesten Stand; bitte „impactcheck db upgrade“ ausführen")
+    return database
 
 
 @cli.command()
@@ -87,27 +112,26 @@ def users() -> None:
     """Benutzerkonten verwalten."""
 
 
-def _read_password(prompt: bool) -> str:
+def _read_password() -> str:
+    """From standard input when it is not a terminal (scripts), else asked for twice."""
     if not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             raise BadInput("kein Passwort auf der Standardeingabe")
         return password
-    if not prompt:
-        raise BadInput("kein Passwort angegeben")
     return click.prompt("Passwort", hide_input=True, confirmation_prompt="Passwort wiederholen")
 
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["author", "council", "climate", "admin"]))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--display-name", default=None, help="Voller Name (Standard: NAME)")
 def users_add(name: str, role: str, display_name: str | None) -> None:
     """Ein Konto anlegen; das Passwort kommt von der Standardeingabe oder wird abgefragt."""
     from impactcheck.bootstrap import default_municipality
     from impactcheck.store import operations as ops
 
-    password = _read_password(prompt=True)
+    password = _read_password()
     prepared = _prepare()
     with prepared.database.session() as s:
         municipality = default_municipality(s, _config())
@@ -126,7 +150,7 @@ def users_password(name: str) -> None:
     from impactcheck.store import operations as ops
     from impactcheck.store.models import User
 
-    password = _read_password(prompt=True)
+    password = _read_password()
     prepared = _prepare()
     with prepared.database.session() as s:
         user = s.scalar(select(User).where(User.username == name))

@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
     "SESSION_IDLE_MINUTES": 8 * 60,  # a login ends after this long without a request
     "TRUST_PROXY": False,  # behind a reverse proxy that sets X-Forwarded-Proto/-For
+    "TIMEZONE": "Europe/Berlin",  # how stored (UTC) times are shown
     "HOST": "127.0.0.1",
     "PORT": 8080,
 }

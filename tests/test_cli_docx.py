@@ -122,7 +122,7 @@ def test_bad_answers_and_rules(paper, tmp_path):
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (("--check", "17"), ("Klimacheck 17 gibt es nicht",)),
+        (("--check", "17"), ("keine Datenbank vorhanden",)),
         (("--rules", "kassel-2030"), ("--rules und --answers",)),
         (("--check", "17", "--rules", "kassel-2030", "--answers", str(ANSWERS)), ("nicht beides",)),
         (("--rules", "kassel-2030", "--answers", str(ANSWERS), "--annex-output", "x.docx"), ("--annex separate",)),

@@ -31,13 +31,32 @@ def test_templates_have_no_unwrapped_text():
 def test_messages_can_be_extracted(tmp_path):
     pot = tmp_path / "messages.pot"
     proc = subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot),
-         "."],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     catalog = pot.read_text(encoding="utf-8")
     assert catalog.count("msgid ") > 150
-    for text in ("Prüfen Sie Ihre Angaben", "Schritt %(n)d von %(m)d", "Zwischenspeichern",
-                 "Drucksachen-Nummer", "Ihre Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an."):
+    for text in (
+        "Prüfen Sie Ihre Angaben",
+        "Schritt %(n)d von %(m)d",
+        "Zwischenspeichern",
+        "Drucksachen-Nummer",
+        "Ihre Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.",
+    ):
         assert f'msgid "{text}"' in catalog, text

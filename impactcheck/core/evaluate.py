@@ -8,7 +8,7 @@ rules. Answers to hidden questions are dropped and reported, never silently used
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from impactcheck.core import model as m
@@ -31,11 +31,20 @@ from impactcheck.core.result import (
 
 
 class Visibility:
-    """Which steps and questions are shown for these answers, and which answers count."""
+    """Which steps and questions are shown for these answers, and which answers count.
+
+    `fill`, if given, is asked for the value of every shown question without an answer (the sampler
+    uses this to answer a rule set exactly as an author meets it).
+    """
 
     __slots__ = ("dropped", "effective", "exited", "questions", "steps")
 
-    def __init__(self, ruleset: m.RuleSet, answers: Mapping[str, Any]):
+    def __init__(
+        self,
+        ruleset: m.RuleSet,
+        answers: Mapping[str, Any],
+        fill: Callable[[Any], Any] | None = None,
+    ):
         self.steps: list[m.Step] = []
         self.questions: list[Any] = []
         self.effective: dict[str, Any] = {}
@@ -43,7 +52,7 @@ class Visibility:
         self.exited = False
         screening = ruleset.screening
         for step in ruleset.all_steps:
-            if step.id == "exit" and screening is not None:
+            if step.id == m.EXIT_STEP_ID and screening is not None:
                 # The exit decision is taken once, on the screening answers alone.
                 self.exited = screening.exit_when.test(self.effective)
             shown = not (self.exited and step.stage != "screening")
@@ -54,6 +63,8 @@ class Visibility:
             for q in step.questions:
                 q_shown = shown and (q.when is None or q.when.test(self.effective))
                 value = answers.get(q.id)
+                if q_shown and fill is not None and _blank(value):
+                    value = fill(q)
                 if _blank(value):
                     if q_shown:
                         self.questions.append(q)
@@ -202,7 +213,7 @@ def _assess(ruleset: m.RuleSet, answers: Mapping[str, Any], prefix: tuple) -> As
         if q.id in eff
     )
     if vis.exited:
-        return _not_relevant(ruleset, eff, answered, messages)
+        return _not_relevant(ruleset, eff, answered, messages, tuple(vis.dropped))
 
     scores = {s.id: 0 for s in ruleset.sectors}
     reasons: dict[str, list[str]] = {s.id: [] for s in ruleset.sectors}
@@ -241,10 +252,13 @@ def _assess(ruleset: m.RuleSet, answers: Mapping[str, Any], prefix: tuple) -> As
         screening=ScreeningOutcome(exited=False),
         answers=answered,
         messages=tuple(messages),
+        dropped=tuple(vis.dropped),
     )
 
 
-def _not_relevant(ruleset: m.RuleSet, eff: dict, answered: tuple, messages: list[str]) -> Assessment:
+def _not_relevant(
+    ruleset: m.RuleSet, eff: dict, answered: tuple, messages: list[str], dropped: tuple[str, ...]
+) -> Assessment:
     screening = ruleset.screening
     assert screening is not None
     reason_id = eff.get("exit_reason")
@@ -262,6 +276,7 @@ def _not_relevant(ruleset: m.RuleSet, eff: dict, answered: tuple, messages: list
         screening=ScreeningOutcome(exited=True, reason=reason_id, reason_label=label, explanation=explanation),
         answers=answered,
         messages=tuple(messages),
+        dropped=dropped,
     )
 
 
@@ -451,6 +466,13 @@ def evaluate(
         paper=dict(paper or {}),
         messages=tuple(messages),
     )
+
+
+def known_answers(ruleset: m.RuleSet, answers: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """(answers to questions the rule set has, ids it no longer has) – a draft outlives catalogue edits."""
+    questions = ruleset.questions
+    known = {k: v for k, v in answers.items() if k in questions}
+    return known, sorted(k for k in answers if k not in questions)
 
 
 def alternative_changes(answers: Mapping[str, Any], alternative_answers: Mapping[str, Any]) -> dict[str, Any]:

@@ -263,6 +263,12 @@ class _SemanticCheck:
     def run(self) -> Iterator[Problem]:
         rs = self.rs
         yield from _duplicates(((s.id, ("steps", i, "id")) for i, s in enumerate(rs.steps)), "Schritt", self.loc)
+        for i, step in enumerate(rs.steps):
+            if step.id == m.EXIT_STEP_ID:
+                yield self.problem(
+                    ("steps", i, "id"),
+                    f"die Schritt-ID „{m.EXIT_STEP_ID}“ ist für den Ausstieg der Vorprüfung reserviert",
+                )
         yield from _duplicates(
             ((s.id, ("sectors", i, "id")) for i, s in enumerate(rs.sectors)), "Handlungsfeld", self.loc
         )

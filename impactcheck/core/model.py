@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from impactcheck.core import conditions
 from impactcheck.core.conditions import Condition
+from impactcheck.core.i18n import N_
 
 Id = Annotated[
     str,
@@ -41,24 +42,25 @@ Score = Annotated[int, Field(ge=-2, le=2)]
 
 STAGES = ("screening", "sectors", "quantification", "adaptation", "verdict")
 STAGE_LABELS = {
-    "screening": "Vorprüfung",
-    "sectors": "Handlungsfelder",
-    "quantification": "Quantifizierung",
-    "adaptation": "Klimaanpassung",
-    "verdict": "Ergebnis",
+    "screening": N_("Vorprüfung"),
+    "sectors": N_("Handlungsfelder"),
+    "quantification": N_("Quantifizierung"),
+    "adaptation": N_("Klimaanpassung"),
+    "verdict": N_("Ergebnis"),
 }
 VERDICTS = ("not_relevant", "positive", "neutral", "negative")
 VERDICT_LABELS = {
-    "not_relevant": "nicht klimarelevant",
-    "positive": "positiv",
-    "neutral": "neutral",
-    "negative": "negativ",
+    "not_relevant": N_("nicht klimarelevant"),
+    "positive": N_("positiv"),
+    "neutral": N_("neutral"),
+    "negative": N_("negativ"),
 }
 METHODS = ("detailed", "simplified", "estimate")
-METHOD_LABELS = {"detailed": "detailliert", "simplified": "vereinfacht", "estimate": "Schätzung"}
+METHOD_LABELS = {"detailed": N_("detailliert"), "simplified": N_("vereinfacht"), "estimate": N_("Schätzung")}
 SCOPES = ("direct", "indirect", "grey")
-SCOPE_LABELS = {"direct": "direkt", "indirect": "indirekt", "grey": "graue Emissionen"}
+SCOPE_LABELS = {"direct": N_("direkt"), "indirect": N_("indirekt"), "grey": N_("graue Emissionen")}
 RESERVED_QUESTION_IDS = ("exit_reason", "exit_explanation")
+EXIT_STEP_ID = "exit"  # the screening's exit page; no step of a rule file may use this id
 
 
 def _condition(allow_values: bool):
@@ -113,7 +115,7 @@ class YesNoQuestion(QuestionBase):
     def display(self, value):
         if value is None:
             return "–"
-        return "ja" if value else "nein"
+        return "Ja" if value else "Nein"
 
 
 class _Choice(QuestionBase):
@@ -417,9 +419,6 @@ class RuleSet(Strict):
         """The steps in order, with the screening exit step (if any) after the last screening step."""
         return self._index["all_steps"]
 
-    def sector(self, sector_id: str) -> Sector:
-        return self._index["sectors"][sector_id]
-
     def factor(self, factor_id: str) -> Factor:
         return self._index["factors"][factor_id]
 
@@ -454,7 +453,7 @@ class RuleSet(Strict):
             return self._index["exit_step"]
         s = self.screening
         step = Step(
-            id="exit",
+            id=EXIT_STEP_ID,
             stage="screening",
             title=s.exit_step.title,
             intro=s.exit_step.intro,

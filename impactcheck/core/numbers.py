@@ -8,7 +8,7 @@ import math
 def format_number(value: float | int, decimals: int | None = None) -> str:
     """1234.5 -> '1.234,5'; integers stay without decimals; `decimals` fixes the places."""
     if isinstance(value, bool):
-        return "ja" if value else "nein"
+        return "Ja" if value else "Nein"
     if decimals is None:
         if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
             text = f"{int(value):,}"

@@ -9,8 +9,6 @@ from impactcheck.core.errors import InputError, Problem
 from impactcheck.core.loader import FACTORS_DIR, load_ruleset
 from impactcheck.core.model import RuleSet
 
-DEFAULT_RULESET = "kassel-2030"
-
 
 def rules_dir() -> Path:
     """IMPACTCHECK_RULES_DIR, else the `rules/` folder of the checkout."""

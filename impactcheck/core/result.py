@@ -99,6 +99,8 @@ class Assessment:
     screening: ScreeningOutcome
     answers: tuple[Answer, ...]
     messages: tuple[str, ...]
+    # Ids of answers to questions these answers do not reach; they are not used (and said in messages).
+    dropped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ def _assessment_dict(a: Assessment) -> dict[str, Any]:
     em["climate_cost"] = list(em["climate_cost"])
     d["answers"] = list(d["answers"])
     d["messages"] = list(d["messages"])
+    d["dropped"] = list(d["dropped"])
     return d
 
 
@@ -188,6 +191,7 @@ def _assessment_from(d: dict[str, Any]) -> Assessment:
         screening=ScreeningOutcome(**d["screening"]),
         answers=tuple(Answer(**a) for a in d.get("answers", [])),
         messages=tuple(d.get("messages", [])),
+        dropped=tuple(d.get("dropped", [])),
     )
 
 

@@ -10,6 +10,7 @@ import random
 from typing import Any, Protocol
 
 from impactcheck.core import model as m
+from impactcheck.core.evaluate import Visibility
 
 
 class Chooser(Protocol):
@@ -48,25 +49,13 @@ class RandomChooser:
 
 def sample_answers(ruleset: m.RuleSet, chooser: Chooser) -> dict[str, Any]:
     """One answer set that passes validation: required questions answered, optional ones sometimes."""
-    answers: dict[str, Any] = {}
-    exited = False
-    screening = ruleset.screening
-    for step in ruleset.all_steps:
-        if step.id == "exit" and screening is not None:
-            exited = screening.exit_when.test(answers)
-        if exited and step.stage != "screening":
-            continue
-        if step.when is not None and not step.when.test(answers):
-            continue
-        for q in step.questions:
-            if q.when is not None and not q.when.test(answers):
-                continue
-            if not q.required and not chooser.boolean():
-                continue
-            value = _value(q, chooser)
-            if value is not None:
-                answers[q.id] = value
-    return answers
+
+    def fill(q: Any) -> Any:
+        if not q.required and not chooser.boolean():
+            return None
+        return _value(q, chooser)
+
+    return dict(Visibility(ruleset, {}, fill=fill).effective)
 
 
 def _value(q: Any, chooser: Chooser) -> Any:

@@ -77,6 +77,20 @@ def _short(exc: Exception) -> str:
     return " ".join(str(getattr(exc, "problem", None) or exc).split())
 
 
+def _refuse_aliases(text: str, file: str) -> None:
+    """Anchors and aliases (&x, *x) can make a small file expand without end ("billion laughs") or
+    refer to itself; rule and answer files have no need for them."""
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            raise InputError(
+                Problem(
+                    "Verweise mit * (YAML-Aliase) sind nicht erlaubt; bitte den Inhalt ausschreiben",
+                    file,
+                    event.start_mark.line + 1,
+                )
+            )
+
+
 def parse_text(text: str, file: str, *, json_only: bool = False) -> Located:
     """Parse YAML (JSON is accepted as YAML) or, with json_only, strict JSON."""
     if json_only:
@@ -87,6 +101,7 @@ def parse_text(text: str, file: str, *, json_only: bool = False) -> Located:
         # JSON has no line information we can map cheaply; errors name the file only.
         return Located(data, file, {(): 1})
     try:
+        _refuse_aliases(text, file)
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -1,6 +1,7 @@
 """The stored state: municipalities, users, checks with their revisions, uploads, the audit log.
 
-Every row that belongs to a municipality says so, and every query filters by it (DESIGN.md).
+Every row that belongs to a municipality says so; every query of the web app filters by the user's
+municipality (DESIGN.md). The CLI, an administrator's tool on the server, may look across them.
 A check's answers live in its draft revision, never in the cookie session.
 """
 
@@ -25,20 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-ROLES = ("author", "council", "climate", "admin")
-ROLE_LABELS = {
-    "author": "Verfasserin/Verfasser",
-    "council": "Ratsmitglied (nur lesen)",
-    "climate": "Klimaschutzstelle",
-    "admin": "Administration",
-}
-STATUSES = ("draft", "submitted", "approved", "returned")
-STATUS_LABELS = {
-    "draft": "Entwurf",
-    "submitted": "eingereicht",
-    "approved": "freigegeben",
-    "returned": "zurückgegeben",
-}
+from impactcheck.store.roles import ROLE_LABELS, ROLES, STATUS_LABELS, STATUSES  # noqa: F401
 
 
 def utcnow() -> dt.datetime:
@@ -211,7 +199,7 @@ class Upload(Base):
     filename: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # up to 20 MB: load only when used
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
 
@@ -236,12 +224,13 @@ class AuditEntry(Base):
 
 
 class PendingInput(Base):
-    """Form input that arrived after the login had expired; offered back to its owner after logging in."""
+    """Form input that arrived after its sender's login had expired; offered back to that user (only)
+    on the page it came from, once, after logging in again."""
 
     __tablename__ = "pending_input"
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
-    check_id: Mapped[int] = mapped_column(ForeignKey("klimacheck.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     path: Mapped[str] = mapped_column(String(300))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

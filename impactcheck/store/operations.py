@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from impactcheck.core.errors import InputError, Problem
-from impactcheck.core.evaluate import alternative_changes, evaluate
+from impactcheck.core.evaluate import alternative_changes, evaluate, known_answers
 from impactcheck.core.model import RuleSet
 from impactcheck.core.result import Result
 from impactcheck.store.models import (
@@ -42,6 +43,7 @@ MIN_PASSWORD_LENGTH = 10
 # werkzeug's default (scrypt); the test suite lowers the cost, it creates hundreds of logins.
 PASSWORD_METHOD = "scrypt"
 PENDING_INPUT_HOURS = 24
+PENDING_INPUT_MAX_CHARS = 200_000  # a long form is a few thousand characters; more is not a form
 
 
 class OperationError(InputError):
@@ -63,11 +65,11 @@ def _fail(message: str, cls: type[OperationError] = OperationError) -> Operation
 
 
 def _flush(s: Session) -> None:
-    """Flush; a revision changed by someone else since it was loaded becomes a ConflictError."""
+    """Flush; a revision changed by someone else since it was loaded becomes a ConflictError
+    (the caller rolls back, as after any failed operation)."""
     try:
         s.flush()
     except StaleDataError:
-        s.rollback()
         raise ConflictError([Problem(CONFLICT_MESSAGE)]) from None
 
 
@@ -108,9 +110,25 @@ def ensure_municipality(s: Session, *, slug: str, name: str, rulesets: list[str]
     return municipality
 
 
+def update_municipality(s: Session, municipality: Municipality, *, name: str, rulesets: list[str]) -> None:
+    """Bring name and offered rule sets in line with the settings (logged only when something changes)."""
+    changed = {}
+    if municipality.name != name:
+        changed["name"] = name
+        municipality.name = name
+    if list(municipality.rulesets or []) != list(rulesets):
+        changed["rulesets"] = list(rulesets)
+        municipality.rulesets = list(rulesets)
+    if changed:
+        s.flush()
+        audit(s, None, "municipality.update", municipality_id=municipality.id, **changed)
+
+
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise _fail(f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein.")
+        raise OperationError(
+            [Problem(f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein.", path=("password",))]
+        )
 
 
 def create_user(
@@ -266,10 +284,17 @@ def update_paper(s: Session, actor: User, check: Check, paper: PaperData, *, exp
     )
 
 
+def clean_filename(name: str) -> str:
+    """The last part of a browser's file name (Windows or Unix path), without control characters."""
+    last = re.split(r"[\\/]", name or "")[-1]
+    cleaned = "".join(c for c in last if c.isprintable() and c not in '"<>|:*?').strip(" .")
+    return cleaned[:255] or "Vorlage.docx"
+
+
 def attach_upload(s: Session, actor: User, check: Check, filename: str, content: bytes) -> Upload:
     upload = Upload(
         check_id=check.id,
-        filename=Path(filename).name[:255] or "vorlage.docx",
+        filename=clean_filename(filename),
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         content=content,
@@ -381,20 +406,27 @@ def remove_alternative(s: Session, actor: User, revision: Revision, *, expected_
 
 
 def preview(ruleset: RuleSet, check: Check, revision: Revision) -> Result:
-    """The Result the draft would get now (raises AnswersError while answers are missing)."""
+    """The Result the draft would get now (raises AnswersError while answers are missing).
+
+    Answers to questions the rule set no longer has (it changed since the draft began) are left out.
+    """
+    answers, _ = known_answers(ruleset, revision.answers or {})
     alternative = None
     if revision.alternative_answers is not None:
+        alt_answers, _ = known_answers(ruleset, revision.alternative_answers)
         alternative = {
             "description": revision.alternative_description or "",
-            "answers": alternative_changes(revision.answers or {}, revision.alternative_answers),
+            "answers": alternative_changes(answers, alt_answers),
         }
-    return evaluate(ruleset, revision.answers or {}, alternative=alternative, paper=check.paper)
+    return evaluate(ruleset, answers, alternative=alternative, paper=check.paper)
 
 
 def _snapshot(s: Session, sha256: str, kind: str, ident: str, version: str | None, path: str) -> None:
     if s.get(RulesetSnapshot, sha256) is None:
-        content = Path(path).read_text(encoding="utf-8")
-        if hashlib.sha256(content.encode("utf-8")).hexdigest() != sha256:
+        raw = Path(path).read_bytes()
+        # Decoded as they are (CRLF stays CRLF): the stored text must hash to the recorded SHA-256.
+        content = raw.decode("utf-8")
+        if hashlib.sha256(raw).hexdigest() != sha256:
             # The file changed on disk since it was loaded; refuse rather than store a wrong text.
             raise _fail(
                 "Das Regelwerk wurde gerade geändert. Bitte laden Sie die Seite neu und reichen Sie erneut ein."
@@ -423,17 +455,19 @@ def submit(
         )
     flagged = False
     justification = (justification or "").strip() or None
-    if (
-        result.alternative is not None
+    alternative_fails = (
+        result.requires_alternative
+        and result.alternative is not None
         and result.alternative.assessment.verdict in ruleset.settings.alternative_required_for
-    ):
+    )
+    if alternative_fails:
         if not justification:
             raise _fail(
                 "Auch die Alternative ist negativ. Begründen Sie schriftlich, warum die Vorlage trotzdem "
                 "eingebracht werden soll; die Klimaschutzstelle wird den Check prüfen."
             )
         flagged = True
-    # Answers to questions that dropped out are not kept; the Result says which ones.
+    # Answers to questions that dropped out (or the rule set no longer has) are not kept.
     revision.answers = {a.id: a.value for a in result.assessment.answers}
     if result.alternative is not None:
         revision.alternative_answers = {a.id: a.value for a in result.alternative.assessment.answers}
@@ -502,18 +536,25 @@ def new_revision(s: Session, actor: User, check: Check, ruleset_id: str | None =
     return revision
 
 
+def latest_submitted(check: Check) -> Revision | None:
+    """The newest revision waiting for review (a newer draft does not take it out of review)."""
+    return next((r for r in reversed(check.revisions) if r.status == "submitted"), None)
+
+
 def review(s: Session, actor: User, check: Check, *, decision: str, comment: str, expected_version: int) -> Revision:
-    """The climate department approves a submitted check or returns it to its author."""
-    revision = check.current
-    if revision.status != "submitted":
+    """The climate department approves a submitted check or returns it to its author (never their own)."""
+    revision = latest_submitted(check)
+    if revision is None:
         raise _fail("Nur eingereichte Klimachecks können geprüft werden.")
+    if check.owner_id == actor.id:
+        raise _fail("Eigene Klimachecks prüft eine andere Person der Klimaschutzstelle.")
     if revision.version != expected_version:
         raise ConflictError([Problem("Der Klimacheck wurde inzwischen geändert. Bitte laden Sie die Seite neu.")])
     comment = comment.strip()
-    if decision == "return" and not comment:
-        raise _fail("Schreiben Sie der Verfasserin oder dem Verfasser, was zu ändern ist.")
     if decision not in ("approve", "return"):
         raise _fail("Unbekannte Entscheidung.")
+    if decision == "return" and not comment:
+        raise _fail("Schreiben Sie der Verfasserin oder dem Verfasser, was zu ändern ist.")
     revision.status = "approved" if decision == "approve" else "returned"
     revision.reviewed_at = utcnow()
     revision.reviewed_by_id = actor.id
@@ -522,7 +563,7 @@ def review(s: Session, actor: User, check: Check, *, decision: str, comment: str
     audit(
         s,
         actor,
-        f"check.{'approve' if decision == 'approve' else 'return'}",
+        f"check.{decision}",
         municipality_id=check.municipality_id,
         check=check,
         revision=revision,
@@ -534,19 +575,24 @@ def review(s: Session, actor: User, check: Check, *, decision: str, comment: str
 # --- input that arrived after the login expired -----------------------------------------------
 
 
-def stash_pending_input(s: Session, check: Check, path: str, data: dict[str, Any]) -> str:
+def stash_pending_input(s: Session, user_id: int, path: str, data: dict[str, Any]) -> str | None:
+    """Keep form data of user `user_id` (whose login expired) for the page `path`; None if too large."""
+    if sum(len(k) + sum(len(v) for v in (vs if isinstance(vs, list) else [vs])) for k, vs in data.items()) > (
+        PENDING_INPUT_MAX_CHARS
+    ):
+        return None
     token = secrets.token_urlsafe(32)
     cutoff = utcnow() - dt.timedelta(hours=PENDING_INPUT_HOURS)
     s.execute(delete(PendingInput).where(PendingInput.created_at < cutoff))
-    s.add(PendingInput(token=token, check_id=check.id, path=path, data=data))
+    s.add(PendingInput(token=token, user_id=user_id, path=path, data=data))
     s.flush()
     return token
 
 
-def take_pending_input(s: Session, token: str, check: Check, path: str) -> dict[str, Any] | None:
-    """The stashed form data for this check and page, once; None if unknown, expired or elsewhere."""
+def take_pending_input(s: Session, token: str, user: User, path: str) -> dict[str, Any] | None:
+    """The stashed form data for this user and page, once; None if unknown, expired, someone else's or elsewhere."""
     pending = s.get(PendingInput, token)
-    if pending is None or pending.check_id != check.id or pending.path != path:
+    if pending is None or pending.user_id != user.id or pending.path != path:
         return None
     s.delete(pending)
     s.flush()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -12,16 +14,18 @@ from impactcheck.core.verification import Reference
 from impactcheck.store.models import Check, Revision
 
 
-def reference_for(check: Check, revision: Revision) -> Reference:
-    """The reference line of a stored revision: "<check>-<revision>", its author, the day it was submitted."""
+def reference_for(check: Check, revision: Revision, timezone: str = "Europe/Berlin") -> Reference:
+    """The reference line of a stored revision: "<check>-<revision>", its author, the (local) day it was
+    submitted. Stored times are UTC; `timezone` is the municipality's (setting TIMEZONE)."""
+    submitted = (revision.submitted_at or revision.updated_at).replace(tzinfo=dt.UTC)
     return Reference(
         check_id=f"{check.id}-{revision.number}",
         author=check.owner.display_name,
-        date=(revision.submitted_at or revision.updated_at).date(),
+        date=submitted.astimezone(ZoneInfo(timezone)).date(),
     )
 
 
-def stored_result(s: Session, ref: str) -> tuple[Result, Reference]:
+def stored_result(s: Session, ref: str, timezone: str = "Europe/Berlin") -> tuple[Result, Reference]:
     """The submitted Result of check "12" (its latest submitted revision) or "12-3" (revision 3)."""
     m = re.fullmatch(r"\s*(\d+)(?:-(\d+))?\s*", ref)
     if not m:
@@ -36,4 +40,4 @@ def stored_result(s: Session, ref: str) -> tuple[Result, Reference]:
         what = f"Revision {m.group(2)} von Klimacheck {check.id}" if m.group(2) else f"Klimacheck {check.id}"
         raise InputError(Problem(f"{what} ist noch nicht eingereicht"))
     revision = submitted[-1]
-    return result_from_dict(revision.result), reference_for(check, revision)
+    return result_from_dict(revision.result), reference_for(check, revision, timezone)

@@ -40,7 +40,8 @@ def users():
             commit()
         except ops.OperationError as exc:
             db().rollback()
-            form.username.errors = [exc.one_line()]
+            field = form.password if exc.problems[0].path[:1] == ("password",) else form.username
+            field.errors = [exc.problems[0].message]
         else:
             flash(_("Das Konto „%(name)s“ ist angelegt.", name=form.username.data.strip()), "success")
             return redirect(url_for("admin.users"))

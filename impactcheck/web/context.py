@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from impactcheck.core.errors import Problem
 from impactcheck.core.model import RuleSet
-from impactcheck.core.registry import RulesetCache, available_ids
+from impactcheck.core.registry import RulesetCache
 from impactcheck.store.db import Database
 from impactcheck.store.models import User
 from impactcheck.store.operations import CONFLICT_MESSAGE, ConflictError
@@ -40,7 +40,8 @@ def init_app(app: Flask) -> None:
             return
         now = int(time.time())
         seen = session.get("seen", now)
-        if now - seen > int(current_app.config["SESSION_IDLE_MINUTES"]) * 60:
+        if now - seen > float(current_app.config["SESSION_IDLE_MINUTES"]) * 60:
+            session["expired_user"] = current_user.id  # see restore.py: their late input is kept
             logout_user()
             session["expired"] = True
             return
@@ -91,11 +92,6 @@ def offered_rulesets() -> list[str]:
     municipality = current_user.municipality
     ids = list(municipality.rulesets or [])
     return ids or [current_app.config["DEFAULT_RULESET"]]
-
-
-def all_ruleset_ids() -> list[str]:
-    rules_dir = current_app.config.get("RULES_DIR")
-    return available_ids(Path(rules_dir) if rules_dir else None)
 
 
 def users_of_municipality() -> list[User]:

@@ -108,7 +108,7 @@ class UploadForm(FlaskForm):
         choices=[
             SelectChoice("none", _l("Kein Anhang")),
             SelectChoice("end", _l("Am Ende der Vorlage")),
-            SelectChoice("separate", _l("Als eigene Datei")),
+            SelectChoice("separate", _l("Als eigene Datei (beide zusammen als ZIP)")),
         ],
         default="none",
     )
@@ -119,7 +119,7 @@ class UserForm(FlaskForm):
         _l("Benutzername"), validators=[DataRequired(_l("Bitte geben Sie einen Benutzernamen an.")), Length(max=64)]
     )
     display_name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("Rolle"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
+    role = SelectField(_l("Rolle"), choices=[SelectChoice(r, _l(ROLE_LABELS[r])) for r in ROLES])
     password = PasswordField(
         _l("Erstes Passwort"),
         validators=[DataRequired(_l("Bitte vergeben Sie ein erstes Passwort."))],

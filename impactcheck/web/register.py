@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from impactcheck.core.model import VERDICT_LABELS
 from impactcheck.store.models import STATUS_LABELS, Check
@@ -17,11 +18,12 @@ bp = Blueprint("register", __name__)
 @bp.get("/register")
 @roles_required(*READERS_OF_ALL)
 def all_checks():
-    checks = (
-        db()
-        .scalars(select(Check).where(Check.municipality_id == current_user.municipality_id).order_by(Check.id.desc()))
-        .all()
-    )
+    checks = db().scalars(
+        select(Check)
+        .where(Check.municipality_id == current_user.municipality_id)
+        .options(selectinload(Check.revisions), selectinload(Check.owner))  # one query each, not one per check
+        .order_by(Check.id.desc())
+    ).all()
     status = request.args.get("status") or None
     verdict = request.args.get("verdict") or None
     flagged = request.args.get("markiert") == "1"
@@ -32,13 +34,15 @@ def all_checks():
         if current_user.role == "council" and latest is None:
             continue  # councillors see what was submitted
         shown = latest or current
-        if status and current.status != status:
+        # Councillors see the state of what was submitted, not that an author is revising it.
+        state = shown if current_user.role == "council" else current
+        if status and state.status != status:
             continue
         if verdict and shown.verdict != verdict:
             continue
         if flagged and not shown.flagged:
             continue
-        rows.append({"check": check, "current": current, "shown": shown})
+        rows.append({"check": check, "state": state, "shown": shown})
     return render_template(
         "register.html",
         rows=rows,

@@ -10,7 +10,18 @@ import io
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -20,10 +31,11 @@ from impactcheck.core.result import Result, result_from_dict
 from impactcheck.core.verification import verification_code
 from impactcheck.store import operations as ops
 from impactcheck.store.models import AuditEntry, Check, Revision
-from impactcheck.store.queries import reference_for
+from impactcheck.store.queries import reference_for as _reference
 from impactcheck.web.access import REVIEWERS, load_check
 from impactcheck.web.context import commit, db
 from impactcheck.web.forms import ReviewForm, UploadForm, VersionForm
+from impactcheck.web.restore import form_with_restored_input
 from impactcheck.web.uploads import read_docx_upload
 
 bp = Blueprint("results", __name__)
@@ -32,10 +44,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _revision(check: Check, number: int | None) -> Revision:
-    """The requested revision (default: the latest submitted one) that has a stored Result."""
+    """The requested revision (default: the latest submitted one); only submitted ones have a Result."""
     candidates = [r for r in check.revisions if r.result is not None]
-    if current_user.role == "council":
-        candidates = [r for r in candidates if not r.is_draft]
     if number is not None:
         found = next((r for r in candidates if r.number == number), None)
         if found is None:
@@ -50,6 +60,10 @@ def result_of(revision: Revision) -> Result:
     return result_from_dict(revision.result)
 
 
+def reference_for(check: Check, revision: Revision):
+    return _reference(check, revision, current_app.config["TIMEZONE"])
+
+
 def code_for(check: Check, revision: Revision) -> str:
     return verification_code(revision.result, reference_for(check, revision).check_id)
 
@@ -58,19 +72,28 @@ def code_for(check: Check, revision: Revision) -> str:
 @login_required
 def view(check_id: int):
     check = load_check(check_id)
-    current = check.current
-    own_draft = current.is_draft and check.owner_id == current_user.id
-    number = request.args.get("revision", type=int)
-    has_result = any(r.result is not None for r in check.revisions)
-    if not has_result:
-        if own_draft:
+    if not any(r.result is not None for r in check.revisions):
+        if check.current.is_draft and check.owner_id == current_user.id:
             return redirect(url_for("wizard.resume", check_id=check.id))
         abort(404)
+    return _result_page(check, request.args.get("revision", type=int))
+
+
+def _can_review(check: Check, revision: Revision) -> bool:
+    return (
+        current_user.role in REVIEWERS
+        and revision is ops.latest_submitted(check)
+        and check.owner_id != current_user.id  # four eyes: nobody approves their own check
+    )
+
+
+def _result_page(check: Check, number: int | None, review_form: ReviewForm | None = None, status: int = 200):
+    from impactcheck.word import chart_alt_text, has_chart
+
     revision = _revision(check, number)
     result = result_of(revision)
-    review_form = None
-    if current_user.role in REVIEWERS and revision is current and revision.status == "submitted":
-        review_form = ReviewForm()
+    if review_form is None and _can_review(check, revision):
+        review_form, _restored = form_with_restored_input(ReviewForm)
         review_form.version.data = str(revision.version)
     audit = []
     if current_user.role in ("climate", "admin"):
@@ -79,25 +102,24 @@ def view(check_id: int):
             .scalars(select(AuditEntry).where(AuditEntry.check_id == check.id).order_by(AuditEntry.at, AuditEntry.id))
             .all()
         )
-    version_form = VersionForm()
-    from impactcheck.word import chart_alt_text
-
-    return render_template(
+    page = render_template(
         "result.html",
         check=check,
         revision=revision,
         result=result,
-        data=revision.result,
         code=code_for(check, revision),
         chart_alt=chart_alt_text(result),
+        show_chart=has_chart(result),
         reference=reference_for(check, revision),
-        own_draft=own_draft,
+        own_draft=check.current.is_draft and check.owner_id == current_user.id,
         is_owner=check.owner_id == current_user.id,
-        review_form=review_form,
-        version_form=version_form,
+        own_review=current_user.role in REVIEWERS and check.owner_id == current_user.id,
+        review_form=review_form if _can_review(check, revision) else None,
+        version_form=VersionForm(),
         upload_form=UploadForm(),
         audit=audit,
     )
+    return page, status
 
 
 @bp.get("/klimachecks/<int:check_id>/ergebnis.json")
@@ -149,7 +171,7 @@ def chart(check_id: int):
 @login_required
 def paper_with_section(check_id: int):
     """The uploaded paper (or a new upload) with the section inserted; the stored original stays as it is."""
-    from impactcheck.word import insert_section
+    from impactcheck.word import Limits, insert_section
 
     check = load_check(check_id)
     revision = _revision(check, request.args.get("revision", type=int))
@@ -161,12 +183,14 @@ def paper_with_section(check_id: int):
     except InputError as exc:
         flash(exc.one_line(), "error")
         return redirect(url_for("results.view", check_id=check.id, revision=revision.number) + "#word")
+    own = check.owner_id == current_user.id
     if upload is not None:
-        if check.owner_id == current_user.id:
+        if own:
             ops.attach_upload(db(), current_user, check, *upload)
             commit()
         filename, content = upload
-    elif check.uploads:
+    elif own and check.uploads:
+        # The author's stored paper; other readers bring their own copy (a draft paper is the author's).
         filename, content = check.uploads[-1].filename, check.uploads[-1].content
     else:
         flash(_("Bitte wählen Sie Ihre Vorlage als Word-Datei (.docx) aus."), "error")
@@ -174,12 +198,17 @@ def paper_with_section(check_id: int):
     annex = form.annex.data or "none"
     try:
         outcome = insert_section(
-            content, result_of(revision), reference_for(check, revision), annex=annex, name=filename
+            content,
+            result_of(revision),
+            reference_for(check, revision),
+            annex=annex,
+            name=filename,
+            limits=Limits(max_bytes=int(current_app.config["UPLOAD_MAX_BYTES"])),
         )
     except InputError as exc:
         flash(exc.one_line(), "error")
         return redirect(url_for("results.view", check_id=check.id, revision=revision.number) + "#word")
-    stem = Path(filename).stem[:80] or "Vorlage"
+    stem = Path(ops.clean_filename(filename)).stem[:80] or "Vorlage"
     if annex == "separate" and outcome.annex_docx is not None:
         import zipfile
 
@@ -202,6 +231,15 @@ def review(check_id: int):
     if current_user.role not in REVIEWERS:
         abort(403)
     check = load_check(check_id)
+    latest = ops.latest_submitted(check)
+    if latest is None or not _can_review(check, latest):
+        flash(
+            _("Eigene Klimachecks prüft eine andere Person der Klimaschutzstelle.")
+            if latest is not None
+            else _("Nur eingereichte Klimachecks können geprüft werden."),
+            "error",
+        )
+        return redirect(url_for("results.view", check_id=check.id))
     form = ReviewForm()
     if form.validate_on_submit():
         try:
@@ -220,7 +258,8 @@ def review(check_id: int):
             commit()
         except ops.OperationError as exc:
             db().rollback()
-            flash(exc.one_line(), "error")
+            check = load_check(check_id)
+            form.comment.errors = [exc.one_line()]
         else:
             flash(
                 _("Der Klimacheck ist freigegeben.")
@@ -228,6 +267,6 @@ def review(check_id: int):
                 else _("Der Klimacheck ist an die Verfasserin oder den Verfasser zurückgegeben."),
                 "success",
             )
-    else:
-        flash(_("Bitte wählen Sie eine Entscheidung."), "error")
-    return redirect(url_for("results.view", check_id=check.id))
+            return redirect(url_for("results.view", check_id=check.id))
+    # The page again, with the decision and comment as typed and the problem named.
+    return _result_page(check, latest.number, review_form=form, status=422)

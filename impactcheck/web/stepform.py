@@ -26,18 +26,45 @@ YES, NO = "ja", "nein"
 _GERMAN_THOUSANDS = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?")
 _GERMAN_DECIMAL = re.compile(r"[+-]?\d+(,\d+)?")
 _POINT_DECIMAL = re.compile(r"[+-]?\d+\.\d+")
+# "2,500" or "1,250,000": English thousands or a German decimal with three places? Ask, never guess.
+_AMBIGUOUS_COMMA = re.compile(r"[+-]?\d{1,3}(,\d{3})+")
 
 
-def parse_number(text: str) -> tuple[int | float | None, str | None]:
-    """'95.000' → 95000, '1,5' → 1.5, '1.5' → 1.5; anything else is an error in plain German."""
-    t = text.strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+def _strip_unit(text: str, unit: str | None) -> str:
+    """'250.000 kWh/a', '250.000 kWh' or '250.000 kWh pro Jahr' → '250.000' (the unit is beside the field)."""
+    if not unit:
+        return text
+    base = unit.split("/")[0].strip()
+    for suffix in sorted({unit, base, f"{base} pro Jahr", f"{base}/Jahr"}, key=len, reverse=True):
+        if suffix and text.lower().endswith(suffix.lower()):
+            return text[: -len(suffix)].strip()
+    return text
+
+
+def parse_number(text: str, unit: str | None = None, integer: bool = False) -> tuple[int | float | None, str | None]:
+    """'95.000' → 95000, '1,5' → 1.5, '1.5' → 1.5, '95.000 kWh/a' → 95000; anything else is an error."""
+    t = _strip_unit(text.strip(), unit).replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
     if not t:
         return None, None
+    if _AMBIGUOUS_COMMA.fullmatch(t):
+        thousands = format_number(int(t.replace(",", "")))
+        if t.count(",") == 1:
+            decimal = format_number(float(t.replace(",", ".")))
+            return None, _(
+                "„%(text)s“ ist mehrdeutig: Meinen Sie %(a)s oder %(b)s? Bitte schreiben Sie Tausender "
+                "mit Punkt, Dezimalstellen mit Komma.",
+                text=text.strip(),
+                a=thousands,
+                b=decimal,
+            )
+        return None, _("Meinen Sie %(a)s? Bitte schreiben Sie Tausender mit Punkt.", a=thousands)
     if _GERMAN_THOUSANDS.fullmatch(t):
         t = t.replace(".", "").replace(",", ".")
     elif _GERMAN_DECIMAL.fullmatch(t):
         t = t.replace(",", ".")
     elif not _POINT_DECIMAL.fullmatch(t):
+        if integer:
+            return None, _("Bitte geben Sie eine ganze Zahl ein, zum Beispiel 20.")
         return None, _("Bitte geben Sie eine Zahl ein, zum Beispiel 95.000 oder 1,5.")
     value = float(t)
     if value.is_integer() and "." not in t:
@@ -104,7 +131,7 @@ def _from_form(q: Any, raw: Any) -> tuple[Any, str | None]:
         except ValueError:
             return None, _("Bitte wählen Sie einen Wert der Skala.")
     if q.type == "number":
-        return parse_number(raw)
+        return parse_number(raw, q.unit, q.integer)
     return raw, None
 
 
@@ -113,6 +140,7 @@ class QuestionView:
     question: Any
     field: Any
     when: str | None  # condition as JSON for the browser, when it depends on this step's answers
+    hidden: bool = False  # that condition does not hold for the answers on the page now
 
 
 class StepPage:
@@ -131,11 +159,17 @@ class StepPage:
         else:
             self.form = form_class(formdata=formdata)
         self.errors: dict[str, str] = {}
+        self.valid: dict[str, Any] = {}  # after read(): the values that passed, also when others did not
+        self.current: dict[str, Any] = dict(answers)  # the answers as the page shows them now
+        self.show_all = False
 
     def questions(self) -> list[QuestionView]:
         """The questions to render: those whose conditions hold on earlier steps' answers; a question
-        that depends on this step's own answers is rendered with its condition for the browser."""
+        that depends on this step's own answers is rendered with its condition for the browser.
+        A step shown although it dropped out (a conflict page keeping the input) shows all of them."""
         own = {q.id for q in self.step.questions}
+        if self.show_all:
+            return [QuestionView(q, self.form[q.id], None) for q in self.step.questions]
         earlier = {k: v for k, v in self.answers.items() if k not in own}
         views = []
         vis = Visibility(self.ruleset, earlier)
@@ -145,7 +179,8 @@ class StepPage:
             if not depends_on_own and q.id not in shown_without_own:
                 continue
             when = json.dumps(q.when.to_data(), ensure_ascii=False) if depends_on_own else None
-            views.append(QuestionView(q, self.form[q.id], when))
+            hidden = depends_on_own and not q.when.test(self.current)
+            views.append(QuestionView(q, self.form[q.id], when, hidden))
         return views
 
     def known_answers_json(self) -> str:
@@ -167,12 +202,13 @@ class StepPage:
             if error:
                 type_errors[q.id] = error
             typed[q.id] = value
-        merged = {k: v for k, v in self.answers.items()}
+        merged = dict(self.answers)
         for key, value in typed.items():
             if value is None:
                 merged.pop(key, None)
             else:
                 merged[key] = value
+        self.current = merged
         vis = Visibility(self.ruleset, merged)
         visible = {q.id for q in vis.questions}
         values: dict[str, Any] = {}
@@ -199,4 +235,9 @@ class StepPage:
                 values[q.id] = clean
         for qid, message in self.errors.items():
             self.form[qid].errors = [message]
+        self.valid = values
         return None if self.errors else values
+
+    def valid_values(self) -> dict[str, Any]:
+        """After a read with errors: the values that can be saved anyway."""
+        return dict(self.valid)

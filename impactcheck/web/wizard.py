@@ -5,24 +5,26 @@ Views stay thin: they check access, read the form, call one operation, commit, r
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from impactcheck.core.errors import AnswersError, InputError
-from impactcheck.core.evaluate import evaluate, steps_for
+from impactcheck.core.evaluate import Visibility, evaluate, known_answers, steps_for
 from impactcheck.core.model import RuleSet, Step
 from impactcheck.core.result import Result
 from impactcheck.store import operations as ops
 from impactcheck.store.models import Check, Revision
-from impactcheck.web.access import CREATORS, load_check, roles_required
+from impactcheck.web.access import CREATORS, REVIEWERS, load_check, roles_required
 from impactcheck.web.context import commit, db, offered_rulesets, ruleset
 from impactcheck.web.forms import AlternativeForm, PaperForm, SubmitForm, VersionForm
+from impactcheck.web.restore import form_with_restored_input, restored_input
 from impactcheck.web.stepform import StepPage
 from impactcheck.web.uploads import read_docx_upload
 
@@ -32,6 +34,8 @@ bp = Blueprint("wizard", __name__)
 @bp.get("/")
 @login_required
 def index():
+    if current_user.role in REVIEWERS:
+        return redirect(url_for("register.all_checks"))
     if current_user.role in CREATORS:
         return redirect(url_for("wizard.my_checks"))
     if current_user.role == "admin":
@@ -52,6 +56,51 @@ def my_checks():
         .all()
     )
     return render_template("my_checks.html", checks=checks)
+
+
+# --- shared pieces of the draft views ---------------------------------------------------------
+
+
+def draft_view(view):
+    """Load the check the current user may edit and its draft; a submitted check goes to its result."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapped(check_id: int, **kwargs):
+        check = load_check(check_id, edit=True)
+        revision = check.current
+        if not revision.is_draft:
+            flash(_("Dieser Klimacheck ist eingereicht. Für Änderungen legen Sie eine neue Revision an."), "info")
+            return redirect(url_for("results.view", check_id=check.id))
+        return view(check, revision, ruleset(revision.ruleset_id), **kwargs)
+
+    return wrapped
+
+
+def _version(form: Any) -> int:
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        return -1  # a page without a valid version can only conflict
+
+
+def _conflict(exc: ops.ConflictError, check_id: int, form: Any) -> str:
+    """After a refused save: undo, and let the page carry the current version, so saving again is a
+    deliberate choice to overwrite. Returns the message for the page."""
+    db().rollback()
+    form.version.data = str(load_check(check_id, edit=True).current.version)
+    return exc.one_line()
+
+
+def _answers(rs: RuleSet, revision: Revision, alternative: bool) -> dict[str, Any]:
+    """The draft's answers the current rule set knows (a catalogue edit may have removed questions)."""
+    stored = revision.alternative_answers if alternative else revision.answers
+    return known_answers(rs, stored or {})[0]
+
+
+def _step_url(check: Check, step: Step, alternative: bool, **kwargs) -> str:
+    endpoint = "wizard.alternative_step" if alternative else "wizard.step"
+    return url_for(endpoint, check_id=check.id, step_id=step.id, **kwargs)
 
 
 # --- starting a check and its paper data ------------------------------------------------------
@@ -81,40 +130,32 @@ def _ruleset_choices() -> list[SelectChoice]:
 @bp.route("/klimachecks/neu", methods=["GET", "POST"])
 @roles_required(*CREATORS)
 def new_check():
-    form = PaperForm()
+    form, _restored = form_with_restored_input(PaperForm)
     form.ruleset.choices = _ruleset_choices()
     if not form.ruleset.choices:
         abort(503)
-    if request.method == "GET":
+    if request.method == "GET" and not form.ruleset.data:
         form.ruleset.data = form.ruleset.choices[0].value
-    upload_error = None
     if form.validate_on_submit():
-        upload = None
         try:
             upload = read_docx_upload(form.paper.data)
         except InputError as exc:
-            upload_error = exc.one_line()
-        if upload_error is None:
+            form.paper.errors = [exc.one_line()]
+        else:
             rs = ruleset(form.ruleset.data)
             check = ops.create_check(db(), current_user, paper=_paper_data(form), ruleset=rs, upload=upload)
             commit()
             return redirect(url_for("wizard.step", check_id=check.id, step_id=rs.all_steps[0].id))
-    if upload_error:
-        form.paper.errors = [upload_error]
     return render_template("paper.html", form=form, check=None)
 
 
 @bp.route("/klimachecks/<int:check_id>/vorlage", methods=["GET", "POST"])
-@login_required
-def paper(check_id: int):
-    check = load_check(check_id, edit=True)
-    revision = _draft_or_redirect(check)
-    if not isinstance(revision, Revision):
-        return revision
-    form = PaperForm()
+@draft_view
+def paper(check: Check, revision: Revision, rs: RuleSet):
+    form, restored = form_with_restored_input(PaperForm)
     del form.ruleset  # the rule set is chosen once, at the start
     del form.paper
-    if request.method == "GET":
+    if request.method == "GET" and not restored:
         form.process(data={**check.paper, "meeting_date": check.meeting_date, "version": revision.version})
     conflict = None
     if form.validate_on_submit():
@@ -122,10 +163,8 @@ def paper(check_id: int):
             ops.update_paper(db(), current_user, check, _paper_data(form), expected_version=_version(form))
             commit()
         except ops.ConflictError as exc:
-            conflict = exc.one_line()
-            form.version.data = str(check.current.version)
+            conflict = _conflict(exc, check.id, form)
         else:
-            rs = ruleset(revision.ruleset_id)
             return redirect(url_for("wizard.step", check_id=check.id, step_id=rs.all_steps[0].id))
     return render_template("paper.html", form=form, check=check, conflict=conflict)
 
@@ -133,70 +172,39 @@ def paper(check_id: int):
 # --- the steps --------------------------------------------------------------------------------
 
 
-def _version(form: Any) -> int:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        return -1  # a page without a valid version can only conflict
-
-
-def _draft_or_redirect(check: Check):
-    revision = check.current
-    if not revision.is_draft:
-        flash(_("Dieser Klimacheck ist eingereicht. Für Änderungen legen Sie eine neue Revision an."), "info")
-        return redirect(url_for("results.view", check_id=check.id))
-    return revision
-
-
-def _answers(revision: Revision, alternative: bool) -> dict[str, Any]:
-    if alternative:
-        return dict(revision.alternative_answers or {})
-    return dict(revision.answers or {})
-
-
-def _step_url(check: Check, step: Step, alternative: bool, **kwargs) -> str:
-    endpoint = "wizard.alternative_step" if alternative else "wizard.step"
-    return url_for(endpoint, check_id=check.id, step_id=step.id, **kwargs)
-
-
-def _step_view(check_id: int, step_id: str, alternative: bool):
-    check = load_check(check_id, edit=True)
-    revision = _draft_or_redirect(check)
-    if not isinstance(revision, Revision):
-        return revision
+def _step_view(check: Check, revision: Revision, rs: RuleSet, step_id: str, alternative: bool):
     if alternative and revision.alternative_answers is None:
         return redirect(url_for("wizard.alternative", check_id=check.id))
-    rs = ruleset(revision.ruleset_id)
-    answers = _answers(revision, alternative)
+    answers = _answers(rs, revision, alternative)
+    known_step = next((s for s in rs.all_steps if s.id == step_id), None)
+    if known_step is None:
+        abort(404)
+    posted = request.method == "POST"
+    stale = posted and _version_of(request.form) != revision.version
     visible = steps_for(rs, answers)
     step = next((s for s in visible if s.id == step_id), None)
-    if step is None:
-        if any(s.id == step_id for s in rs.all_steps):
-            flash(_("Dieser Schritt entfällt nach Ihren bisherigen Angaben."), "info")
-            return redirect(url_for("wizard.resume", check_id=check.id, alternative=int(alternative) or None))
-        abort(404)
+    if step is None and not stale:
+        flash(_("Dieser Schritt entfällt nach Ihren bisherigen Angaben."), "info")
+        return redirect(url_for("wizard.resume", check_id=check.id, alternative=int(alternative) or None))
+    # A page saved from an outdated version keeps its input, even if its step has dropped out meanwhile.
+    dropped_out = step is None
+    step = step or known_step
 
-    restored = False
-    if request.method == "POST":
-        page = StepPage(rs, step, answers, formdata=request.form)
-    else:
-        pending = None
-        token = request.args.get("wiederherstellen")
-        if token:
-            pending = ops.take_pending_input(db(), token, check, request.path)
-            commit()
-        if pending:
-            page = StepPage(rs, step, answers, formdata=MultiDict(pending))
-            page.form.version.data = str(revision.version)
-            restored = True
-        else:
-            page = StepPage(rs, step, answers)
-            page.form.version.data = str(revision.version)
+    formdata = request.form if posted else restored_input()
+    page = StepPage(rs, step, answers, formdata=formdata)
+    page.show_all = dropped_out
+    if formdata is None:
+        page.form.version.data = str(revision.version)
 
     conflict = None
-    if request.method == "POST" and page.form.validate_on_submit():
+    partly_saved = False
+    if posted and page.form.validate_on_submit():
         action = request.form.get("action", "next")
         values = page.read(require=action == "next")
+        if values is None and action in ("save", "back"):
+            # Save what is valid; the rest stays on the page with its errors (nothing typed is lost).
+            values = page.valid_values() or None
+            partly_saved = values is not None
         if values is not None:
             try:
                 ops.save_step(
@@ -210,14 +218,15 @@ def _step_view(check_id: int, step_id: str, alternative: bool):
                 )
                 commit()
             except ops.ConflictError as exc:
-                db().rollback()
-                conflict = exc.one_line()
-                page.form.version.data = str(load_check(check_id, edit=True).current.version)
+                conflict = _conflict(exc, check.id, page.form)
+                partly_saved = False
             else:
-                return redirect(_after_save(check, rs, revision, step, action, alternative))
+                if not page.errors:
+                    return redirect(_after_save(check, rs, revision, step, action, alternative))
+                page.form.version.data = str(revision.version)
 
-    steps = steps_for(rs, {**answers})
-    number = next((i for i, s in enumerate(steps, 1) if s.id == step.id), 1)
+    steps = steps_for(rs, answers)
+    number = next((i for i, s in enumerate(steps, 1) if s.id == step.id), len(steps))
     return render_template(
         "step.html",
         check=check,
@@ -226,12 +235,18 @@ def _step_view(check_id: int, step_id: str, alternative: bool):
         step=step,
         page=page,
         number=number,
-        total=len(steps),
+        total=max(len(steps), number),
         alternative=alternative,
         conflict=conflict,
-        restored=restored,
-        back_url=_previous_url(check, steps, step, alternative),
+        partly_saved=partly_saved,
     )
+
+
+def _version_of(form) -> int:
+    try:
+        return int(form.get("version", ""))
+    except ValueError:
+        return -1
 
 
 def _after_save(check: Check, rs: RuleSet, revision: Revision, step: Step, action: str, alternative: bool) -> str:
@@ -240,7 +255,7 @@ def _after_save(check: Check, rs: RuleSet, revision: Revision, step: Step, actio
             _("Ihr Entwurf ist gespeichert. Sie können ihn jederzeit unter „Meine Klimachecks“ fortsetzen."), "success"
         )
         return url_for("wizard.my_checks")
-    steps = steps_for(rs, _answers(revision, alternative))
+    steps = steps_for(rs, _answers(rs, revision, alternative))
     position = next((i for i, s in enumerate(steps) if s.id == step.id), None)
     if action == "back":
         if position:
@@ -253,23 +268,16 @@ def _after_save(check: Check, rs: RuleSet, revision: Revision, step: Step, actio
     return url_for("wizard.review", check_id=check.id)
 
 
-def _previous_url(check: Check, steps: list[Step], step: Step, alternative: bool) -> str:
-    position = next((i for i, s in enumerate(steps) if s.id == step.id), 0)
-    if position > 0:
-        return _step_url(check, steps[position - 1], alternative)
-    return url_for("wizard.alternative" if alternative else "wizard.paper", check_id=check.id)
-
-
 @bp.route("/klimachecks/<int:check_id>/schritt/<step_id>", methods=["GET", "POST"])
-@login_required
-def step(check_id: int, step_id: str):
-    return _step_view(check_id, step_id, alternative=False)
+@draft_view
+def step(check: Check, revision: Revision, rs: RuleSet, step_id: str):
+    return _step_view(check, revision, rs, step_id, alternative=False)
 
 
 @bp.route("/klimachecks/<int:check_id>/alternative/schritt/<step_id>", methods=["GET", "POST"])
-@login_required
-def alternative_step(check_id: int, step_id: str):
-    return _step_view(check_id, step_id, alternative=True)
+@draft_view
+def alternative_step(check: Check, revision: Revision, rs: RuleSet, step_id: str):
+    return _step_view(check, revision, rs, step_id, alternative=True)
 
 
 def _first_incomplete(rs: RuleSet, answers: dict[str, Any]) -> Step | None:
@@ -278,26 +286,20 @@ def _first_incomplete(rs: RuleSet, answers: dict[str, Any]) -> Step | None:
         evaluate(rs, answers)
         return None
     except AnswersError as exc:
+        visible = {s.id for s in steps_for(rs, answers)}
         for problem in exc.problems:
             qid = problem.path[-1] if problem.path else None
-            if qid in rs.step_of:
-                step = rs.step_of[qid]
-                if any(s.id == step.id for s in steps_for(rs, answers)):
-                    return step
+            if qid in rs.step_of and rs.step_of[qid].id in visible:
+                return rs.step_of[qid]
         return steps_for(rs, answers)[0]
 
 
 @bp.get("/klimachecks/<int:check_id>/weiter")
-@login_required
-def resume(check_id: int):
+@draft_view
+def resume(check: Check, revision: Revision, rs: RuleSet):
     """Continue a draft where it needs the author: the first incomplete step, else the review page."""
-    check = load_check(check_id, edit=True)
-    revision = _draft_or_redirect(check)
-    if not isinstance(revision, Revision):
-        return revision
-    rs = ruleset(revision.ruleset_id)
     alternative = request.args.get("alternative") == "1" and revision.alternative_answers is not None
-    incomplete = _first_incomplete(rs, _answers(revision, alternative))
+    incomplete = _first_incomplete(rs, _answers(rs, revision, alternative))
     if incomplete is not None:
         return redirect(_step_url(check, incomplete, alternative))
     return redirect(url_for("wizard.review", check_id=check.id))
@@ -307,15 +309,10 @@ def resume(check_id: int):
 
 
 @bp.route("/klimachecks/<int:check_id>/alternative", methods=["GET", "POST"])
-@login_required
-def alternative(check_id: int):
-    check = load_check(check_id, edit=True)
-    revision = _draft_or_redirect(check)
-    if not isinstance(revision, Revision):
-        return revision
-    rs = ruleset(revision.ruleset_id)
-    form = AlternativeForm()
-    if request.method == "GET":
+@draft_view
+def alternative(check: Check, revision: Revision, rs: RuleSet):
+    form, restored = form_with_restored_input(AlternativeForm)
+    if request.method == "GET" and not restored:
         form.description.data = revision.alternative_description
         form.version.data = str(revision.version)
     conflict = None
@@ -326,22 +323,20 @@ def alternative(check_id: int):
             )
             commit()
         except ops.ConflictError as exc:
-            db().rollback()
-            conflict = exc.one_line()
-            form.version.data = str(load_check(check_id, edit=True).current.version)
+            conflict = _conflict(exc, check.id, form)
         else:
-            first = steps_for(rs, revision.alternative_answers or {})[0]
+            first = steps_for(rs, _answers(rs, revision, alternative=True))[0]
             return redirect(_step_url(check, first, alternative=True))
-    return render_template("alternative.html", check=check, revision=revision, form=form, conflict=conflict)
+    proposal, _ = _try_evaluate(rs, _answers(rs, revision, False), check.paper)
+    required = proposal is not None and proposal.requires_alternative
+    return render_template(
+        "alternative.html", check=check, revision=revision, form=form, conflict=conflict, required=required
+    )
 
 
 @bp.post("/klimachecks/<int:check_id>/alternative/entfernen")
-@login_required
-def remove_alternative(check_id: int):
-    check = load_check(check_id, edit=True)
-    revision = _draft_or_redirect(check)
-    if not isinstance(revision, Revision):
-        return revision
+@draft_view
+def remove_alternative(check: Check, revision: Revision, rs: RuleSet):
     form = VersionForm()
     if form.validate_on_submit():
         try:
@@ -366,19 +361,19 @@ def _try_evaluate(rs: RuleSet, answers: dict[str, Any], paper: dict[str, str]) -
 
 def _summary(rs: RuleSet, answers: dict[str, Any]) -> list[dict[str, Any]]:
     """The visible steps with their answered questions, for the review page."""
-    from impactcheck.core.evaluate import Visibility
-
     vis = Visibility(rs, answers)
     shown = {q.id for q in vis.questions}
-    rows = []
-    for step in vis.steps:
-        items = [
-            {"question": q, "answer": q.display(vis.effective.get(q.id)), "answered": q.id in vis.effective}
-            for q in step.questions
-            if q.id in shown
-        ]
-        rows.append({"step": step, "items": items})
-    return rows
+    return [
+        {
+            "step": step,
+            "items": [
+                {"question": q, "answer": q.display(vis.effective.get(q.id)), "answered": q.id in vis.effective}
+                for q in step.questions
+                if q.id in shown
+            ],
+        }
+        for step in vis.steps
+    ]
 
 
 def _problem_links(rs: RuleSet, problems: list, check: Check, alternative: bool) -> list[dict[str, str]]:
@@ -393,78 +388,75 @@ def _problem_links(rs: RuleSet, problems: list, check: Check, alternative: bool)
     return links
 
 
-def review_context(check: Check, revision: Revision) -> dict[str, Any]:
-    rs = ruleset(revision.ruleset_id)
-    answers = dict(revision.answers or {})
+def review_context(check: Check, revision: Revision, rs: RuleSet) -> dict[str, Any]:
+    answers = _answers(rs, revision, False)
     proposal, problems = _try_evaluate(rs, answers, check.paper)
     alt = None
     alt_problems: list = []
-    if revision.alternative_answers is not None:
-        alt, alt_problems = _try_evaluate(rs, dict(revision.alternative_answers), check.paper)
-    alt_needed = proposal is not None and proposal.verdict in rs.settings.alternative_required_for
-    alt_negative = alt is not None and alt.verdict in rs.settings.alternative_required_for
-    can_submit = proposal is not None and (not alt_needed or (alt is not None and not alt_problems))
+    alt_answers = _answers(rs, revision, True) if revision.alternative_answers is not None else None
+    if alt_answers is not None:
+        # Evaluated on its own, so its result shows even while the proposal is incomplete.
+        alt, alt_problems = _try_evaluate(rs, alt_answers, check.paper)
+    required_for = rs.settings.alternative_required_for
+    alt_needed = proposal is not None and proposal.verdict in required_for
+    unknown = sorted(
+        set(known_answers(rs, revision.answers or {})[1])
+        | set(known_answers(rs, revision.alternative_answers or {})[1])
+    )
+    previous = next((r for r in reversed(check.revisions[:-1]) if r.review_comment), None)
     return {
         "ruleset": rs,
         "summary": _summary(rs, answers),
         "proposal": proposal,
         "problems": _problem_links(rs, problems, check, False),
-        "dropped": [m for m in (proposal.messages if proposal else ()) if "verworfen" in m],
+        "dropped": [rs.questions[q] for q in proposal.assessment.dropped] if proposal else [],
         "alt": alt,
-        "alt_summary": _summary(rs, dict(revision.alternative_answers)) if revision.alternative_answers else None,
+        "alt_summary": _summary(rs, alt_answers) if alt_answers is not None else None,
         "alt_problems": _problem_links(rs, alt_problems, check, True),
+        "alt_dropped": [rs.questions[q] for q in alt.assessment.dropped] if alt else [],
         "alt_needed": alt_needed,
-        "alt_negative": alt_negative,
-        "can_submit": can_submit,
+        "alt_negative": alt_needed and alt is not None and alt.verdict in required_for,
+        "can_submit": proposal is not None and (not alt_needed or (alt is not None and not alt_problems)),
+        "unknown": unknown,
+        "previous_review": previous,
     }
 
 
 @bp.get("/klimachecks/<int:check_id>/pruefen")
-@login_required
-def review(check_id: int):
-    check = load_check(check_id, edit=True)
-    revision = _draft_or_redirect(check)
-    if not isinstance(revision, Revision):
-        return revision
-    form = SubmitForm()
-    form.version.data = str(revision.version)
-    return render_template("review.html", check=check, revision=revision, form=form, **review_context(check, revision))
+@draft_view
+def review(check: Check, revision: Revision, rs: RuleSet):
+    form, _restored = form_with_restored_input(SubmitForm)
+    form.version.data = form.version.data or str(revision.version)
+    return render_template(
+        "review.html", check=check, revision=revision, form=form, **review_context(check, revision, rs)
+    )
 
 
 @bp.post("/klimachecks/<int:check_id>/einreichen")
-@login_required
-def submit(check_id: int):
-    check = load_check(check_id, edit=True)
-    revision = _draft_or_redirect(check)
-    if not isinstance(revision, Revision):
-        return revision
+@draft_view
+def submit(check: Check, revision: Revision, rs: RuleSet):
     form = SubmitForm()
     error = None
     if form.validate_on_submit():
-        rs = ruleset(revision.ruleset_id)
         try:
             result = ops.submit(
-                db(),
-                current_user,
-                check,
-                rs,
-                expected_version=_version(form),
-                justification=form.justification.data,
+                db(), current_user, check, rs, expected_version=_version(form), justification=form.justification.data
             )
             commit()
         except (ops.OperationError, AnswersError) as exc:
             db().rollback()
             error = exc.one_line()
-            check = load_check(check_id, edit=True)
+            check = load_check(check.id, edit=True)
             revision = check.current
         else:
-            dropped = [m for m in result.messages if "verworfen" in m]
             flash(_("Der Klimacheck ist eingereicht."), "success")
+            dropped = len(result.assessment.dropped)
             if dropped:
                 flash(
-                    _(
-                        "%(n)d Antwort(en) zu Fragen, die nach Ihren Angaben entfallen, wurden nicht übernommen.",
-                        n=len(dropped),
+                    ngettext(
+                        "%(num)d Antwort zu einer Frage, die nach Ihren Angaben entfällt, wurde nicht übernommen.",
+                        "%(num)d Antworten zu Fragen, die nach Ihren Angaben entfallen, wurden nicht übernommen.",
+                        dropped,
                     ),
                     "info",
                 )
@@ -472,7 +464,12 @@ def submit(check_id: int):
     else:
         error = "; ".join(e for errors in form.errors.values() for e in errors)
     return render_template(
-        "review.html", check=check, revision=revision, form=form, submit_error=error, **review_context(check, revision)
+        "review.html",
+        check=check,
+        revision=revision,
+        form=form,
+        submit_error=error,
+        **review_context(check, revision, rs),
     ), 422
 
 
@@ -484,14 +481,14 @@ def submit(check_id: int):
 def new_revision(check_id: int):
     check = load_check(check_id, edit=True)
     form = VersionForm()
-    if form.validate_on_submit():
-        try:
-            ops.new_revision(db(), current_user, check)
-            commit()
-        except ops.OperationError as exc:
-            db().rollback()
-            flash(exc.one_line(), "error")
-            return redirect(url_for("results.view", check_id=check.id))
-        flash(_("Neue Revision angelegt. Ihre bisherigen Antworten sind übernommen."), "success")
-        return redirect(url_for("wizard.review", check_id=check.id))
-    abort(400)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ops.new_revision(db(), current_user, check)
+        commit()
+    except ops.OperationError as exc:
+        db().rollback()
+        flash(exc.one_line(), "error")
+        return redirect(url_for("results.view", check_id=check.id))
+    flash(_("Neue Revision angelegt. Ihre bisherigen Antworten sind übernommen."), "success")
+    return redirect(url_for("wizard.review", check_id=check.id))

@@ -96,10 +96,6 @@ def _own_text(node: etree._Element) -> Iterator[str]:
             yield from _own_text(child)
 
 
-def tag_is(node: etree._Element, *tags: str) -> bool:
-    return node.tag in {qn(t) for t in tags}
-
-
 def children(node: etree._Element, *tags: str) -> Iterable[etree._Element]:
     wanted = {qn(t) for t in tags}
     return (c for c in node if c.tag in wanted)

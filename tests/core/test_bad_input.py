@@ -294,3 +294,23 @@ def test_text_format_for_people():
     assert "Ergebnis: NEGATIV" in proc.stdout
     assert "23,8 t CO2e pro Jahr" in proc.stdout
     assert "Alternative: Luft-Wasser-Wärmepumpe" in proc.stdout
+
+
+def test_yaml_aliases_are_refused(tmp_path):
+    rules = write(tmp_path)
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(
+        'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n'
+        "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nanswers: {relevant: true}\n"
+    )
+    assert_one_clear_line(run("assess", "--rules", str(rules), str(bomb)), "bomb.yaml:2", "Verweise mit *")
+    loop = tmp_path / "loop.yaml"
+    loop.write_text("answers: &x [*x]\n")
+    assert_one_clear_line(run("assess", "--rules", str(rules), str(loop)), "loop.yaml:1", "Verweise mit *")
+
+
+def test_exit_step_id_is_reserved(tmp_path):
+    path = write(tmp_path, MINI.replace("  - id: build\n", "  - id: exit\n"))
+    with pytest.raises(RuleFileError) as exc:
+        load_ruleset(path)
+    assert any("für den Ausstieg der Vorprüfung reserviert" in p.message for p in exc.value.problems)

@@ -23,6 +23,20 @@ ROLES = ("author", "council", "climate", "admin")
 BACKENDS = ("sqlite", "postgresql")
 
 
+KEEP_ENV = ("IMPACTCHECK_TEST_POSTGRES_URL", "IMPACTCHECK_STRICT")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch):
+    """No IMPACTCHECK_* setting of the developer's shell, no login lockouts of an earlier test."""
+    for key in list(os.environ):
+        if key.startswith("IMPACTCHECK_") and key not in KEEP_ENV:
+            monkeypatch.delenv(key)
+    from impactcheck.web import auth
+
+    auth._failures.clear()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _cheap_password_hashing():
     """Hundreds of logins per run: use a cheap hash in tests (the production default stays scrypt)."""
@@ -123,6 +137,7 @@ def app(backend, tmp_path):
         )
         other = ops.ensure_municipality(s, slug="nachbar", name="Nachbargemeinde", rulesets=["schnellcheck"])
         ops.create_user(s, None, municipality=other, username="fremd", password=PASSWORD, role="climate")
+        ops.create_user(s, None, municipality=other, username="fremdadmin", password=PASSWORD, role="admin")
         s.commit()
     prepared.database.dispose()
     yield application

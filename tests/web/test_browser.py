@@ -13,6 +13,7 @@ import threading
 
 import pytest
 import yaml
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from impactcheck.app import create_app
@@ -24,8 +25,14 @@ from tests.support import ROOT, RULES, require, require_program
 
 SHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ADMIN_PASSWORD = "admin-passwort-lang"
 
@@ -37,6 +44,7 @@ def chromium():
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - the test extra installs it
         require(False, "playwright not installed")
+    expect.set_options(timeout=10_000)
     pw = sync_playwright().start()
     browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
     yield browser
@@ -49,9 +57,18 @@ def live(backend, tmp_path):
     """The app on a real HTTP port, with only the first-start admin account (as after `impactcheck serve`)."""
     name, fresh = backend
     url = fresh()
-    prepared = prepare({"DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path), "MUNICIPALITY_SLUG": "default",
-                        "MUNICIPALITY_NAME": None, "DEFAULT_RULESET": "kassel-2030", "RULESETS": None,
-                        "RULES_DIR": None}, create_admin=False)
+    prepared = prepare(
+        {
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": str(tmp_path),
+            "MUNICIPALITY_SLUG": "default",
+            "MUNICIPALITY_NAME": None,
+            "DEFAULT_RULESET": "kassel-2030",
+            "RULESETS": None,
+            "RULES_DIR": None,
+        },
+        create_admin=False,
+    )
     with prepared.database.session() as s:
         municipality = s.get(Municipality, prepared.municipality_id)
         ops.create_user(s, None, municipality=municipality, username="admin", password=ADMIN_PASSWORD, role="admin")
@@ -238,18 +255,20 @@ def test_same_page_question_appears_with_its_condition(chromium, live):
     login(page, base, "b.schulz", "schulz-passwort-2026")
     walk = Walk(page, "bedingung")
     new_check(walk, base, example("gasheizung-kita")["paper"], "bedingung")
-    walk.fill_step({k: k == "betrifft_gebaeude" for k in example("gasheizung-kita")["answers"]
-                    if k.startswith("betrifft_")})
+    walk.fill_step(
+        {k: k == "betrifft_gebaeude" for k in example("gasheizung-kita")["answers"] if k.startswith("betrifft_")}
+    )
     page.get_by_role("button", name="Weiter").click()
+    page.wait_for_url("**/schritt/gebaeude")
     standard = page.locator("#q-gebaeude_standard")
-    assert standard.is_hidden()  # hidden until the kind of work is known
+    expect(standard).to_be_hidden()  # hidden (by the server already) until the kind of work is known
     page.locator('input[name="gebaeude_art"][value="neubau"]').check()
-    assert standard.is_visible()
+    expect(standard).to_be_visible()
     page.locator('input[name="gebaeude_art"][value="anmietung"]').check()
-    assert standard.is_hidden()
+    expect(standard).to_be_hidden()
     # An error keeps what was typed and the summary links to the question.
     page.get_by_role("button", name="Weiter").click()
-    assert page.locator(".error-summary").is_visible()
-    assert page.locator('input[name="gebaeude_art"][value="anmietung"]').is_checked()
+    expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.locator('input[name="gebaeude_art"][value="anmietung"]')).to_be_checked()
     page.locator('.error-summary a[href="#q-heizung"]').click()
-    assert page.url.endswith("#q-heizung")
+    expect(page).to_have_url(re.compile(r"#q-heizung$"))

@@ -10,7 +10,7 @@ from tests.support import RULES
 from tests.web.conftest import Browser
 from tests.web.flows import answer_all, start
 
-WHO = ("anonymous", "author", "author2", "council", "climate", "admin", "fremd")
+WHO = ("anonymous", "author", "author2", "council", "climate", "admin", "fremd", "fremdadmin")
 
 
 @pytest.fixture
@@ -23,12 +23,20 @@ def world(app, as_role, db_session):
     answer_all(author, submitted, data["answers"])
     review = author.get(f"/klimachecks/{submitted}/pruefen").get_data(as_text=True)
     assert author.post(f"/klimachecks/{submitted}/einreichen", {"version": author.version(review)}).status_code == 302
+    revised = start(author, reference="R-1")
+    answer_all(author, revised, data["answers"])
+    review = author.get(f"/klimachecks/{revised}/pruefen").get_data(as_text=True)
+    assert author.post(f"/klimachecks/{revised}/einreichen", {"version": author.version(review)}).status_code == 302
+    author.get(f"/klimachecks/{revised}")
+    assert author.post(f"/klimachecks/{revised}/neue-revision").status_code == 302  # a newer draft
     user_id = db_session.query(User).filter_by(username="council").one().id
-    return {"draft": draft, "submitted": submitted, "user": user_id}
+    return {"draft": draft, "submitted": submitted, "revised": revised, "user": user_id}
 
 
 # (method, url template, {who: status}); missing roles default to the "*" entry.
 ANON = {"anonymous": 302}
+OWN_DRAFT = {"author": 200, "climate": 403, "admin": 403, "*": 404, **ANON}
+READ_SUBMITTED = {"author": 200, "council": 200, "climate": 200, "admin": 200, "*": 404, **ANON}
 ROUTES = [
     ("GET", "/healthz", {"*": 200, "anonymous": 200}),
     ("GET", "/login", {"*": 302, "anonymous": 200}),
@@ -70,8 +78,9 @@ ROUTES = [
         "/klimachecks/{submitted}/schritt/vorpruefung",
         {"author": 302, "council": 403, "climate": 403, "admin": 403, "*": 404, **ANON},
     ),
-    ("GET", "/register", {"council": 200, "climate": 200, "admin": 200, "fremd": 200, "*": 403, **ANON}),
-    ("GET", "/admin/benutzer", {"admin": 200, "*": 403, **ANON}),
+    ("GET", "/register",
+     {"council": 200, "climate": 200, "admin": 200, "fremd": 200, "fremdadmin": 200, "*": 403, **ANON}),
+    ("GET", "/admin/benutzer", {"admin": 200, "fremdadmin": 200, "*": 403, **ANON}),
     ("POST", "/klimachecks/{submitted}/pruefung", {"climate": 302, "fremd": 404, "*": 403, **ANON}),
     (
         "POST",
@@ -79,8 +88,23 @@ ROUTES = [
         {"author": 302, "council": 403, "climate": 403, "admin": 403, "*": 404, **ANON},
     ),
     ("POST", "/klimachecks/{draft}/einreichen", {"author": 422, "climate": 403, "admin": 403, "*": 404, **ANON}),
-    ("POST", "/admin/benutzer/{user}/aktiv", {"admin": 302, "*": 403, **ANON}),
+    ("POST", "/admin/benutzer/{user}/aktiv", {"admin": 302, "fremdadmin": 404, "*": 403, **ANON}),
     ("POST", "/logout", {"*": 302}),
+    # Form posts: the owner gets the form back with its errors (200/422) or is sent on (302).
+    ("POST", "/klimachecks/neu", {"author": 200, "author2": 200, "climate": 200, "fremd": 200, "*": 403, **ANON}),
+    ("POST", "/klimachecks/{draft}/schritt/vorpruefung", OWN_DRAFT),
+    ("POST", "/klimachecks/{draft}/vorlage", OWN_DRAFT),
+    ("POST", "/klimachecks/{draft}/alternative", OWN_DRAFT),
+    ("POST", "/klimachecks/{draft}/alternative/entfernen",
+     {"author": 302, "climate": 403, "admin": 403, "*": 404, **ANON}),
+    ("POST", "/klimachecks/{submitted}/vorlage.docx",
+     {"author": 302, "council": 302, "climate": 302, "admin": 302, "*": 404, **ANON}),
+    ("POST", "/admin/benutzer", {"admin": 422, "fremdadmin": 422, "*": 403, **ANON}),
+    ("POST", "/admin/benutzer/{user}/passwort", {"admin": 302, "fremdadmin": 404, "*": 403, **ANON}),
+    # A submitted check with a newer draft: everyone who may read sees the submitted revision only.
+    ("GET", "/klimachecks/{revised}", READ_SUBMITTED),
+    ("GET", "/klimachecks/{revised}?revision=2", {"*": 404, **ANON}),
+    ("GET", "/klimachecks/{revised}/ergebnis.json?revision=2", {"*": 404, **ANON}),
 ]
 ROUTES_IDS = [f"{m} {u}" for m, u, _ in ROUTES]
 
@@ -108,7 +132,12 @@ def test_route_matrix(app, world, method, url, statuses):
         if method == "GET":
             response = b.get(path)
         else:
-            data = {"decision": "approve", "comment": "", "version": "1"} if path.endswith("/pruefung") else {}
+            data = {}
+            if path.endswith("/pruefung"):
+                # A reviewer posts from the result page, with the version shown there.
+                page = b.get(path.removesuffix("/pruefung"))
+                version = b.version() if page.status_code == 200 else None
+                data = {"decision": "approve", "comment": "", "version": version or "1"}
             response = b.post(path, data)
         assert response.status_code == expected(statuses, who), (who, method, path, response.status_code)
         if response.status_code == 302 and who == "anonymous":

@@ -155,7 +155,7 @@ def test_dropped_answers_are_told_and_discarded(as_role, db_session):
     )
     review = b.get(f"/klimachecks/{check_id}/pruefen").get_data(as_text=True)
     assert "Diese Antworten werden nicht übernommen" in review
-    assert "ernaehrung_angebot" in review
+    assert "Wie verändert sich das Speiseangebot?" in review
     response = b.post(f"/klimachecks/{check_id}/einreichen", {"version": b.version(review)})
     page = b.get(response.headers["Location"]).get_data(as_text=True)
     assert "nicht übernommen" in page

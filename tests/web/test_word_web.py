@@ -62,15 +62,14 @@ def test_upload_at_start_then_download_with_section(as_role, db_session):
     assert stored.content == original and stored.sha256 == hashlib.sha256(original).hexdigest()
     page = b.get(f"/klimachecks/{check_id}").get_data(as_text=True)
     assert "Vorlage 101.26.0601.docx" in page
-    response = b.post(f"/klimachecks/{check_id}/vorlage.docx", {"annex": "none"},
-                      content_type="multipart/form-data")
+    response = b.post(f"/klimachecks/{check_id}/vorlage.docx", {"annex": "none"}, content_type="multipart/form-data")
     assert response.status_code == 200
     assert response.mimetype.endswith("wordprocessingml.document")
     assert "mit_Klimacheck.docx" in response.headers["Content-Disposition"]
     result = texts(response.data)
     # The section sits after "Finanzielle Auswirkungen" and before "Anlagen"; nothing of the paper is lost.
     assert result.index("Finanzielle Auswirkungen") < result.index("Anlagen")
-    section = result[result.index("Kosten: 120.000 € im Haushalt 2027.") + 1: result.index("Anlagen")]
+    section = result[result.index("Kosten: 120.000 € im Haushalt 2027.") + 1 : result.index("Anlagen")]
     assert any("Klimacheck" in t for t in section)
     assert any("negativ" in t for t in section)
     for line in texts(original):
@@ -108,13 +107,15 @@ def test_bad_files_get_a_german_message_and_nothing_is_stored(as_role, db_sessio
     ]
     for content, name, needle in cases:
         before = db_session.scalar(select(Check.id).order_by(Check.id.desc()).limit(1))
-        response = b.submit("/klimachecks/neu", {**PAPER, "ruleset": "kassel-2030",
-                                                 "paper": (io.BytesIO(content), name)},
-                            content_type="multipart/form-data")
+        response = b.submit(
+            "/klimachecks/neu",
+            {**PAPER, "ruleset": "kassel-2030", "paper": (io.BytesIO(content), name)},
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 200
         html = response.get_data(as_text=True)
         assert "Es gibt ein Problem" in html
-        assert needle.lower() in html.lower(), html[html.find("error-message"):][:400]
+        assert needle.lower() in html.lower(), html[html.find("error-message") :][:400]
         assert 'value="101.26.0601"' in html  # what was typed stays
         assert db_session.scalar(select(Check.id).order_by(Check.id.desc()).limit(1)) == before
 

@@ -86,18 +86,18 @@ def upgrade() -> None:
     op.create_table(
         "pending_input",
         sa.Column("token", sa.String(length=64), nullable=False),
-        sa.Column("check_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("path", sa.String(length=300), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["check_id"],
-            ["klimacheck.id"],
+            ["user_id"],
+            ["app_user.id"],
         ),
         sa.PrimaryKeyConstraint("token"),
     )
     with op.batch_alter_table("pending_input", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_pending_input_check_id"), ["check_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_pending_input_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "revision",
