@@ -44,7 +44,12 @@ def prepare(config: dict[str, Any], *, create_admin: bool = True) -> Prepared:
             if s.scalar(select(User.id).where(User.username == username)) is not None:
                 username = f"admin-{municipality.slug}"
             ops.create_user(
-                s, None, municipality=municipality, username=username, password=password, role="admin",
+                s,
+                None,
+                municipality=municipality,
+                username=username,
+                password=password,
+                role="admin",
                 display_name="Admin",
             )
         s.commit()

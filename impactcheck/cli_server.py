@@ -135,8 +135,9 @@ def users_add(name: str, role: str, display_name: str | None) -> None:
     prepared = _prepare()
     with prepared.database.session() as s:
         municipality = default_municipality(s, _config())
-        ops.create_user(s, None, municipality=municipality, username=name, password=password, role=role,
-                        display_name=display_name)
+        ops.create_user(
+            s, None, municipality=municipality, username=name, password=password, role=role, display_name=display_name
+        )
         s.commit()
     click.echo(f"Konto „{name}“ ({role}) angelegt.")
 

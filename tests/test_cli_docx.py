@@ -78,7 +78,7 @@ def test_annex_at_the_end(paper, tmp_path):
 @pytest.mark.parametrize(
     ("content", "words"),
     [
-        (b"kein Word", ("vorlage.docx", "kein ZIP-Archiv")),
+        (b"kein Word", ("vorlage.docx", "keine Word-Datei im Format .docx")),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le"), ("altes Word-Format .doc",)),
         (None, ("vorlage.docx", "Datei nicht gefunden")),
     ],

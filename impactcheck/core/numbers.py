@@ -13,7 +13,7 @@ def format_number(value: float | int, decimals: int | None = None) -> str:
         if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
             text = f"{int(value):,}"
         else:
-            # Up to three significant decimals, without trailing zeros.
+            # Up to three decimal places, without trailing zeros.
             text = f"{value:,.3f}".rstrip("0").rstrip(".")
     else:
         text = f"{value:,.{decimals}f}"

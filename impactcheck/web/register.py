@@ -18,12 +18,16 @@ bp = Blueprint("register", __name__)
 @bp.get("/register")
 @roles_required(*READERS_OF_ALL)
 def all_checks():
-    checks = db().scalars(
-        select(Check)
-        .where(Check.municipality_id == current_user.municipality_id)
-        .options(selectinload(Check.revisions), selectinload(Check.owner))  # one query each, not one per check
-        .order_by(Check.id.desc())
-    ).all()
+    checks = (
+        db()
+        .scalars(
+            select(Check)
+            .where(Check.municipality_id == current_user.municipality_id)
+            .options(selectinload(Check.revisions), selectinload(Check.owner))  # one query each, not one per check
+            .order_by(Check.id.desc())
+        )
+        .all()
+    )
     status = request.args.get("status") or None
     verdict = request.args.get("verdict") or None
     flagged = request.args.get("markiert") == "1"

@@ -139,7 +139,7 @@ def _check_magic(data: bytes, name: str) -> None:
     if data.startswith(b"%PDF"):
         raise _bad(name, "PDF-Datei, keine .docx-Datei; bitte die Word-Datei der Vorlage verwenden")
     if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        raise _bad(name, "keine .docx-Datei (kein ZIP-Archiv)")
+        raise _bad(name, "keine Word-Datei im Format .docx; bitte die Vorlage in Word als .docx speichern")
 
 
 def _check_directory(infos: list[zipfile.ZipInfo], name: str, limits: Limits) -> None:

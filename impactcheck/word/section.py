@@ -440,8 +440,8 @@ class _Builder:
                     [
                         Cell(c.label),
                         Cell(f"{format_number(c.eur_per_t)} €", align="right"),
-                        Cell(format_eur(c.eur_per_year).replace("-", "−"), align="right"),
-                        Cell(format_eur(c.eur_total).replace("-", "−"), align="right"),
+                        Cell(_cost(c.eur_per_year), align="right"),
+                        Cell(_cost(c.eur_total), align="right"),
                     ]
                 )
             out.append(text_para("", size=4, before=0, after=0))
@@ -496,8 +496,8 @@ class _Builder:
             rows.append(
                 [
                     Cell(f"{c.label}, gesamt"),
-                    Cell(format_eur(c.eur_total)),
-                    Cell(format_eur(cb.eur_total) if cb else "–"),
+                    Cell(_cost(c.eur_total)),
+                    Cell(_cost(cb.eur_total) if cb else "–"),
                 ]
             )
         out.append(self.tables.table([0.40, 0.30, 0.30], rows, caption="Vorlage und Alternative im Vergleich"))
@@ -604,3 +604,10 @@ def picture_inline(chart: Chart, cx: int, cy: int) -> etree._Element:
             ),
         ),
     )
+
+
+def _cost(eur: float | None) -> str:
+    """Climate cost in words a council reads: a saving is "vermieden", not a negative cost."""
+    if eur is None:
+        return "–"
+    return f"{format_eur(-eur)} vermieden" if eur < 0 else format_eur(eur)

@@ -78,8 +78,11 @@ ROUTES = [
         "/klimachecks/{submitted}/schritt/vorpruefung",
         {"author": 302, "council": 403, "climate": 403, "admin": 403, "*": 404, **ANON},
     ),
-    ("GET", "/register",
-     {"council": 200, "climate": 200, "admin": 200, "fremd": 200, "fremdadmin": 200, "*": 403, **ANON}),
+    (
+        "GET",
+        "/register",
+        {"council": 200, "climate": 200, "admin": 200, "fremd": 200, "fremdadmin": 200, "*": 403, **ANON},
+    ),
     ("GET", "/admin/benutzer", {"admin": 200, "fremdadmin": 200, "*": 403, **ANON}),
     ("POST", "/klimachecks/{submitted}/pruefung", {"climate": 302, "fremd": 404, "*": 403, **ANON}),
     (
@@ -95,10 +98,16 @@ ROUTES = [
     ("POST", "/klimachecks/{draft}/schritt/vorpruefung", OWN_DRAFT),
     ("POST", "/klimachecks/{draft}/vorlage", OWN_DRAFT),
     ("POST", "/klimachecks/{draft}/alternative", OWN_DRAFT),
-    ("POST", "/klimachecks/{draft}/alternative/entfernen",
-     {"author": 302, "climate": 403, "admin": 403, "*": 404, **ANON}),
-    ("POST", "/klimachecks/{submitted}/vorlage.docx",
-     {"author": 302, "council": 302, "climate": 302, "admin": 302, "*": 404, **ANON}),
+    (
+        "POST",
+        "/klimachecks/{draft}/alternative/entfernen",
+        {"author": 302, "climate": 403, "admin": 403, "*": 404, **ANON},
+    ),
+    (
+        "POST",
+        "/klimachecks/{submitted}/vorlage.docx",
+        {"author": 302, "council": 302, "climate": 302, "admin": 302, "*": 404, **ANON},
+    ),
     ("POST", "/admin/benutzer", {"admin": 422, "fremdadmin": 422, "*": 403, **ANON}),
     ("POST", "/admin/benutzer/{user}/passwort", {"admin": 302, "fremdadmin": 404, "*": 403, **ANON}),
     # A submitted check with a newer draft: everyone who may read sees the submitted revision only.

@@ -102,7 +102,7 @@ def test_new_upload_on_result_page_with_separate_annex(as_role, db_session):
 def test_bad_files_get_a_german_message_and_nothing_is_stored(as_role, db_session):
     b = as_role("author")
     cases = [
-        (b"Das ist kein Word.", "x.docx", "keine .docx-Datei"),
+        (b"Das ist kein Word.", "x.docx", "keine Word-Datei im Format .docx"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "alt.doc", ".doc"),
     ]
     for content, name, needle in cases:

@@ -50,7 +50,7 @@ def content_types(data: bytes) -> str:
 
 
 def test_not_a_zip(negative):
-    refused(b"Sehr geehrte Damen und Herren", "kein ZIP-Archiv", result=negative)
+    refused(b"Sehr geehrte Damen und Herren", "keine Word-Datei im Format .docx", result=negative)
 
 
 def test_empty_file(negative):
