@@ -229,6 +229,14 @@ def _require_draft(revision: Revision, expected_version: int | None) -> None:
         raise ConflictError([Problem(CONFLICT_MESSAGE)])
 
 
+def _apply_paper(check: Check, paper: PaperData) -> None:
+    check.reference = paper.reference
+    check.title = paper.title
+    check.department = paper.department
+    check.committee = paper.committee
+    check.meeting_date = paper.meeting_date
+
+
 def create_check(
     s: Session,
     actor: User,
@@ -237,15 +245,8 @@ def create_check(
     ruleset: RuleSet,
     upload: tuple[str, bytes] | None = None,
 ) -> Check:
-    check = Check(
-        municipality_id=actor.municipality_id,
-        owner_id=actor.id,
-        reference=paper.reference,
-        title=paper.title,
-        department=paper.department,
-        committee=paper.committee,
-        meeting_date=paper.meeting_date,
-    )
+    check = Check(municipality_id=actor.municipality_id, owner_id=actor.id)
+    _apply_paper(check, paper)
     s.add(check)
     s.flush()
     revision = Revision(check_id=check.id, number=1, status="draft", ruleset_id=ruleset.id, answers={})
@@ -271,11 +272,7 @@ def update_paper(s: Session, actor: User, check: Check, paper: PaperData, *, exp
     revision = check.current
     _require_draft(revision, expected_version)
     before = check.paper
-    check.reference = paper.reference
-    check.title = paper.title
-    check.department = paper.department
-    check.committee = paper.committee
-    check.meeting_date = paper.meeting_date
+    _apply_paper(check, paper)
     revision.updated_at = utcnow()  # bumps the version: the paper data belong to the draft
     _flush(s)
     changed = {k: v for k, v in check.paper.items() if before.get(k) != v}

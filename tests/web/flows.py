@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
+import yaml
+
 from impactcheck.core.numbers import format_number
 from impactcheck.core.registry import resolve_ruleset
+from tests.support import RULES
 
 PAPER = {
     "reference": "101.26.0601",
@@ -25,9 +29,13 @@ def form_value(value: Any) -> Any:
     return value
 
 
-def start(browser, ruleset: str = "kassel-2030", **paper) -> int:
+def start(browser, ruleset: str = "kassel-2030", upload: bytes | None = None, **paper) -> int:
     data = {**PAPER, **paper, "ruleset": ruleset}
-    response = browser.submit("/klimachecks/neu", data)
+    kwargs = {}
+    if upload is not None:
+        data["paper"] = (io.BytesIO(upload), "Vorlage 101.26.0601.docx")
+        kwargs["content_type"] = "multipart/form-data"
+    response = browser.submit("/klimachecks/neu", data, **kwargs)
     assert response.status_code == 302, browser.last_html[:2000]
     m = re.search(r"/klimachecks/(\d+)/schritt/", response.headers["Location"])
     assert m, response.headers["Location"]
@@ -67,3 +75,22 @@ def answer_all(
         assert response.status_code == 302, (step_id, browser.last_html[:3000])
         location = response.headers["Location"]
     raise AssertionError(f"wizard did not end after {max_steps} steps: {visited}")
+
+
+def example(name: str, ruleset_id: str = "kassel-2030") -> dict[str, Any]:
+    """An example answers file of rules/examples/ as data."""
+    return yaml.safe_load((RULES / "examples" / ruleset_id / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+def submit_example(browser, name: str, upload: bytes | None = None, **paper) -> int:
+    """Start, answer (and assess the alternative of) an example through the wizard, then submit."""
+    data = example(name)
+    check_id = start(browser, upload=upload, **paper)
+    answer_all(browser, check_id, data["answers"])
+    if "alternative" in data:
+        browser.submit(f"/klimachecks/{check_id}/alternative", {"description": data["alternative"]["description"]})
+        alt = {k: v for k, v in {**data["answers"], **data["alternative"]["answers"]}.items() if v is not None}
+        answer_all(browser, check_id, alt, alternative=True)
+    review = browser.get(f"/klimachecks/{check_id}/pruefen").get_data(as_text=True)
+    assert browser.post(f"/klimachecks/{check_id}/einreichen", {"version": browser.version(review)}).status_code == 302
+    return check_id

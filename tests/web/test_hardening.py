@@ -5,14 +5,13 @@ from __future__ import annotations
 import shutil
 import time
 
-import yaml
 from sqlalchemy import func, select
 
 from impactcheck.store import operations as ops
 from impactcheck.store.models import Check, PendingInput, User
 from tests.support import RULES
 from tests.web.conftest import PASSWORD, Browser
-from tests.web.flows import answer_all, start
+from tests.web.flows import answer_all, example, start, submit_example
 
 SCREEN_NO = {
     k: "nein"
@@ -27,23 +26,6 @@ SCREEN_NO = {
         "betrifft_anpassung",
     )
 }
-
-
-def example(name: str) -> dict:
-    return yaml.safe_load((RULES / "examples" / "kassel-2030" / f"{name}.yaml").read_text(encoding="utf-8"))
-
-
-def submit_example(b, name: str, **paper) -> int:
-    data = example(name)
-    check_id = start(b, **paper)
-    answer_all(b, check_id, data["answers"])
-    if "alternative" in data:
-        b.submit(f"/klimachecks/{check_id}/alternative", {"description": data["alternative"]["description"]})
-        alt = {k: v for k, v in {**data["answers"], **data["alternative"]["answers"]}.items() if v is not None}
-        answer_all(b, check_id, alt, alternative=True)
-    review = b.get(f"/klimachecks/{check_id}/pruefen").get_data(as_text=True)
-    assert b.post(f"/klimachecks/{check_id}/einreichen", {"version": b.version(review)}).status_code == 302
-    return check_id
 
 
 def pending_rows(db_session) -> int:

@@ -7,12 +7,10 @@ import io
 import zipfile
 
 import docx
-import yaml
 from sqlalchemy import select
 
 from impactcheck.store.models import Check, Upload
-from tests.support import RULES
-from tests.web.flows import PAPER, answer_all, form_value
+from tests.web.flows import PAPER, form_value, submit_example
 
 
 def paper_docx(marker: str = "Sachverhalt des Testpapiers") -> bytes:
@@ -36,28 +34,10 @@ def texts(data: bytes) -> list[str]:
     return ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in body.iter(qn("w:p"))]
 
 
-def submitted_check(b, upload: bytes | None = None, name: str = "gasheizung-kita") -> int:
-    data = yaml.safe_load((RULES / "examples" / "kassel-2030" / f"{name}.yaml").read_text(encoding="utf-8"))
-    form = {**PAPER, "ruleset": "kassel-2030"}
-    if upload is not None:
-        form["paper"] = (io.BytesIO(upload), "Vorlage 101.26.0601.docx")
-    response = b.submit("/klimachecks/neu", form, content_type="multipart/form-data")
-    assert response.status_code == 302, b.last_html[:3000]
-    check_id = int(response.headers["Location"].split("/")[2])
-    answer_all(b, check_id, data["answers"])
-    if "alternative" in data:
-        b.submit(f"/klimachecks/{check_id}/alternative", {"description": data["alternative"]["description"]})
-        alt = {k: v for k, v in {**data["answers"], **data["alternative"]["answers"]}.items() if v is not None}
-        answer_all(b, check_id, alt, alternative=True)
-    review = b.get(f"/klimachecks/{check_id}/pruefen").get_data(as_text=True)
-    assert b.post(f"/klimachecks/{check_id}/einreichen", {"version": b.version(review)}).status_code == 302
-    return check_id
-
-
 def test_upload_at_start_then_download_with_section(as_role, db_session):
     b = as_role("author")
     original = paper_docx()
-    check_id = submitted_check(b, upload=original)
+    check_id = submit_example(b, "gasheizung-kita", upload=original)
     stored = db_session.scalars(select(Upload).where(Upload.check_id == check_id)).one()
     assert stored.content == original and stored.sha256 == hashlib.sha256(original).hexdigest()
     page = b.get(f"/klimachecks/{check_id}").get_data(as_text=True)
@@ -80,7 +60,7 @@ def test_upload_at_start_then_download_with_section(as_role, db_session):
 
 def test_new_upload_on_result_page_with_separate_annex(as_role, db_session):
     b = as_role("author")
-    check_id = submitted_check(b, name="strassenumbenennung")
+    check_id = submit_example(b, "strassenumbenennung")
     page = b.get(f"/klimachecks/{check_id}")
     assert page.status_code == 200
     response = b.post(
@@ -122,7 +102,7 @@ def test_bad_files_get_a_german_message_and_nothing_is_stored(as_role, db_sessio
 
 def test_section_alone_as_docx(as_role):
     b = as_role("author")
-    check_id = submitted_check(b, name="pv-schuldaecher")
+    check_id = submit_example(b, "pv-schuldaecher")
     response = b.get(f"/klimachecks/{check_id}/klimacheck.docx")
     assert response.status_code == 200
     body = "\n".join(texts(response.data))
