@@ -183,10 +183,11 @@ def _step_view(check: Check, revision: Revision, rs: RuleSet, step_id: str, alte
     stale = posted and _version_of(request.form) != revision.version
     visible = steps_for(rs, answers)
     step = next((s for s in visible if s.id == step_id), None)
-    if step is None and not stale:
+    if step is None and not posted:
         flash(_("Dieser Schritt entfällt nach Ihren bisherigen Angaben."), "info")
         return redirect(url_for("wizard.resume", check_id=check.id, alternative=int(alternative) or None))
-    # A page saved from an outdated version keeps its input, even if its step has dropped out meanwhile.
+    # A form for a step that has dropped out meanwhile (another tab changed an earlier answer) comes
+    # back with its input: as a conflict when it was based on an older version, else with a notice.
     dropped_out = step is None
     step = step or known_step
 
@@ -198,7 +199,12 @@ def _step_view(check: Check, revision: Revision, rs: RuleSet, step_id: str, alte
 
     conflict = None
     partly_saved = False
-    if posted and page.form.validate_on_submit():
+    if posted and dropped_out and not stale and page.form.validate_on_submit():
+        flash(
+            _("Dieser Schritt entfällt nach Ihren aktuellen Angaben; die Eingaben unten werden nicht gebraucht."),
+            "info",
+        )
+    elif posted and page.form.validate_on_submit():
         action = request.form.get("action", "next")
         values = page.read(require=action == "next")
         if values is None and action in ("save", "back"):

@@ -312,3 +312,20 @@ def test_settings_for_offered_rule_sets_apply_at_every_start(app, db_session, tm
     assert municipality.name == "Stadt Musterhausen"
     assert municipality.rulesets[0] == "schnellcheck" and "kassel-2030" in municipality.rulesets
     assert db_session.scalar(select(User).where(User.username == "author")).municipality_id == municipality.id
+
+
+def test_a_fresh_post_to_a_dropped_step_shows_its_input_with_a_notice(as_role):
+    b = as_role("author")
+    check_id = start(b)
+    b.submit(f"/klimachecks/{check_id}/schritt/vorpruefung", {**SCREEN_NO, "action": "next"})
+    # The food step is not part of this check (no topic chosen); a post to it is not saved but shown.
+    page = b.get(f"/klimachecks/{check_id}/schritt/exit")
+    assert page.status_code == 200
+    response = b.client.post(
+        f"/klimachecks/{check_id}/schritt/ernaehrung",
+        data={"csrf_token": b.token(), "version": b.version(), "ernaehrung_angebot": "mehr_pflanzlich"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Dieser Schritt entfällt nach Ihren aktuellen Angaben" in html
+    assert 'value="mehr_pflanzlich" checked' in html
