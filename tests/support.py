@@ -6,6 +6,7 @@ missing dependency fails the test instead, so CI can never pass by skipping.
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 from pathlib import Path
@@ -40,3 +41,15 @@ def require_program(name: str) -> str:
     path = shutil.which(name)
     require(path, f"program {name!r} not installed")
     return str(path)
+
+
+def imported_modules(package: str) -> list[tuple[str, str]]:
+    """(file name, imported module) for every import statement in impactcheck/<package>/*.py."""
+    found = []
+    for path in sorted((ROOT / "impactcheck" / package).glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found += [(path.name, a.name) for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                found.append((path.name, node.module))
+    return found

@@ -27,10 +27,21 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Passwort"), validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein."))])
 
 
+def parse_version(value: object) -> int:
+    """The version a page was built from; a missing or garbled one (-1) can only conflict."""
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return -1
+
+
 class VersionForm(FlaskForm):
     """For POSTs that change a draft: carries the version the page was built from."""
 
     version = HiddenField()
+
+    def expected_version(self) -> int:
+        return parse_version(self.version.data)
 
 
 class PaperForm(VersionForm):

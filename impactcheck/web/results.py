@@ -92,7 +92,8 @@ def _result_page(check: Check, number: int | None, review_form: ReviewForm | Non
 
     revision = _revision(check, number)
     result = result_of(revision)
-    if review_form is None and _can_review(check, revision):
+    can_review = _can_review(check, revision)
+    if review_form is None and can_review:
         review_form, _restored = form_with_restored_input(ReviewForm)
         review_form.version.data = str(revision.version)
     audit = []
@@ -114,7 +115,7 @@ def _result_page(check: Check, number: int | None, review_form: ReviewForm | Non
         own_draft=check.current.is_draft and check.owner_id == current_user.id,
         is_owner=check.owner_id == current_user.id,
         own_review=current_user.role in REVIEWERS and check.owner_id == current_user.id,
-        review_form=review_form if _can_review(check, revision) else None,
+        review_form=review_form if can_review else None,
         version_form=VersionForm(),
         upload_form=UploadForm(),
         audit=audit,
@@ -243,17 +244,13 @@ def review(check_id: int):
     form = ReviewForm()
     if form.validate_on_submit():
         try:
-            version = int(form.version.data)
-        except (TypeError, ValueError):
-            version = -1
-        try:
             ops.review(
                 db(),
                 current_user,
                 check,
                 decision=form.decision.data,
                 comment=form.comment.data or "",
-                expected_version=version,
+                expected_version=form.expected_version(),
             )
             commit()
         except ops.OperationError as exc:

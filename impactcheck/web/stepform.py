@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from impactcheck.core import model as m
 from impactcheck.core.evaluate import Visibility, check_value
 from impactcheck.core.numbers import format_number
+from impactcheck.web.forms import VersionForm
 
 YES, NO = "ja", "nein"
 
@@ -151,8 +151,7 @@ class StepPage:
         self.step = step
         self.answers = answers
         fields = {q.id: _field(q) for q in step.questions}
-        fields["version"] = HiddenField()
-        form_class = type("StepForm", (FlaskForm,), fields)
+        form_class = type("StepForm", (VersionForm,), fields)
         if formdata is None:
             data = {q.id: to_form_value(q, answers.get(q.id)) for q in step.questions}
             self.form = form_class(data=data)

@@ -23,7 +23,7 @@ from impactcheck.store import operations as ops
 from impactcheck.store.models import Check, Revision
 from impactcheck.web.access import CREATORS, REVIEWERS, load_check, roles_required
 from impactcheck.web.context import commit, db, offered_rulesets, ruleset
-from impactcheck.web.forms import AlternativeForm, PaperForm, SubmitForm, VersionForm
+from impactcheck.web.forms import AlternativeForm, PaperForm, SubmitForm, VersionForm, parse_version
 from impactcheck.web.restore import form_with_restored_input, restored_input
 from impactcheck.web.stepform import StepPage
 from impactcheck.web.uploads import read_docx_upload
@@ -75,13 +75,6 @@ def draft_view(view):
         return view(check, revision, ruleset(revision.ruleset_id), **kwargs)
 
     return wrapped
-
-
-def _version(form: Any) -> int:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        return -1  # a page without a valid version can only conflict
 
 
 def _conflict(exc: ops.ConflictError, check_id: int, form: Any) -> str:
@@ -160,7 +153,7 @@ def paper(check: Check, revision: Revision, rs: RuleSet):
     conflict = None
     if form.validate_on_submit():
         try:
-            ops.update_paper(db(), current_user, check, _paper_data(form), expected_version=_version(form))
+            ops.update_paper(db(), current_user, check, _paper_data(form), expected_version=form.expected_version())
             commit()
         except ops.ConflictError as exc:
             conflict = _conflict(exc, check.id, form)
@@ -180,7 +173,7 @@ def _step_view(check: Check, revision: Revision, rs: RuleSet, step_id: str, alte
     if known_step is None:
         abort(404)
     posted = request.method == "POST"
-    stale = posted and _version_of(request.form) != revision.version
+    stale = posted and parse_version(request.form.get("version")) != revision.version
     visible = steps_for(rs, answers)
     step = next((s for s in visible if s.id == step_id), None)
     if step is None and not posted:
@@ -219,7 +212,7 @@ def _step_view(check: Check, revision: Revision, rs: RuleSet, step_id: str, alte
                     revision,
                     step_id=step.id,
                     values=values,
-                    expected_version=_version(page.form),
+                    expected_version=page.form.expected_version(),
                     alternative=alternative,
                 )
                 commit()
@@ -231,7 +224,8 @@ def _step_view(check: Check, revision: Revision, rs: RuleSet, step_id: str, alte
                     return redirect(_after_save(check, rs, revision, step, action, alternative))
                 page.form.version.data = str(revision.version)
 
-    steps = steps_for(rs, answers)
+    # The count reflects what is stored now (a partial save may have changed it).
+    steps = steps_for(rs, _answers(rs, revision, alternative)) if partly_saved else visible
     number = next((i for i, s in enumerate(steps, 1) if s.id == step.id), len(steps))
     return render_template(
         "step.html",
@@ -246,13 +240,6 @@ def _step_view(check: Check, revision: Revision, rs: RuleSet, step_id: str, alte
         conflict=conflict,
         partly_saved=partly_saved,
     )
-
-
-def _version_of(form) -> int:
-    try:
-        return int(form.get("version", ""))
-    except ValueError:
-        return -1
 
 
 def _after_save(check: Check, rs: RuleSet, revision: Revision, step: Step, action: str, alternative: bool) -> str:
@@ -325,7 +312,11 @@ def alternative(check: Check, revision: Revision, rs: RuleSet):
     if form.validate_on_submit():
         try:
             ops.set_alternative(
-                db(), current_user, revision, description=form.description.data, expected_version=_version(form)
+                db(),
+                current_user,
+                revision,
+                description=form.description.data,
+                expected_version=form.expected_version(),
             )
             commit()
         except ops.ConflictError as exc:
@@ -346,7 +337,7 @@ def remove_alternative(check: Check, revision: Revision, rs: RuleSet):
     form = VersionForm()
     if form.validate_on_submit():
         try:
-            ops.remove_alternative(db(), current_user, revision, expected_version=_version(form))
+            ops.remove_alternative(db(), current_user, revision, expected_version=form.expected_version())
             commit()
             flash(_("Die Alternative wurde entfernt."), "info")
         except ops.ConflictError as exc:
@@ -446,7 +437,12 @@ def submit(check: Check, revision: Revision, rs: RuleSet):
     if form.validate_on_submit():
         try:
             result = ops.submit(
-                db(), current_user, check, rs, expected_version=_version(form), justification=form.justification.data
+                db(),
+                current_user,
+                check,
+                rs,
+                expected_version=form.expected_version(),
+                justification=form.justification.data,
             )
             commit()
         except (ops.OperationError, AnswersError) as exc:

@@ -12,6 +12,21 @@ from impactcheck.core.numbers import format_number
 from impactcheck.core.registry import resolve_ruleset
 from tests.support import RULES
 
+# All eight screening questions of kassel-2030 answered "no", as the wizard form sends them.
+SCREEN_NO = {
+    k: "nein"
+    for k in (
+        "betrifft_gebaeude",
+        "betrifft_mobilitaet",
+        "betrifft_energie",
+        "betrifft_flaechen",
+        "betrifft_beschaffung",
+        "betrifft_ernaehrung",
+        "betrifft_wirtschaft",
+        "betrifft_anpassung",
+    )
+}
+
 PAPER = {
     "reference": "101.26.0601",
     "title": "Ersatz der Heizungsanlage in der Kita Wolfsanger",

@@ -11,21 +11,7 @@ from impactcheck.store import operations as ops
 from impactcheck.store.models import Check, PendingInput, User
 from tests.support import RULES
 from tests.web.conftest import PASSWORD, Browser
-from tests.web.flows import answer_all, example, start, submit_example
-
-SCREEN_NO = {
-    k: "nein"
-    for k in (
-        "betrifft_gebaeude",
-        "betrifft_mobilitaet",
-        "betrifft_energie",
-        "betrifft_flaechen",
-        "betrifft_beschaffung",
-        "betrifft_ernaehrung",
-        "betrifft_wirtschaft",
-        "betrifft_anpassung",
-    )
-}
+from tests.web.flows import SCREEN_NO, answer_all, example, start, submit_example
 
 
 def pending_rows(db_session) -> int:

@@ -6,18 +6,7 @@ import re
 import time
 
 from impactcheck.store.models import Check
-from tests.web.flows import start
-
-SCREEN_NO = {
-    "betrifft_gebaeude": "nein",
-    "betrifft_mobilitaet": "nein",
-    "betrifft_energie": "nein",
-    "betrifft_flaechen": "nein",
-    "betrifft_beschaffung": "nein",
-    "betrifft_ernaehrung": "nein",
-    "betrifft_wirtschaft": "nein",
-    "betrifft_anpassung": "nein",
-}
+from tests.web.flows import SCREEN_NO, start
 
 
 def title_of(html: str) -> str:

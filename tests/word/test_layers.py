@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 
-from tests.support import ROOT
+from tests.support import ROOT, imported_modules
 
 FORBIDDEN = ("flask", "flask_wtf", "flask_login", "flask_babel", "sqlalchemy", "alembic", "wtforms")
 
 
 def test_word_sources_import_nothing_of_the_shell():
-    for path in (ROOT / "impactcheck" / "word").glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            for name in names:
-                assert name.split(".")[0] not in FORBIDDEN, f"{path.name} imports {name}"
-                assert not name.startswith(("impactcheck.web", "impactcheck.store", "impactcheck.cli")), (
-                    f"{path.name} imports {name}"
-                )
+    imports = imported_modules("word")
+    assert imports
+    for file, name in imports:
+        assert name.split(".")[0] not in FORBIDDEN, f"{file} imports {name}"
+        assert not name.startswith(("impactcheck.web", "impactcheck.store", "impactcheck.cli")), (
+            f"{file} imports {name}"
+        )
 
 
 def test_using_every_function_loads_no_web_or_database_module():
