@@ -17,15 +17,19 @@ from impactcheck.core.numbers import format_number, round_t
 from impactcheck.core.result import (
     AlternativeResult,
     Answer,
+    AnswerRef,
     Assessment,
     ClimateCost,
+    DecisionKind,
     EmissionLine,
     Emissions,
+    EmissionTerm,
     Result,
     RulesetRef,
     ScreeningOutcome,
     SectorResult,
 )
+from impactcheck.core.sensitivity import robustness as sensitivity_of
 
 # --- visibility -------------------------------------------------------------------------------
 
@@ -188,7 +192,7 @@ def _clip(text: str, n: int = 70) -> str:
 # --- scoring, quantification, verdict ---------------------------------------------------------
 
 
-def _assess(ruleset: m.RuleSet, answers: Mapping[str, Any], prefix: tuple) -> Assessment:
+def _assess(ruleset: m.RuleSet, answers: Mapping[str, Any], prefix: tuple, sensitivity: bool = False) -> Assessment:
     vis, _, problems = check_answers(ruleset, answers, prefix=prefix)
     if problems:
         raise AnswersError(problems)
@@ -214,9 +218,53 @@ def _assess(ruleset: m.RuleSet, answers: Mapping[str, Any], prefix: tuple) -> As
     )
     if vis.exited:
         return _not_relevant(ruleset, eff, answered, messages, tuple(vis.dropped))
+    scored = _score(ruleset, eff)
+    robust = None
+    if sensitivity:
+        robust = sensitivity_of(ruleset, vis.questions, eff, scored.verdict, lambda a: verdict_only(ruleset, a))
+    return Assessment(
+        verdict=scored.verdict,
+        verdict_label=m.VERDICT_LABELS[scored.verdict],
+        verdict_reason=scored.reason,
+        sectors=scored.sectors,
+        emissions=scored.emissions,
+        screening=ScreeningOutcome(exited=False),
+        answers=answered,
+        messages=tuple(messages),
+        dropped=tuple(vis.dropped),
+        decision=_decision(ruleset, eff),
+        open_points=tuple(_ref(ruleset, qid, eff) for qid in _open_points(ruleset, vis)),
+        basis=tuple(_ref(ruleset, qid, eff) for qid in scored.basis if qid in eff),
+        robustness=robust,
+    )
 
+
+def verdict_only(ruleset: m.RuleSet, answers: Mapping[str, Any]) -> str:
+    """The verdict of valid answers, without validation, words or sensitivity; for the sensitivity
+    analysis. A required answer missing counts as not given."""
+    vis = Visibility(ruleset, answers)
+    if vis.exited:
+        return "not_relevant"
+    return _score(ruleset, vis.effective).verdict
+
+
+class Scored:
+    """Sectors, emissions and verdict of one set of visible answers (no validation, no words)."""
+
+    __slots__ = ("basis", "emissions", "reason", "sectors", "verdict")
+
+    def __init__(self, sectors, emissions, verdict, reason, basis):
+        self.sectors = sectors
+        self.emissions = emissions
+        self.verdict = verdict
+        self.reason = reason
+        self.basis = basis
+
+
+def _score(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> Scored:
     scores = {s.id: 0 for s in ruleset.sectors}
     reasons: dict[str, list[str]] = {s.id: [] for s in ruleset.sectors}
+    effect_questions: list[str] = []
     for effect in ruleset.effects:
         if effect.when is not None and not effect.when.test(eff):
             continue
@@ -224,8 +272,11 @@ def _assess(ruleset: m.RuleSet, answers: Mapping[str, Any], prefix: tuple) -> As
             score = eff.get(effect.score_from)
             if not score:
                 continue
+            effect_questions.append(effect.score_from)
         else:
             score = effect.score
+        if effect.when is not None:
+            effect_questions += sorted(effect.when.questions())
         reason = effect.reason
         if effect.reason_from and eff.get(effect.reason_from):
             reason = f"{reason}: {eff[effect.reason_from]}"
@@ -241,19 +292,35 @@ def _assess(ruleset: m.RuleSet, answers: Mapping[str, Any], prefix: tuple) -> As
         )
         for s in ruleset.sectors
     )
-    emissions = _emissions(ruleset, eff)
-    verdict, reason = _verdict(ruleset, eff, sectors, emissions)
-    return Assessment(
-        verdict=verdict,
-        verdict_label=m.VERDICT_LABELS[verdict],
-        verdict_reason=reason,
-        sectors=sectors,
-        emissions=emissions,
-        screening=ScreeningOutcome(exited=False),
-        answers=answered,
-        messages=tuple(messages),
-        dropped=tuple(vis.dropped),
-    )
+    emissions, line_questions = _emissions(ruleset, eff)
+    open_count = len(_open_points_of(ruleset, eff))
+    verdict, reason, by_numbers = _verdict(ruleset, eff, sectors, emissions, open_count)
+    basis = line_questions if by_numbers else effect_questions
+    return Scored(sectors, emissions, verdict, reason, list(dict.fromkeys(basis)))
+
+
+def _decision(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> DecisionKind | None:
+    d = ruleset.decision
+    if d is None or eff.get(d.question) is None:
+        return None
+    kind = eff[d.question]
+    return DecisionKind(kind=kind, label=ruleset.questions[d.question].option_label(kind), indirect=kind in d.indirect)
+
+
+def _open_points_of(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> list[str]:
+    questions = ruleset.questions
+    return [qid for qid, value in eff.items() if questions[qid].is_unknown(value)]
+
+
+def _open_points(ruleset: m.RuleSet, vis: Visibility) -> list[str]:
+    """Questions answered "unknown", in the order the author met them."""
+    unknown = set(_open_points_of(ruleset, vis.effective))
+    return [q.id for q in vis.questions if q.id in unknown]
+
+
+def _ref(ruleset: m.RuleSet, qid: str, eff: Mapping[str, Any]) -> AnswerRef:
+    q = ruleset.questions[qid]
+    return AnswerRef(question=qid, name=q.name, display=q.display(eff.get(qid)), step_title=ruleset.step_of[qid].title)
 
 
 def _not_relevant(
@@ -280,35 +347,83 @@ def _not_relevant(
     )
 
 
-def _emissions(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> Emissions:
+_METHOD_RANK = {"estimate": 0, "simplified": 1, "detailed": 2}
+
+
+def _line_amount(ruleset: m.RuleSet, line: m.Line, eff: Mapping[str, Any]):
+    """(quantity question, quantity, factor, terms, questions used) of a line that applies, else None."""
+    if line.when is not None and not line.when.test(eff):
+        return None
+    qid = next((q for q in line.quantities if eff.get(q)), None)
+    if qid is None:
+        return None
+    used = [qid]
+    factor_id = line.factor if isinstance(line.factor, str) else line.factor.pick(eff)
+    if factor_id is None:
+        return None
+    if not isinstance(line.factor, str):
+        used.append(line.factor.by)
+    terms = []
+    for term in line.times:
+        if term.question is not None:
+            value = eff.get(term.question)
+            if value is None:
+                return None
+            q = ruleset.questions[term.question]
+            terms.append(EmissionTerm(id=q.id, label=q.name, value=value, unit=q.unit))
+            used.append(q.id)
+            continue
+        vid = term.typical if term.typical is not None else term.lookup.pick(eff)
+        if vid is None:
+            return None
+        if term.lookup is not None:
+            used.append(term.lookup.by)
+        tv = ruleset.typical(vid)
+        terms.append(
+            EmissionTerm(
+                id=tv.id, label=tv.label, value=tv.value, unit=tv.unit, source=tv.source, basis=tv.basis, year=tv.year
+            )
+        )
+    return qid, eff[qid], ruleset.factor(factor_id), tuple(terms), used
+
+
+def _emissions(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> tuple[Emissions, list[str]]:
+    """The emission estimate and the questions it rests on."""
     settings = ruleset.settings
     qn = ruleset.quantification
     threshold = settings.significance_threshold
     if qn is None:
-        return Emissions(threshold_t_co2e_per_year=threshold)
+        return Emissions(threshold_t_co2e_per_year=threshold), []
     lifetime = settings.default_lifetime_years
     if qn.lifetime_question and eff.get(qn.lifetime_question):
         lifetime = eff[qn.lifetime_question]
-    raw: list[tuple[m.Line, float, float]] = []  # line, quantity, signed tonnes
-    for line in qn.lines:
-        quantity = eff.get(line.quantity)
-        if not quantity:
-            continue
-        factor = ruleset.factor(line.factor)
-        sign = -1.0 if line.effect == "saves" else 1.0
-        raw.append((line, quantity, sign * quantity * factor.tonnes_per_unit))
-    if not raw:
-        return Emissions(threshold_t_co2e_per_year=threshold)
+    stated_method = (eff.get(qn.method_question) if qn.method_question else None) or "estimate"
     lines = []
-    yearly = once = 0.0
-    for line, quantity, tonnes in raw:
-        factor = ruleset.factor(line.factor)
+    used: list[str] = []
+    yearly = once_per_year = total = 0.0
+    methods = []
+    for line in qn.lines:
+        amount = _line_amount(ruleset, line, eff)
+        if amount is None:
+            continue
+        qid, quantity, factor, terms, questions = amount
+        used += questions
+        product = quantity
+        for term in terms:
+            product *= term.value
+        tonnes = (-1.0 if line.effect == "saves" else 1.0) * product * factor.tonnes_per_unit
+        line_lifetime = line.lifetime or lifetime
         if line.per == "year":
             yearly += tonnes
+            total += tonnes * line_lifetime
             per_year, one_off = tonnes, None
         else:
-            once += tonnes
-            per_year, one_off = tonnes / lifetime, round_t(tonnes)
+            once_per_year += tonnes / line_lifetime
+            total += tonnes
+            per_year, one_off = tonnes / line_lifetime, round_t(tonnes)
+        typical = any(t.source is not None for t in terms)
+        method = "simplified" if typical else stated_method
+        methods.append(method)
         lines.append(
             EmissionLine(
                 id=line.id,
@@ -317,7 +432,7 @@ def _emissions(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> Emissions:
                 scope=line.scope,
                 per=line.per,
                 quantity=quantity,
-                unit=ruleset.questions[line.quantity].unit,
+                unit=ruleset.questions[qid].unit,
                 factor_id=factor.id,
                 factor_label=factor.label,
                 factor_value=factor.value,
@@ -327,16 +442,23 @@ def _emissions(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> Emissions:
                 factor_source=factor.source,
                 t_co2e_per_year=round_t(per_year),
                 t_co2e_once=one_off,
+                method=method if (typical or line.times or not isinstance(line.factor, str)) else None,
+                terms=terms,
+                quantity_question=qid if len(line.quantities) > 1 else None,
+                lifetime_years=line.lifetime,
             )
         )
-    per_year = round_t(yearly + once / lifetime)
-    total = round_t(yearly * lifetime + once)
-    method = eff.get(qn.method_question) if qn.method_question else None
-    return Emissions(
+    if not lines:
+        return Emissions(threshold_t_co2e_per_year=threshold), []
+    per_year = round_t(yearly + once_per_year)
+    total = round_t(total)
+    # The figure is as good as its weakest line.
+    method = min(methods, key=_METHOD_RANK.__getitem__)
+    emissions = Emissions(
         t_co2e_per_year=per_year,
         lifetime_years=lifetime,
         t_co2e_total=total,
-        method=method or "estimate",
+        method=method,
         lines=tuple(lines),
         threshold_t_co2e_per_year=threshold,
         significant=abs(per_year) >= threshold,
@@ -352,9 +474,10 @@ def _emissions(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> Emissions:
             for p in settings.co2_prices
         ),
     )
+    return emissions, used
 
 
-def verdict_values(sectors: tuple[SectorResult, ...], emissions: Emissions) -> dict[str, Any]:
+def verdict_values(sectors: tuple[SectorResult, ...], emissions: Emissions, open_points: int = 0) -> dict[str, Any]:
     """The computed figures the verdict rules may test (`value:` in rule files)."""
     counted = [s.score for s in sectors if s.affects_verdict] or [0]
     t = emissions.t_co2e_per_year
@@ -369,16 +492,29 @@ def verdict_values(sectors: tuple[SectorResult, ...], emissions: Emissions) -> d
         "score_sum": sum(counted),
         "negative_sectors": sum(1 for s in counted if s < 0),
         "positive_sectors": sum(1 for s in counted if s > 0),
+        "quantified": t is not None,
+        "open_points": open_points,
     }
 
 
+_NUMBER_VALUES = frozenset({"t_co2e_per_year", "t_co2e_total", "significant_increase", "significant_decrease"})
+
+
 def _verdict(
-    ruleset: m.RuleSet, eff: Mapping[str, Any], sectors: tuple[SectorResult, ...], emissions: Emissions
-) -> tuple[str, str]:
-    values = verdict_values(sectors, emissions)
+    ruleset: m.RuleSet,
+    eff: Mapping[str, Any],
+    sectors: tuple[SectorResult, ...],
+    emissions: Emissions,
+    open_points: int = 0,
+) -> tuple[str, str, bool]:
+    """(verdict, reason, whether the deciding rule looked at the emission figures)."""
+    values = verdict_values(sectors, emissions, open_points)
     for rule in ruleset.verdict.rules:
         if rule.when is None or rule.when.test(eff, values):
-            return rule.verdict, rule.reason
+            by_numbers = rule.when is not None and any(
+                a.kind == "value" and a.subject in _NUMBER_VALUES for a, _ in rule.when.atoms()
+            )
+            return rule.verdict, rule.reason, by_numbers
     raise AssertionError("the loader guarantees an unconditional last verdict rule")
 
 
@@ -402,6 +538,7 @@ def evaluate(
     *,
     alternative: Mapping[str, Any] | None = None,
     paper: Mapping[str, Any] | None = None,
+    sensitivity: bool = True,
 ) -> Result:
     """Evaluate the answers (and the alternative, if given) with the rule set.
 
@@ -411,7 +548,7 @@ def evaluate(
     """
     problems: list[Problem] = []
     try:
-        proposal = _assess(ruleset, answers, ("answers",))
+        proposal = _assess(ruleset, answers, ("answers",), sensitivity=sensitivity)
     except AnswersError as exc:
         problems += exc.problems
         proposal = None

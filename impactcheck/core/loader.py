@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from impactcheck.core import model as m
+from impactcheck.core import units
 from impactcheck.core.conditions import Atom, Condition
 from impactcheck.core.errors import InputError, Problem, RuleFileError
 from impactcheck.core.yamlsource import Located, read_file, require_mapping
@@ -56,6 +57,10 @@ _ALL_KEYS = _known_keys(
         m.VerdictRule,
         m.FactorTable,
         m.Factor,
+        m.TypicalValue,
+        m.Lookup,
+        m.Term,
+        m.Decision,
     ]
 )
 
@@ -207,6 +212,17 @@ def _check_factor_table(table: m.FactorTable, located: Located) -> Iterator[Prob
             )
         if not f.source.strip():
             yield located.problem(("factors", i, "source"), f"Faktor „{f.id}“ hat keine Quelle")
+    yield from _duplicates(
+        ((v.id, ("typical_values", i, "id")) for i, v in enumerate(table.typical_values)), "Kennwert", located
+    )
+    for i, v in enumerate(table.typical_values):
+        try:
+            units.dims(v.unit)
+        except units.UnitError:
+            yield located.problem(
+                ("typical_values", i, "unit"),
+                f"Einheit „{v.unit}“ nicht lesbar; Form: „kWh/(m²·a)“, „Fz-km/(Fahrzeug·a)“ oder „1“",
+            )
 
 
 # --- rule sets --------------------------------------------------------------------------------
@@ -284,6 +300,9 @@ class _SemanticCheck:
         yield from self._check_effects()
         yield from self._check_quantification()
         yield from self._check_verdict()
+        yield from self._check_decision()
+        yield from self._check_unknown_not_penalised()
+        yield from self._check_none_buttons()
 
     # questions and their positions
 
@@ -418,7 +437,7 @@ class _SemanticCheck:
                 f"unbekannter berechneter Wert „{atom.subject}“; vorhanden: " + ", ".join(m.VERDICT_VALUES),
             )
             return
-        boolean = atom.subject.startswith("significant_")
+        boolean = atom.subject in m.BOOLEAN_VALUES
         if atom.op in ("in", "contains"):
             yield self.problem(path, f"„{atom.op}“ passt nicht zu einem berechneten Wert")
         elif boolean and atom.op not in ("equals", "answered"):
@@ -535,8 +554,15 @@ class _SemanticCheck:
         for i, line in enumerate(qn.lines):
             base = ("quantification", "lines", i)
             yield from self._check_sector(line.sector, (*base, "sector"))
-            yield from self._question_of_type(line.quantity, ("number",), (*base, "quantity"), "Menge")
+            for k, qid in enumerate(line.quantities):
+                path = (*base, "quantity") if isinstance(line.quantity, str) else (*base, "quantity", k)
+                yield from self._question_of_type(qid, ("number",), path, "Menge")
+            if line.when is not None:
+                yield from self._check_condition(line.when, (*base, "when"), before=None)
             if table is None:
+                continue
+            if line.times or not isinstance(line.factor, str) or len(line.quantities) > 1:
+                yield from self._check_compound_line(line, base, table)
                 continue
             factor = table.get(line.factor)
             if factor is None:
@@ -559,6 +585,159 @@ class _SemanticCheck:
                         f"braucht „{expected[0]}“",
                     )
 
+    def _check_lookup(self, lookup: m.Lookup, path: tuple[Hashable, ...], known: dict[str, Any], what: str):
+        """A lookup names a choice question, its options, and ids that exist in the factor table."""
+        entry = self.questions.get(lookup.by)
+        if entry is None or entry[0].type != "single_choice":
+            yield from self._question_of_type(lookup.by, ("single_choice",), (*path, "by"), "Auswahl nach")
+        else:
+            options = [o.id for o in entry[0].options]
+            for key in lookup.values:
+                if key not in options:
+                    yield self.problem(
+                        (*path, "values", key),
+                        f"Frage „{lookup.by}“ hat keine Option „{key}“; vorhanden: " + ", ".join(options),
+                    )
+        for key, ident in [*lookup.values.items(), *([("default", lookup.default)] if lookup.default else [])]:
+            if ident not in known:
+                hint = difflib.get_close_matches(ident, list(known), n=1)
+                where = (*path, "values", key) if key != "default" else (*path, "default")
+                yield self.problem(
+                    where,
+                    f"{what} „{ident}“ fehlt in der Faktortabelle" + (f" – meinten Sie „{hint[0]}“?" if hint else ""),
+                )
+
+    def _check_compound_line(self, line: m.Line, base: tuple[Hashable, ...], table: m.FactorTable) -> Iterator[Problem]:
+        """Typical values and choices multiply out to the factor's activity per year (or once)."""
+        factors = {f.id: f for f in table.factors}
+        typical = {v.id: v for v in table.typical_values}
+        problems: list[Problem] = []
+        parts: list[Any] = []  # unit Counters, or None where a reference is broken
+        # The quantity questions (all alternatives must share a unit).
+        q_units = {
+            self.questions[q][0].unit
+            for q in line.quantities
+            if q in self.questions and self.questions[q][0].type == "number"
+        }
+        if len(q_units) > 1:
+            problems.append(
+                self.problem(
+                    (*base, "quantity"),
+                    "die Mengenfragen einer Zeile brauchen dieselbe Einheit: " + ", ".join(sorted(q_units)),
+                )
+            )
+        parts.append(next(iter(q_units)) if q_units else None)
+        for k, term in enumerate(line.times):
+            path = (*base, "times", k)
+            given = [x for x in (term.question, term.typical, term.lookup) if x is not None]
+            if len(given) != 1:
+                problems.append(
+                    self.problem(
+                        path, "ein Faktor unter „times“ nennt genau eines: „question“, „typical“ oder „lookup“"
+                    )
+                )
+                parts.append(None)
+                continue
+            if term.question:
+                problems += list(self._question_of_type(term.question, ("number",), (*path, "question"), "times"))
+                entry = self.questions.get(term.question)
+                parts.append(entry[0].unit if entry and entry[0].type == "number" else None)
+            elif term.typical:
+                if term.typical not in typical:
+                    problems.append(
+                        self.problem(
+                            (*path, "typical"), f"Kennwert „{term.typical}“ fehlt in der Faktortabelle „{table.id}“"
+                        )
+                    )
+                    parts.append(None)
+                else:
+                    parts.append(typical[term.typical].unit)
+            else:
+                problems += list(self._check_lookup(term.lookup, (*path, "lookup"), typical, "Kennwert"))
+                found = [typical[i].unit for i in term.lookup.ids() if i in typical]
+                if len({str(units.dims(u)) for u in found if _readable(u)}) > 1:
+                    problems.append(
+                        self.problem(
+                            (*path, "lookup"),
+                            "die Kennwerte einer Auswahl brauchen dieselbe Einheit: " + ", ".join(sorted(set(found))),
+                        )
+                    )
+                parts.append(found[0] if found else None)
+        if isinstance(line.factor, str):
+            chosen = [line.factor]
+            if line.factor not in factors:
+                hint = difflib.get_close_matches(line.factor, list(factors), n=1)
+                problems.append(
+                    self.problem(
+                        (*base, "factor"),
+                        f"Faktor „{line.factor}“ fehlt in der Faktortabelle „{table.id}“"
+                        + (f" – meinten Sie „{hint[0]}“?" if hint else ""),
+                    )
+                )
+        else:
+            problems += list(self._check_lookup(line.factor, (*base, "factor"), factors, "Faktor"))
+            chosen = [i for i in line.factor.ids() if i in factors]
+        activity = {factors[i].activity_unit for i in chosen if i in factors and m.parse_factor_unit(factors[i].unit)}
+        yield from problems
+        if problems or None in parts or len(activity) != 1:
+            if len(activity) > 1:
+                yield self.problem(
+                    (*base, "factor"),
+                    "die Faktoren einer Auswahl brauchen dieselbe Einheit: " + ", ".join(sorted(activity)),
+                )
+            return
+        try:
+            total = units.combine(*(units.dims(u) for u in parts), units.inverse(units.dims(activity.pop())))
+        except units.UnitError as exc:
+            yield self.problem((*base, "quantity"), f"Einheit „{exc}“ nicht lesbar")
+            return
+        wanted = units.PER_YEAR if line.per == "year" else units.ONCE
+        if total != wanted:
+            yield self.problem(
+                (*base, "times"),
+                f"Einheiten gehen nicht auf: Menge × Kennwerte ÷ Faktor ergibt „{units.show(total)}“, "
+                f"erwartet „{units.show(wanted)}“ ({'pro Jahr' if line.per == 'year' else 'einmalig'})",
+            )
+
+    def _check_decision(self) -> Iterator[Problem]:
+        d = self.rs.decision
+        if d is None:
+            return
+        entry = self.questions.get(d.question)
+        if entry is None or entry[0].type != "single_choice":
+            yield from self._question_of_type(
+                d.question, ("single_choice",), ("decision", "question"), "Art der Entscheidung"
+            )
+            return
+        options = [o.id for o in entry[0].options]
+        for k, opt in enumerate(d.indirect):
+            if opt not in options:
+                yield self.problem(("decision", "indirect", k), f"Frage „{d.question}“ hat keine Option „{opt}“")
+
+    def _check_unknown_not_penalised(self) -> Iterator[Problem]:
+        """An "unknown" answer is scored 0: no effect may move a score because of it."""
+        for i, e in enumerate(self.rs.effects):
+            if e.when is None or e.score_from is not None:
+                continue
+            for atom, sub in e.when.atoms():
+                if atom.kind != "question" or atom.op not in ("equals", "in", "contains") or "not" in sub:
+                    continue
+                entry = self.questions.get(atom.subject)
+                if entry is None or entry[0].type not in ("single_choice", "multiple_choice"):
+                    continue
+                values = atom.operand if atom.op == "in" else (atom.operand,)
+                hit = [v for v in values if v in entry[0].unknown_options]
+                if hit:
+                    yield self.problem(
+                        ("effects", i, "when", *sub),
+                        f"die Antwort „{hit[0]}“ heißt „unbekannt“ und zählt 0; sie darf keine Bewertung auslösen",
+                    )
+
+    def _check_none_buttons(self) -> Iterator[Problem]:
+        for i, step in enumerate(self.rs.steps):
+            if step.none_button and not any(q.type == "yes_no" for q in step.questions):
+                yield self.problem(("steps", i, "none_button"), "„none_button“ braucht Ja/Nein-Fragen im Schritt")
+
     def _check_verdict(self) -> Iterator[Problem]:
         rules = self.rs.verdict.rules
         for i, rule in enumerate(rules):
@@ -575,6 +754,14 @@ class _SemanticCheck:
                 ("verdict", "rules", len(rules) - 1),
                 "die letzte Urteilsregel braucht kein „when“: sie ist die Regel für alle übrigen Fälle",
             )
+
+
+def _readable(unit: str) -> bool:
+    try:
+        units.dims(unit)
+        return True
+    except units.UnitError:
+        return False
 
 
 def expected_quantity_units(activity: str, per: str) -> list[str]:

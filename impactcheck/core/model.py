@@ -92,6 +92,8 @@ class Option(Strict):
     id: Id
     label: Text
     help: OptionalText = None
+    # "Unbekannt / wird in dieser Vorlage nicht entschieden": scored 0, shown as an open point.
+    unknown: bool = False
 
 
 class QuestionBase(Strict):
@@ -99,8 +101,18 @@ class QuestionBase(Strict):
     text: Text
     help: Text
     example: Text
+    # A few words naming the question in sentences ("Ihr Ergebnis hängt an der Angabe „Heizung: Gas“").
+    short: OptionalText = None
     required: bool = True
     when: QuestionCondition | None = None
+
+    @property
+    def name(self) -> str:
+        return self.short or self.text
+
+    def is_unknown(self, value: Any) -> bool:
+        """True for an answer that says "unknown / not decided here"."""
+        return False
 
     def display(self, value: Any) -> str:
         """The answer in words, for the Word annex and the review page."""
@@ -127,9 +139,16 @@ class _Choice(QuestionBase):
                 return o.label
         return option_id
 
+    @property
+    def unknown_options(self) -> frozenset[str]:
+        return frozenset(o.id for o in self.options if o.unknown)
+
 
 class SingleChoiceQuestion(_Choice):
     type: Literal["single_choice"]
+
+    def is_unknown(self, value):
+        return value in self.unknown_options
 
     def display(self, value):
         return "–" if value is None else self.option_label(value)
@@ -137,6 +156,9 @@ class SingleChoiceQuestion(_Choice):
 
 class MultipleChoiceQuestion(_Choice):
     type: Literal["multiple_choice"]
+
+    def is_unknown(self, value):
+        return bool(value) and any(v in self.unknown_options for v in value)
 
     def display(self, value):
         if not value:
@@ -201,6 +223,8 @@ class Step(Strict):
     title: Text
     intro: OptionalText = None
     when: QuestionCondition | None = None
+    # A button that answers every yes/no question of the step with "Nein" in one click.
+    none_button: OptionalText = None
     questions: Annotated[list[Question], Field(min_length=1)]
 
 
@@ -252,17 +276,56 @@ class Effect(Strict):
     reason_from: Id | None = None
 
 
+class Lookup(Strict):
+    """A value chosen by an answer: `by` names a choice question, `values` maps its options to ids.
+
+    An option not listed (for example "unbekannt") takes `default`; without a default the line is
+    left out for that answer."""
+
+    by: Id
+    values: dict[Id, Id]
+    default: Id | None = None
+
+    def pick(self, answers: Any) -> str | None:
+        value = answers.get(self.by)
+        if value is None:
+            return self.default
+        return self.values.get(value, self.default)
+
+    def ids(self) -> list[str]:
+        return list(dict.fromkeys([*self.values.values(), *([self.default] if self.default else [])]))
+
+
+class Term(Strict):
+    """One more factor of a line's amount: a number the author gives, or a typical value."""
+
+    question: Id | None = None
+    typical: Id | None = None
+    lookup: Lookup | None = None
+
+
 class Line(Strict):
-    """One quantification line: an activity quantity the author enters, times an emission factor."""
+    """One quantification line: an activity quantity the author enters, times an emission factor.
+
+    `quantity` may list several questions: the first answered one counts (a fallback, e.g. the old
+    building's floor area, else the new one's). `times` multiplies typical values or further answers
+    in (floor area × heat demand per m² × standard); `factor` may be chosen by an answer (the heating)."""
 
     id: Id
     label: Text
     sector: Id
     scope: Literal["direct", "indirect", "grey"]
-    quantity: Id
-    factor: Id
+    quantity: Id | list[Id]
+    factor: Id | Lookup
     effect: Literal["adds", "saves"]
     per: Literal["year", "once"]
+    when: QuestionCondition | None = None
+    times: list[Term] = Field(default_factory=list)
+    lifetime: Annotated[int | float, Field(gt=0, le=200)] | None = None
+
+    @property
+    def quantities(self) -> list[str]:
+        return [self.quantity] if isinstance(self.quantity, str) else list(self.quantity)
 
 
 class Quantification(Strict):
@@ -272,6 +335,13 @@ class Quantification(Strict):
 
 
 # --- settings and verdict ---------------------------------------------------------------------
+
+
+class Decision(Strict):
+    """The question that names the kind of decision, and the kinds whose effects are only enabled."""
+
+    question: Id
+    indirect: list[Id] = Field(default_factory=list)
 
 
 class Co2Price(Strict):
@@ -288,6 +358,8 @@ class Settings(Strict):
     alternative_required_for: list[Literal["positive", "neutral", "negative"]] = Field(
         default_factory=lambda: ["negative"]
     )
+    # Sensitivity: a number is tried this much lower and higher (0.5 = ±50 %).
+    sensitivity_change: Annotated[float, Field(gt=0, lt=1)] = 0.5
 
 
 class VerdictRule(Strict):
@@ -311,7 +383,10 @@ VERDICT_VALUES = {
     "score_sum": "Summe der Bewertungen der urteilsrelevanten Handlungsfelder",
     "negative_sectors": "Zahl der urteilsrelevanten Handlungsfelder mit negativer Bewertung",
     "positive_sectors": "Zahl der urteilsrelevanten Handlungsfelder mit positiver Bewertung",
+    "quantified": "true, wenn Emissionen in t CO2e berechnet wurden",
+    "open_points": "Zahl der Angaben „unbekannt / wird hier nicht entschieden“",
 }
+BOOLEAN_VALUES = ("significant_increase", "significant_decrease", "quantified")
 
 
 # --- factor table -----------------------------------------------------------------------------
@@ -351,11 +426,26 @@ class Factor(Strict):
         return parsed[1]
 
 
+class TypicalValue(Strict):
+    """A typical figure that turns a fact the author knows into an activity amount (kWh per m², km
+    per vehicle): cited like a factor; `basis` says what it means and how certain it is."""
+
+    id: Id
+    label: Text
+    value: Annotated[int | float, Field(ge=0)]
+    unit: Text
+    basis: Text
+    year: Annotated[int, Field(ge=1990, le=2100)]
+    source: Text
+    note: OptionalText = None
+
+
 class FactorTable(Strict):
     id: FileId
     title: Text
     description: OptionalText = None
     factors: Annotated[list[Factor], Field(min_length=1)]
+    typical_values: list[TypicalValue] = Field(default_factory=list)
 
     _sha256: str = PrivateAttr(default="")
     _path: str = PrivateAttr(default="")
@@ -364,6 +454,12 @@ class FactorTable(Strict):
         for f in self.factors:
             if f.id == factor_id:
                 return f
+        return None
+
+    def typical(self, value_id: str) -> TypicalValue | None:
+        for v in self.typical_values:
+            if v.id == value_id:
+                return v
         return None
 
 
@@ -379,6 +475,7 @@ class RuleSet(Strict):
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
     description: OptionalText = None
     factors: FileId | None = None
+    decision: Decision | None = None
     settings: Settings
     screening: Screening | None = None
     sectors: Annotated[list[Sector], Field(min_length=1)]
@@ -422,6 +519,9 @@ class RuleSet(Strict):
     def factor(self, factor_id: str) -> Factor:
         return self._index["factors"][factor_id]
 
+    def typical(self, value_id: str) -> TypicalValue:
+        return self._index["typical"][value_id]
+
     def build_index(self) -> None:
         questions: dict[str, Any] = {}
         step_of: dict[str, Step] = {}
@@ -443,6 +543,7 @@ class RuleSet(Strict):
             all_steps=all_steps,
             sectors={s.id: s for s in self.sectors},
             factors={f.id: f for f in (self._factor_table.factors if self._factor_table else [])},
+            typical={v.id: v for v in (self._factor_table.typical_values if self._factor_table else [])},
         )
 
     def exit_step(self) -> Step | None:

@@ -26,6 +26,19 @@ class SectorResult:
 
 
 @dataclass(frozen=True)
+class EmissionTerm:
+    """One factor of a line's amount besides the quantity: a typical value (cited) or another answer."""
+
+    id: str
+    label: str
+    value: float
+    unit: str
+    source: str | None = None  # None for an answer of the author
+    basis: str | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True)
 class EmissionLine:
     id: str
     label: str
@@ -43,6 +56,10 @@ class EmissionLine:
     factor_source: str
     t_co2e_per_year: float  # a one-off line spread over the lifetime
     t_co2e_once: float | None = None
+    method: str | None = None  # detailed | simplified (typical values) | estimate
+    terms: tuple[EmissionTerm, ...] = ()
+    quantity_question: str | None = None
+    lifetime_years: float | None = None  # the line's own lifetime, where it has one
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,44 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class AnswerRef:
+    """An answer named in a sentence: "Heizung: Erdgas"."""
+
+    question: str
+    name: str
+    display: str
+    step_title: str = ""
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """Another plausible answer to one question, and the verdict it would give."""
+
+    question: str
+    name: str
+    answer: Any
+    answer_display: str
+    alternative: Any
+    alternative_display: str
+    would_be: str
+    would_be_label: str
+
+
+@dataclass(frozen=True)
+class Robustness:
+    fragile: bool
+    depends_on: tuple[Dependency, ...] = ()
+    tried: int = 0  # how many other answers were tried
+
+
+@dataclass(frozen=True)
+class DecisionKind:
+    kind: str
+    label: str
+    indirect: bool
+
+
+@dataclass(frozen=True)
 class Assessment:
     """The evaluation of one set of answers (the proposal, or its alternative)."""
 
@@ -101,6 +156,10 @@ class Assessment:
     messages: tuple[str, ...]
     # Ids of answers to questions these answers do not reach; they are not used (and said in messages).
     dropped: tuple[str, ...] = ()
+    decision: DecisionKind | None = None
+    open_points: tuple[AnswerRef, ...] = ()  # answers "unknown / not decided here"
+    basis: tuple[AnswerRef, ...] = ()  # the answers the verdict rests on
+    robustness: Robustness | None = None
 
 
 @dataclass(frozen=True)
@@ -153,8 +212,27 @@ class Result:
         return out
 
 
+# Fields added after the first stored Results: left out of the JSON while empty, so a Result of an
+# older catalogue serialises exactly as it was stored.
+_NEWER = ("decision", "open_points", "basis", "robustness")
+_NEWER_LINE = ("method", "terms", "quantity_question", "lifetime_years")
+
+
 def _assessment_dict(a: Assessment) -> dict[str, Any]:
     d = asdict(a)
+    for key in _NEWER:
+        if not d[key]:
+            del d[key]
+        elif isinstance(d[key], tuple):
+            d[key] = list(d[key])
+    if "robustness" in d:
+        d["robustness"]["depends_on"] = list(d["robustness"]["depends_on"])
+    for line in d["emissions"]["lines"]:
+        for key in _NEWER_LINE:
+            if not line[key]:
+                del line[key]
+        if "terms" in line:
+            line["terms"] = list(line["terms"])
     d["sectors"] = [dict(s, reasons=list(s["reasons"])) for s in d["sectors"]]
     em = d["emissions"]
     em["lines"] = list(em["lines"])
@@ -174,10 +252,25 @@ def _emissions_from(d: dict[str, Any]) -> Emissions:
         lifetime_years=d.get("lifetime_years"),
         t_co2e_total=d.get("t_co2e_total"),
         method=d.get("method"),
-        lines=tuple(EmissionLine(**line) for line in d.get("lines", [])),
+        lines=tuple(_line_from(line) for line in d.get("lines", [])),
         threshold_t_co2e_per_year=d.get("threshold_t_co2e_per_year"),
         significant=d.get("significant", False),
         climate_cost=tuple(ClimateCost(**c) for c in d.get("climate_cost", [])),
+    )
+
+
+def _line_from(d: dict[str, Any]) -> EmissionLine:
+    terms = tuple(EmissionTerm(**t) for t in d.get("terms", []))
+    return EmissionLine(**{**d, "terms": terms})
+
+
+def _robustness_from(d: dict[str, Any] | None) -> Robustness | None:
+    if not d:
+        return None
+    return Robustness(
+        fragile=d["fragile"],
+        depends_on=tuple(Dependency(**x) for x in d.get("depends_on", [])),
+        tried=d.get("tried", 0),
     )
 
 
@@ -192,6 +285,10 @@ def _assessment_from(d: dict[str, Any]) -> Assessment:
         answers=tuple(Answer(**a) for a in d.get("answers", [])),
         messages=tuple(d.get("messages", [])),
         dropped=tuple(d.get("dropped", [])),
+        decision=DecisionKind(**d["decision"]) if d.get("decision") else None,
+        open_points=tuple(AnswerRef(**x) for x in d.get("open_points", [])),
+        basis=tuple(AnswerRef(**x) for x in d.get("basis", [])),
+        robustness=_robustness_from(d.get("robustness")),
     )
 
 

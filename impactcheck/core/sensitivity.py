@@ -1,0 +1,112 @@
+"""Is the verdict robust? For each answer it rests on, would another plausible answer change it?
+
+"Plausible" is what a second, equally honest author might have said: the neighbouring option,
+"unbekannt", the other yes/no, one point along a scale, a number ±50 % (the rule set's
+`sensitivity_change`), or no number at all where a number was optional. Screening answers and the
+kind of decision are left alone: they route the check rather than rate it. Pure and deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from impactcheck.core import model as m
+from impactcheck.core.result import Dependency, Robustness
+
+_SKIPPED_TYPES = ("text",)
+
+
+def alternatives(q: Any, value: Any, change: float) -> Iterator[Any]:
+    """Other plausible answers to `q` than `value`; None stands for "no answer"."""
+    t = q.type
+    if t == "yes_no":
+        yield not value
+    elif t == "single_choice":
+        known = [o.id for o in q.options if not o.unknown]
+        unknown = [o.id for o in q.options if o.unknown]
+        if value in unknown:
+            yield from known
+            return
+        i = known.index(value)
+        if i > 0:
+            yield known[i - 1]
+        if i + 1 < len(known):
+            yield known[i + 1]
+        yield from unknown[:1]
+    elif t == "multiple_choice":
+        chosen = set(value)
+        for o in q.options:
+            if o.unknown:
+                continue
+            toggled = [x.id for x in q.options if (x.id in chosen) != (x.id == o.id)]
+            if toggled:
+                yield toggled
+    elif t == "scale":
+        for v in (value - 1, value + 1):
+            if -2 <= v <= 2:
+                yield v
+    elif t == "number":
+        for factor in (1 - change, 1 + change):
+            v = value * factor
+            v = round(v) if q.integer else round(v, 6)
+            if v != value and q.min <= v <= q.max:
+                yield v
+        if not q.required:
+            yield None
+
+
+def _display(q: Any, value: Any) -> str:
+    return "keine Angabe" if value is None else q.display(value)
+
+
+def robustness(ruleset: m.RuleSet, visible: list[Any], eff: Mapping[str, Any], verdict: str, verdict_of) -> Robustness:
+    """Try the other plausible answers of every rated answer; `verdict_of(answers)` gives a verdict."""
+    change = ruleset.settings.sensitivity_change
+    skip = {ruleset.decision.question} if ruleset.decision else set()
+    step_of = ruleset.step_of
+    depends: list[Dependency] = []
+    tried = 0
+    for q in visible:
+        if q.id not in eff or q.id in skip or q.type in _SKIPPED_TYPES or step_of[q.id].stage == "screening":
+            continue
+        if q.id in m.RESERVED_QUESTION_IDS:
+            continue
+        value = eff[q.id]
+        for alt in alternatives(q, value, change):
+            trial = dict(eff)
+            if alt is None:
+                trial.pop(q.id)
+            else:
+                trial[q.id] = alt
+            tried += 1
+            other = verdict_of(trial)
+            if other != verdict and other != "not_relevant":
+                depends.append(
+                    Dependency(
+                        question=q.id,
+                        name=q.name,
+                        answer=value,
+                        answer_display=q.display(value),
+                        alternative=alt,
+                        alternative_display=_display(q, alt),
+                        would_be=other,
+                        would_be_label=m.VERDICT_LABELS[other],
+                    )
+                )
+                break
+    return Robustness(fragile=bool(depends), depends_on=tuple(depends), tried=tried)
+
+
+def sentences(r: Robustness | None, *, own: bool = True) -> list[str]:
+    """The dependencies in plain German: „Ihr Ergebnis hängt an der Angabe „Heizung: Erdgas“ – bei …“."""
+    if r is None or not r.fragile:
+        return []
+    subject = "Ihr Ergebnis" if own else "Das Ergebnis"
+    out = []
+    for d in r.depends_on:
+        other = "ohne diese Angabe" if d.alternative is None else f"bei „{d.alternative_display}“"
+        out.append(
+            f"{subject} hängt an der Angabe „{d.name}: {d.answer_display}“ – {other} wäre es {d.would_be_label}."
+        )
+    return out
