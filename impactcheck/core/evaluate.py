@@ -350,20 +350,44 @@ def _not_relevant(
 _METHOD_RANK = {"estimate": 0, "simplified": 1, "detailed": 2}
 
 
+def _pick(ref: str | m.Lookup, answers: Mapping[str, Any]) -> str | None:
+    return ref if isinstance(ref, str) else ref.pick(answers)
+
+
+def _typical_term(tv: m.TypicalValue) -> EmissionTerm:
+    return EmissionTerm(
+        id=tv.id, label=tv.label, value=tv.value, unit=tv.unit, source=tv.source, basis=tv.basis, year=tv.year
+    )
+
+
 def _line_amount(ruleset: m.RuleSet, line: m.Line, eff: Mapping[str, Any]):
-    """(quantity question, quantity, factor, terms, questions used) of a line that applies, else None."""
+    """(quantity question, quantity, factor, terms, questions used, typical quantity?) of a line that
+    applies to these answers, else None."""
     if line.when is not None and not line.when.test(eff):
         return None
+    used: list[str] = []
     qid = next((q for q in line.quantities if eff.get(q)), None)
-    if qid is None:
+    terms = []
+    if qid is not None:
+        quantity = eff[qid]
+        used.append(qid)
+        assumed = False
+    elif line.quantity_default is not None:
+        vid = _pick(line.quantity_default, eff)
+        if vid is None:
+            return None
+        tv = ruleset.typical(vid)
+        quantity, qid, assumed = tv.value, line.quantities[0], True
+        terms.append(_typical_term(tv))
+        if not isinstance(line.quantity_default, str):
+            used += line.quantity_default.questions()
+    else:
         return None
-    used = [qid]
-    factor_id = line.factor if isinstance(line.factor, str) else line.factor.pick(eff)
+    factor_id = _pick(line.factor, eff)
     if factor_id is None:
         return None
     if not isinstance(line.factor, str):
-        used.append(line.factor.by)
-    terms = []
+        used += line.factor.questions()
     for term in line.times:
         if term.question is not None:
             value = eff.get(term.question)
@@ -377,14 +401,18 @@ def _line_amount(ruleset: m.RuleSet, line: m.Line, eff: Mapping[str, Any]):
         if vid is None:
             return None
         if term.lookup is not None:
-            used.append(term.lookup.by)
-        tv = ruleset.typical(vid)
-        terms.append(
-            EmissionTerm(
-                id=tv.id, label=tv.label, value=tv.value, unit=tv.unit, source=tv.source, basis=tv.basis, year=tv.year
-            )
-        )
-    return qid, eff[qid], ruleset.factor(factor_id), tuple(terms), used
+            used += term.lookup.questions()
+        terms.append(_typical_term(ruleset.typical(vid)))
+    return qid, quantity, ruleset.factor(factor_id), tuple(terms), used, assumed
+
+
+def _lifetime(ruleset: m.RuleSet, qn: m.Quantification, eff: Mapping[str, Any]) -> float:
+    if qn.lifetime_question and eff.get(qn.lifetime_question):
+        return eff[qn.lifetime_question]
+    for rule in qn.lifetimes:
+        if rule.when.test(eff):
+            return rule.years
+    return ruleset.settings.default_lifetime_years
 
 
 def _emissions(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> tuple[Emissions, list[str]]:
@@ -394,36 +422,37 @@ def _emissions(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> tuple[Emissions, l
     threshold = settings.significance_threshold
     if qn is None:
         return Emissions(threshold_t_co2e_per_year=threshold), []
-    lifetime = settings.default_lifetime_years
-    if qn.lifetime_question and eff.get(qn.lifetime_question):
-        lifetime = eff[qn.lifetime_question]
+    lifetime = _lifetime(ruleset, qn, eff)
     stated_method = (eff.get(qn.method_question) if qn.method_question else None) or "estimate"
     lines = []
     used: list[str] = []
-    yearly = once_per_year = total = 0.0
+    per_year_sum = 0.0
     methods = []
     for line in qn.lines:
         amount = _line_amount(ruleset, line, eff)
         if amount is None:
             continue
-        qid, quantity, factor, terms, questions = amount
-        used += questions
+        qid, quantity, factor, terms, questions, assumed = amount
         product = quantity
-        for term in terms:
+        for term in terms[1:] if assumed else terms:
             product *= term.value
         tonnes = (-1.0 if line.effect == "saves" else 1.0) * product * factor.tonnes_per_unit
-        line_lifetime = line.lifetime or lifetime
         if line.per == "year":
-            yearly += tonnes
-            total += tonnes * line_lifetime
             per_year, one_off = tonnes, None
         else:
-            once_per_year += tonnes / line_lifetime
-            total += tonnes
-            per_year, one_off = tonnes / line_lifetime, round_t(tonnes)
+            per_year, one_off = tonnes / (line.lifetime or lifetime), round_t(tonnes)
         typical = any(t.source is not None for t in terms)
-        method = "simplified" if typical else stated_method
-        methods.append(method)
+        if assumed:
+            method = "estimate"  # no figure of the author's own: a typical size stands in
+        elif typical:
+            method = "simplified"
+        else:
+            method = line.method or stated_method
+        if line.counts:
+            used += questions
+            per_year_sum += per_year
+            methods.append(method)
+        compound = bool(line.times) or not isinstance(line.factor, str) or line.quantity_default is not None
         lines.append(
             EmissionLine(
                 id=line.id,
@@ -432,7 +461,7 @@ def _emissions(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> tuple[Emissions, l
                 scope=line.scope,
                 per=line.per,
                 quantity=quantity,
-                unit=ruleset.questions[qid].unit,
+                unit=terms[0].unit if assumed else ruleset.questions[qid].unit,
                 factor_id=factor.id,
                 factor_label=factor.label,
                 factor_value=factor.value,
@@ -442,16 +471,19 @@ def _emissions(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> tuple[Emissions, l
                 factor_source=factor.source,
                 t_co2e_per_year=round_t(per_year),
                 t_co2e_once=one_off,
-                method=method if (typical or line.times or not isinstance(line.factor, str)) else None,
+                method=method if (compound or line.method) else None,
                 terms=terms,
-                quantity_question=qid if len(line.quantities) > 1 else None,
+                quantity_question=None if assumed else (qid if len(line.quantities) > 1 else None),
                 lifetime_years=line.lifetime,
+                counts=line.counts,
             )
         )
-    if not lines:
-        return Emissions(threshold_t_co2e_per_year=threshold), []
-    per_year = round_t(yearly + once_per_year)
-    total = round_t(total)
+    if not methods:
+        if not lines:
+            return Emissions(threshold_t_co2e_per_year=threshold), []
+        return Emissions(threshold_t_co2e_per_year=threshold, lines=tuple(lines)), []
+    per_year = round_t(per_year_sum)
+    total = round_t(per_year_sum * lifetime)
     # The figure is as good as its weakest line.
     method = min(methods, key=_METHOD_RANK.__getitem__)
     emissions = Emissions(

@@ -61,6 +61,7 @@ _ALL_KEYS = _known_keys(
         m.Lookup,
         m.Term,
         m.Decision,
+        m.LifetimeRule,
     ]
 )
 
@@ -530,6 +531,8 @@ class _SemanticCheck:
             yield self.problem(
                 ("quantification",), "Quantifizierung braucht eine Faktortabelle: „factors: <id>“ angeben"
             )
+        for i, rule in enumerate(qn.lifetimes):
+            yield from self._check_condition(rule.when, ("quantification", "lifetimes", i, "when"), before=None)
         if qn.lifetime_question:
             yield from self._question_of_type(
                 qn.lifetime_question, ("number",), ("quantification", "lifetime_question"), "Lebensdauer"
@@ -561,7 +564,7 @@ class _SemanticCheck:
                 yield from self._check_condition(line.when, (*base, "when"), before=None)
             if table is None:
                 continue
-            if line.times or not isinstance(line.factor, str) or len(line.quantities) > 1:
+            if line.times or not isinstance(line.factor, str) or len(line.quantities) > 1 or line.quantity_default:
                 yield from self._check_compound_line(line, base, table)
                 continue
             factor = table.get(line.factor)
@@ -598,6 +601,8 @@ class _SemanticCheck:
                         (*path, "values", key),
                         f"Frage „{lookup.by}“ hat keine Option „{key}“; vorhanden: " + ", ".join(options),
                     )
+        if lookup.otherwise is not None:
+            yield from self._check_lookup(lookup.otherwise, (*path, "otherwise"), known, what)
         for key, ident in [*lookup.values.items(), *([("default", lookup.default)] if lookup.default else [])]:
             if ident not in known:
                 hint = difflib.get_close_matches(ident, list(known), n=1)
@@ -627,6 +632,27 @@ class _SemanticCheck:
                 )
             )
         parts.append(next(iter(q_units)) if q_units else None)
+        if line.quantity_default is not None:
+            d = line.quantity_default
+            if isinstance(d, str):
+                ids = [d]
+                if d not in typical:
+                    problems.append(
+                        self.problem(
+                            (*base, "quantity_default"), f"Kennwert „{d}“ fehlt in der Faktortabelle „{table.id}“"
+                        )
+                    )
+            else:
+                problems += list(self._check_lookup(d, (*base, "quantity_default"), typical, "Kennwert"))
+                ids = d.ids()
+            for vid in ids:
+                if vid in typical and q_units and typical[vid].unit not in q_units:
+                    problems.append(
+                        self.problem(
+                            (*base, "quantity_default"),
+                            f"Kennwert „{vid}“ ({typical[vid].unit}) passt nicht zur Einheit der Mengenfrage ({', '.join(q_units)})",
+                        )
+                    )
         for k, term in enumerate(line.times):
             path = (*base, "times", k)
             given = [x for x in (term.question, term.typical, term.lookup) if x is not None]

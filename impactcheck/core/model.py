@@ -284,16 +284,27 @@ class Lookup(Strict):
 
     by: Id
     values: dict[Id, Id]
+    # For an option not in `values`: first `otherwise` (another lookup, e.g. "unchanged" heating takes
+    # the old heating), then `default`.
+    otherwise: Lookup | None = None
     default: Id | None = None
 
     def pick(self, answers: Any) -> str | None:
         value = answers.get(self.by)
-        if value is None:
-            return self.default
-        return self.values.get(value, self.default)
+        if value is not None and value in self.values:
+            return self.values[value]
+        if self.otherwise is not None:
+            found = self.otherwise.pick(answers)
+            if found is not None:
+                return found
+        return self.default
 
     def ids(self) -> list[str]:
-        return list(dict.fromkeys([*self.values.values(), *([self.default] if self.default else [])]))
+        more = self.otherwise.ids() if self.otherwise else []
+        return list(dict.fromkeys([*self.values.values(), *more, *([self.default] if self.default else [])]))
+
+    def questions(self) -> list[str]:
+        return [self.by, *(self.otherwise.questions() if self.otherwise else [])]
 
 
 class Term(Strict):
@@ -321,15 +332,30 @@ class Line(Strict):
     per: Literal["year", "once"]
     when: QuestionCondition | None = None
     times: list[Term] = Field(default_factory=list)
+    # A typical quantity when the author gives none (a typical floor area by building use): the line
+    # then counts as an estimate.
+    quantity_default: Id | Lookup | None = None
+    # Years over which a one-off line is spread; default: the check's lifetime.
     lifetime: Annotated[int | float, Field(gt=0, le=200)] | None = None
+    # How good the author's own figures are, where the rule set knows (e.g. planning figures).
+    method: Literal["detailed", "simplified", "estimate"] | None = None
+    # False: shown for information ("nachrichtlich"), not part of the net figure (e.g. maintenance).
+    counts: bool = True
 
     @property
     def quantities(self) -> list[str]:
         return [self.quantity] if isinstance(self.quantity, str) else list(self.quantity)
 
 
+class LifetimeRule(Strict):
+    when: QuestionCondition
+    years: Annotated[int | float, Field(gt=0, le=200)]
+
+
 class Quantification(Strict):
     lifetime_question: Id | None = None
+    # The check's lifetime by what it decides (first rule that holds), unless the author gives one.
+    lifetimes: list[LifetimeRule] = Field(default_factory=list)
     method_question: Id | None = None
     lines: Annotated[list[Line], Field(min_length=1)]
 

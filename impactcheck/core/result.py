@@ -60,6 +60,7 @@ class EmissionLine:
     terms: tuple[EmissionTerm, ...] = ()
     quantity_question: str | None = None
     lifetime_years: float | None = None  # the line's own lifetime, where it has one
+    counts: bool = True  # False: shown for information, not in the net figure
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,7 @@ class Result:
 # older catalogue serialises exactly as it was stored.
 _NEWER = ("decision", "open_points", "basis", "robustness")
 _NEWER_LINE = ("method", "terms", "quantity_question", "lifetime_years")
+_NEWER_LINE_TRUE = ("counts",)  # left out while True
 
 
 def _assessment_dict(a: Assessment) -> dict[str, Any]:
@@ -230,6 +232,9 @@ def _assessment_dict(a: Assessment) -> dict[str, Any]:
     for line in d["emissions"]["lines"]:
         for key in _NEWER_LINE:
             if not line[key]:
+                del line[key]
+        for key in _NEWER_LINE_TRUE:
+            if line[key] is True:
                 del line[key]
         if "terms" in line:
             line["terms"] = list(line["terms"])
