@@ -650,7 +650,8 @@ class _SemanticCheck:
                     problems.append(
                         self.problem(
                             (*base, "quantity_default"),
-                            f"Kennwert „{vid}“ ({typical[vid].unit}) passt nicht zur Einheit der Mengenfrage ({', '.join(q_units)})",
+                            f"Kennwert „{vid}“ ({typical[vid].unit}) passt nicht zur Einheit der Mengenfrage "
+                            f"({', '.join(q_units)})",
                         )
                     )
         for k, term in enumerate(line.times):
