@@ -221,7 +221,7 @@ def _assess(ruleset: m.RuleSet, answers: Mapping[str, Any], prefix: tuple, sensi
     scored = _score(ruleset, eff)
     robust = None
     if sensitivity:
-        robust = sensitivity_of(ruleset, vis.questions, eff, scored.verdict, lambda a: verdict_only(ruleset, a))
+        robust = sensitivity_of(ruleset, vis.questions, eff, scored.verdict, lambda a: trial(ruleset, a))
     return Assessment(
         verdict=scored.verdict,
         verdict_label=m.VERDICT_LABELS[scored.verdict],
@@ -239,13 +239,14 @@ def _assess(ruleset: m.RuleSet, answers: Mapping[str, Any], prefix: tuple, sensi
     )
 
 
-def verdict_only(ruleset: m.RuleSet, answers: Mapping[str, Any]) -> str:
-    """The verdict of valid answers, without validation, words or sensitivity; for the sensitivity
-    analysis. A required answer missing counts as not given."""
+def trial(ruleset: m.RuleSet, answers: Mapping[str, Any]) -> tuple[str, frozenset[str]]:
+    """The verdict of valid answers and the questions they show, without validation, words or
+    sensitivity (for the sensitivity analysis). A required answer missing counts as not given."""
     vis = Visibility(ruleset, answers)
+    shown = frozenset(q.id for q in vis.questions)
     if vis.exited:
-        return "not_relevant"
-    return _score(ruleset, vis.effective).verdict
+        return "not_relevant", shown
+    return _score(ruleset, vis.effective).verdict, shown
 
 
 class Scored:
@@ -350,10 +351,6 @@ def _not_relevant(
 _METHOD_RANK = {"estimate": 0, "simplified": 1, "detailed": 2}
 
 
-def _pick(ref: str | m.Lookup, answers: Mapping[str, Any]) -> str | None:
-    return ref if isinstance(ref, str) else ref.pick(answers)
-
-
 def _typical_term(tv: m.TypicalValue) -> EmissionTerm:
     return EmissionTerm(
         id=tv.id, label=tv.label, value=tv.value, unit=tv.unit, source=tv.source, basis=tv.basis, year=tv.year
@@ -373,21 +370,19 @@ def _line_amount(ruleset: m.RuleSet, line: m.Line, eff: Mapping[str, Any]):
         used.append(qid)
         assumed = False
     elif line.quantity_default is not None:
-        vid = _pick(line.quantity_default, eff)
+        vid = ruleset.pick(line.quantity_default, eff)
         if vid is None:
             return None
         tv = ruleset.typical(vid)
         quantity, qid, assumed = tv.value, line.quantities[0], True
         terms.append(_typical_term(tv))
-        if not isinstance(line.quantity_default, str):
-            used += line.quantity_default.questions()
+        used += ruleset.lookup_questions(line.quantity_default)
     else:
         return None
-    factor_id = _pick(line.factor, eff)
+    factor_id = ruleset.pick(line.factor, eff)
     if factor_id is None:
         return None
-    if not isinstance(line.factor, str):
-        used += line.factor.questions()
+    used += ruleset.lookup_questions(line.factor)
     for term in line.times:
         if term.question is not None:
             value = eff.get(term.question)
@@ -397,11 +392,11 @@ def _line_amount(ruleset: m.RuleSet, line: m.Line, eff: Mapping[str, Any]):
             terms.append(EmissionTerm(id=q.id, label=q.name, value=value, unit=q.unit))
             used.append(q.id)
             continue
-        vid = term.typical if term.typical is not None else term.lookup.pick(eff)
+        vid = term.typical if term.typical is not None else ruleset.pick(term.lookup, eff)
         if vid is None:
             return None
         if term.lookup is not None:
-            used += term.lookup.questions()
+            used += ruleset.lookup_questions(term.lookup)
         terms.append(_typical_term(ruleset.typical(vid)))
     return qid, quantity, ruleset.factor(factor_id), tuple(terms), used, assumed
 

@@ -302,6 +302,7 @@ class _SemanticCheck:
         yield from self._check_quantification()
         yield from self._check_verdict()
         yield from self._check_decision()
+        yield from self._check_named_lookups()
         yield from self._check_unknown_not_penalised()
         yield from self._check_none_buttons()
 
@@ -579,7 +580,7 @@ class _SemanticCheck:
             entry = self.questions.get(line.quantity)
             if entry and entry[0].type == "number" and m.parse_factor_unit(factor.unit):
                 expected = expected_quantity_units(factor.activity_unit, line.per)
-                if entry[0].unit not in expected:
+                if entry[0].unit not in expected and not _units_cancel(entry[0].unit, factor.activity_unit, line.per):
                     yield self.problem(
                         (*base, "quantity"),
                         f"Einheit passt nicht: Frage „{line.quantity}“ fragt in „{entry[0].unit}“, "
@@ -590,6 +591,22 @@ class _SemanticCheck:
 
     def _check_lookup(self, lookup: m.Lookup, path: tuple[Hashable, ...], known: dict[str, Any], what: str):
         """A lookup names a choice question, its options, and ids that exist in the factor table."""
+        if lookup.use is not None:
+            if lookup.by or lookup.values or lookup.otherwise:
+                yield self.problem(path, "„use“ steht allein (höchstens mit „default“)")
+            if lookup.use not in self.rs.lookups:
+                yield self.problem(
+                    (*path, "use"),
+                    f"die Auswahl „{lookup.use}“ ist unter „lookups“ nicht definiert; vorhanden: "
+                    + (", ".join(self.rs.lookups) or "keine"),
+                )
+                return
+            if lookup.default and lookup.default not in known:
+                yield self.problem((*path, "default"), f"{what} „{lookup.default}“ fehlt in der Faktortabelle")
+            return
+        if lookup.by is None or not lookup.values:
+            yield self.problem(path, "eine Auswahl braucht „by“ (eine Frage) und „values“ (Option: ID)")
+            return
         entry = self.questions.get(lookup.by)
         if entry is None or entry[0].type != "single_choice":
             yield from self._question_of_type(lookup.by, ("single_choice",), (*path, "by"), "Auswahl nach")
@@ -644,7 +661,7 @@ class _SemanticCheck:
                     )
             else:
                 problems += list(self._check_lookup(d, (*base, "quantity_default"), typical, "Kennwert"))
-                ids = d.ids()
+                ids = self._ids(d)
             for vid in ids:
                 if vid in typical and q_units and typical[vid].unit not in q_units:
                     problems.append(
@@ -681,7 +698,7 @@ class _SemanticCheck:
                     parts.append(typical[term.typical].unit)
             else:
                 problems += list(self._check_lookup(term.lookup, (*path, "lookup"), typical, "Kennwert"))
-                found = [typical[i].unit for i in term.lookup.ids() if i in typical]
+                found = [typical[i].unit for i in self._ids(term.lookup) if i in typical]
                 if len({str(units.dims(u)) for u in found if _readable(u)}) > 1:
                     problems.append(
                         self.problem(
@@ -703,7 +720,7 @@ class _SemanticCheck:
                 )
         else:
             problems += list(self._check_lookup(line.factor, (*base, "factor"), factors, "Faktor"))
-            chosen = [i for i in line.factor.ids() if i in factors]
+            chosen = [i for i in self._ids(line.factor) if i in factors]
         activity = {factors[i].activity_unit for i in chosen if i in factors and m.parse_factor_unit(factors[i].unit)}
         yield from problems
         if problems or None in parts or len(activity) != 1:
@@ -725,6 +742,24 @@ class _SemanticCheck:
                 f"Einheiten gehen nicht auf: Menge × Kennwerte ÷ Faktor ergibt „{units.show(total)}“, "
                 f"erwartet „{units.show(wanted)}“ ({'pro Jahr' if line.per == 'year' else 'einmalig'})",
             )
+
+    def _ids(self, lookup: m.Lookup) -> list[str]:
+        """The ids a lookup may give (named lookups that do not exist give none; reported elsewhere)."""
+        if lookup.use is not None and lookup.use not in self.rs.lookups:
+            return []
+        try:
+            return self.rs.lookup_ids(lookup)
+        except (KeyError, RecursionError):
+            return []
+
+    def _check_named_lookups(self) -> Iterator[Problem]:
+        for name, lookup in self.rs.lookups.items():
+            if lookup.use is not None:
+                yield self.problem(("lookups", name, "use"), "eine benannte Auswahl kann nicht selbst „use“ nutzen")
+                continue
+            table = self.rs.factor_table
+            known = {f.id for f in table.factors} | {v.id for v in table.typical_values} if table else set()
+            yield from self._check_lookup(lookup, ("lookups", name), dict.fromkeys(known), "ID")
 
     def _check_decision(self) -> Iterator[Problem]:
         d = self.rs.decision
@@ -781,6 +816,15 @@ class _SemanticCheck:
                 ("verdict", "rules", len(rules) - 1),
                 "die letzte Urteilsregel braucht kein „when“: sie ist die Regel für alle übrigen Fälle",
             )
+
+
+def _units_cancel(quantity_unit: str, activity: str, per: str) -> bool:
+    """Quantity ÷ activity leaves 1/a (yearly) or nothing (once): "Bäume" and "kg CO2/(Baum·a)"."""
+    try:
+        total = units.combine(units.dims(quantity_unit), units.inverse(units.dims(activity)))
+    except units.UnitError:
+        return False
+    return total == (units.PER_YEAR if per == "year" else units.ONCE)
 
 
 def _readable(unit: str) -> bool:

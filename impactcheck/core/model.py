@@ -279,32 +279,16 @@ class Effect(Strict):
 class Lookup(Strict):
     """A value chosen by an answer: `by` names a choice question, `values` maps its options to ids.
 
-    An option not listed (for example "unbekannt") takes `default`; without a default the line is
-    left out for that answer."""
+    An option not listed (for example "unbekannt") takes `otherwise` (another lookup, e.g. "unchanged"
+    heating takes the old heating), then `default`; without either the line is left out. `use` names a
+    lookup defined once under `lookups:` (YAML aliases are not allowed), optionally with its own default.
+    """
 
-    by: Id
-    values: dict[Id, Id]
-    # For an option not in `values`: first `otherwise` (another lookup, e.g. "unchanged" heating takes
-    # the old heating), then `default`.
+    by: Id | None = None
+    values: dict[Id, Id] = Field(default_factory=dict)
     otherwise: Lookup | None = None
     default: Id | None = None
-
-    def pick(self, answers: Any) -> str | None:
-        value = answers.get(self.by)
-        if value is not None and value in self.values:
-            return self.values[value]
-        if self.otherwise is not None:
-            found = self.otherwise.pick(answers)
-            if found is not None:
-                return found
-        return self.default
-
-    def ids(self) -> list[str]:
-        more = self.otherwise.ids() if self.otherwise else []
-        return list(dict.fromkeys([*self.values.values(), *more, *([self.default] if self.default else [])]))
-
-    def questions(self) -> list[str]:
-        return [self.by, *(self.otherwise.questions() if self.otherwise else [])]
+    use: Id | None = None
 
 
 class Term(Strict):
@@ -502,6 +486,8 @@ class RuleSet(Strict):
     description: OptionalText = None
     factors: FileId | None = None
     decision: Decision | None = None
+    # Named lookups, used by quantification lines with `{use: name}`.
+    lookups: dict[Id, Lookup] = Field(default_factory=dict)
     settings: Settings
     screening: Screening | None = None
     sectors: Annotated[list[Sector], Field(min_length=1)]
@@ -547,6 +533,40 @@ class RuleSet(Strict):
 
     def typical(self, value_id: str) -> TypicalValue:
         return self._index["typical"][value_id]
+
+    def resolve(self, lookup: Lookup) -> Lookup:
+        """A lookup with `use:` replaced by the named one (keeping its own default, if it has one)."""
+        if lookup.use is None:
+            return lookup
+        named = self.lookups[lookup.use]
+        return named if lookup.default is None else named.model_copy(update={"default": lookup.default})
+
+    def pick(self, ref: str | Lookup, answers: Any) -> str | None:
+        """The id a plain id or a lookup gives for these answers."""
+        if isinstance(ref, str):
+            return ref
+        lk = self.resolve(ref)
+        value = answers.get(lk.by)
+        if value is not None and value in lk.values:
+            return lk.values[value]
+        if lk.otherwise is not None:
+            found = self.pick(lk.otherwise, answers)
+            if found is not None:
+                return found
+        return lk.default
+
+    def lookup_ids(self, ref: str | Lookup) -> list[str]:
+        if isinstance(ref, str):
+            return [ref]
+        lk = self.resolve(ref)
+        more = self.lookup_ids(lk.otherwise) if lk.otherwise else []
+        return list(dict.fromkeys([*lk.values.values(), *more, *([lk.default] if lk.default else [])]))
+
+    def lookup_questions(self, ref: str | Lookup) -> list[str]:
+        if isinstance(ref, str):
+            return []
+        lk = self.resolve(ref)
+        return [lk.by, *(self.lookup_questions(lk.otherwise) if lk.otherwise else [])]
 
     def build_index(self) -> None:
         questions: dict[str, Any] = {}

@@ -2,8 +2,9 @@
 
 "Plausible" is what a second, equally honest author might have said: the neighbouring option,
 "unbekannt", the other yes/no, one point along a scale, a number ±50 % (the rule set's
-`sensitivity_change`), or no number at all where a number was optional. Screening answers and the
-kind of decision are left alone: they route the check rather than rate it. Pure and deterministic.
+`sensitivity_change`), or no number at all where a number was optional. Screening answers, the
+kind of decision and answers that would change which questions are asked (a new building instead of
+a renovation) are left alone: they describe what the paper is, not how it is rated.
 """
 
 from __future__ import annotations
@@ -60,13 +61,15 @@ def _display(q: Any, value: Any) -> str:
     return "keine Angabe" if value is None else q.display(value)
 
 
-def robustness(ruleset: m.RuleSet, visible: list[Any], eff: Mapping[str, Any], verdict: str, verdict_of) -> Robustness:
-    """Try the other plausible answers of every rated answer; `verdict_of(answers)` gives a verdict."""
+def robustness(ruleset: m.RuleSet, visible: list[Any], eff: Mapping[str, Any], verdict: str, trial) -> Robustness:
+    """Try the other plausible answers of every rated answer; `trial(answers)` gives the verdict and
+    the ids of the questions those answers show."""
     change = ruleset.settings.sensitivity_change
     skip = {ruleset.decision.question} if ruleset.decision else set()
     step_of = ruleset.step_of
     depends: list[Dependency] = []
     tried = 0
+    shown = frozenset(q.id for q in visible)
     for q in visible:
         if q.id not in eff or q.id in skip or q.type in _SKIPPED_TYPES or step_of[q.id].stage == "screening":
             continue
@@ -74,13 +77,15 @@ def robustness(ruleset: m.RuleSet, visible: list[Any], eff: Mapping[str, Any], v
             continue
         value = eff[q.id]
         for alt in alternatives(q, value, change):
-            trial = dict(eff)
+            answers = dict(eff)
             if alt is None:
-                trial.pop(q.id)
+                answers.pop(q.id)
             else:
-                trial[q.id] = alt
+                answers[q.id] = alt
+            other, other_shown = trial(answers)
+            if other_shown != shown:
+                continue  # a different kind of measure, not another reading of the same one
             tried += 1
-            other = verdict_of(trial)
             if other != verdict and other != "not_relevant":
                 depends.append(
                     Dependency(
