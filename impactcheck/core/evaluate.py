@@ -436,7 +436,8 @@ def _emissions(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> tuple[Emissions, l
             per_year, one_off = tonnes, None
         else:
             per_year, one_off = tonnes / (line.lifetime or lifetime), round_t(tonnes)
-        typical = any(t.source is not None for t in terms)
+        # Facts times typical values (or a typical value per fact): "simplified" in Magdeburg's terms.
+        typical = any(t.source is not None for t in terms) or line.quantity_default is not None
         if assumed:
             method = "estimate"  # no figure of the author's own: a typical size stands in
         elif typical:

@@ -5,12 +5,29 @@ from __future__ import annotations
 from impactcheck.core.model import METHOD_LABELS, SCOPE_LABELS
 from impactcheck.core.numbers import format_eur, format_number, format_t
 from impactcheck.core.result import Assessment, Result
+from impactcheck.core.sensitivity import sentences
 
 
 def _assessment_lines(a: Assessment) -> list[str]:
-    out = [f"Ergebnis: {a.verdict_label.upper()}", f"Begründung: {a.verdict_reason}"]
+    label = a.verdict_label.upper()
+    if a.emissions.significant and a.verdict in ("positive", "negative"):
+        label += " (erheblich)"
+    out = [f"Ergebnis: {label}", f"Begründung: {a.verdict_reason}"]
     if a.screening.exited:
         return out
+    if a.decision is not None:
+        out.append(f"Art der Entscheidung: {a.decision.label}" + (" – Wirkung indirekt" if a.decision.indirect else ""))
+    if a.basis:
+        out.append("Das Ergebnis stützt sich auf: " + "; ".join(f"{b.name}: {b.display}" for b in a.basis))
+    robust = sentences(a.robustness, own=False)
+    if robust:
+        out.append("Das Ergebnis ist nicht robust:")
+        out += [f"  – {s}" for s in robust]
+    elif a.robustness is not None:
+        out.append(f"Robust: keine andere plausible Angabe ändert das Ergebnis ({a.robustness.tried} geprüft).")
+    if a.open_points:
+        out.append("Offene Punkte (unbekannt oder in dieser Vorlage nicht entschieden):")
+        out += [f"  – {p.name}" for p in a.open_points]
     out.append("")
     out.append("Handlungsfelder:")
     width = max(len(s.label) for s in a.sectors)
@@ -31,10 +48,25 @@ def _assessment_lines(a: Assessment) -> list[str]:
         )
         for line in em.lines:
             amount = f"{format_number(line.quantity)} {line.unit}"
-            out.append(
-                f"  {line.label}: {amount} × {format_number(line.factor_value)} {line.factor_unit} "
-                f"= {format_t(line.t_co2e_per_year)}/Jahr ({SCOPE_LABELS[line.scope]}; Quelle: {line.factor_source})"
+            rest = (
+                line.terms[1:]
+                if line.method == "estimate" and line.terms and line.terms[0].unit == line.unit
+                else line.terms
             )
+            chain = "".join(f" × {format_number(t.value)} {t.unit}" for t in rest if t.unit != "1") + "".join(
+                f" × {format_number(t.value)}" for t in rest if t.unit == "1"
+            )
+            note = "" if line.counts else "; nachrichtlich, nicht im Ergebnis"
+            method = f"; {METHOD_LABELS[line.method]}" if line.method else ""
+            out.append(
+                f"  {line.label}: {amount}{chain} × {format_number(line.factor_value)} {line.factor_unit} "
+                f"= {format_t(line.t_co2e_per_year)}/Jahr ({SCOPE_LABELS[line.scope]}{method}{note}; "
+                f"Quelle: {line.factor_source})"
+            )
+            for t in line.terms:
+                if t.source:
+                    unit = "" if t.unit == "1" else f" {t.unit}"
+                    out.append(f"      Kennwert {t.label}: {format_number(t.value)}{unit} ({t.year}; {t.source})")
         for c in em.climate_cost:
             out.append(
                 f"  Klimakosten {c.label}: {format_eur(c.eur_per_year)} pro Jahr, {format_eur(c.eur_total)} gesamt"
