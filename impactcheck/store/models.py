@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from impactcheck.store.roles import ROLE_LABELS, ROLES, STATUS_LABELS, STATUSES  # noqa: F401
@@ -152,6 +153,9 @@ class Revision(Base):
     verdict: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
     t_co2e_per_year: Mapped[float | None] = mapped_column(Float, nullable=True)
     exit_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # From the Result: another plausible answer would change the verdict; answers "unknown".
+    fragile: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false(), index=True)
+    open_points: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

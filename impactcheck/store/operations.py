@@ -474,6 +474,9 @@ def submit(
     revision.verdict = result.verdict
     revision.t_co2e_per_year = result.emissions.t_co2e_per_year
     revision.exit_reason = result.assessment.screening.reason
+    robustness = result.assessment.robustness
+    revision.fragile = bool(robustness and robustness.fragile)
+    revision.open_points = len(result.assessment.open_points)
     revision.ruleset_id = ruleset.id
     revision.ruleset_version = ruleset.version
     revision.ruleset_sha256 = ruleset.sha256

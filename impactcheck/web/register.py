@@ -31,6 +31,8 @@ def all_checks():
     status = request.args.get("status") or None
     verdict = request.args.get("verdict") or None
     flagged = request.args.get("markiert") == "1"
+    fragile = request.args.get("fragil") == "1"
+    open_points = request.args.get("offen") == "1"
     rows = []
     for check in checks:
         current = check.current
@@ -46,6 +48,10 @@ def all_checks():
             continue
         if flagged and not shown.flagged:
             continue
+        if fragile and not shown.fragile:
+            continue
+        if open_points and not shown.open_points:
+            continue
         rows.append({"check": check, "state": state, "shown": shown})
     return render_template(
         "register.html",
@@ -53,6 +59,8 @@ def all_checks():
         status=status,
         verdict=verdict,
         flagged=flagged,
+        fragile=fragile,
+        open_points=open_points,
         statuses=STATUS_LABELS,
         verdicts=VERDICT_LABELS,
     )

@@ -188,15 +188,20 @@ class StepPage:
         text = json.dumps({k: v for k, v in self.answers.items() if k not in own}, ensure_ascii=False)
         return text.replace("<", "\\u003c")  # inside <script>: an answer must not close the tag
 
-    def read(self, *, require: bool) -> dict[str, Any] | None:
+    def read(self, *, require: bool, all_no: bool = False) -> dict[str, Any] | None:
         """The step's answers (None removes one), or None with `errors` filled.
 
         Only questions visible with the new answers count; `require` checks required questions
-        (on "Weiter", not on "Zwischenspeichern" or "Zurück").
+        (on "Weiter", not on "Zwischenspeichern" or "Zurück"); `all_no` answers every yes/no
+        question of the step with "Nein" (the step's one-click "none of these").
         """
         typed: dict[str, Any] = {}
         type_errors: dict[str, str] = {}
         for q in self.step.questions:
+            if all_no and q.type == "yes_no":
+                typed[q.id] = False
+                self.form[q.id].data = NO
+                continue
             value, error = _from_form(q, self.form[q.id].data)
             if error:
                 type_errors[q.id] = error

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from impactcheck.core.i18n import N_
 from impactcheck.core.model import METHOD_LABELS, SCOPE_LABELS, VERDICT_LABELS
 from impactcheck.core.numbers import format_eur, format_number, format_t
+from impactcheck.core.sensitivity import sentences as robustness_sentences
 
 AUDIT_LABELS = {
     "check.create": N_("Klimacheck begonnen"),
@@ -37,6 +38,7 @@ def init_app(app: Flask) -> None:
         format_date=format_date,
         format_datetime=format_datetime,
         step_title=_step_title,
+        robustness_sentences=robustness_sentences,
     )
 
 

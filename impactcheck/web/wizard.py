@@ -120,6 +120,23 @@ def _ruleset_choices() -> list[SelectChoice]:
     return choices
 
 
+def _prefill_from_last_check(form: PaperForm) -> None:
+    """Department and committee of the author's last check: most authors write for one office."""
+    last = (
+        db()
+        .scalars(
+            select(Check)
+            .where(Check.municipality_id == current_user.municipality_id, Check.owner_id == current_user.id)
+            .order_by(Check.created_at.desc(), Check.id.desc())
+            .limit(1)
+        )
+        .first()
+    )
+    if last is not None:
+        form.department.data = form.department.data or last.department
+        form.committee.data = form.committee.data or last.committee
+
+
 @bp.route("/klimachecks/neu", methods=["GET", "POST"])
 @roles_required(*CREATORS)
 def new_check():
@@ -129,6 +146,8 @@ def new_check():
         abort(503)
     if request.method == "GET" and not form.ruleset.data:
         form.ruleset.data = form.ruleset.choices[0].value
+    if request.method == "GET" and not _restored:
+        _prefill_from_last_check(form)
     if form.validate_on_submit():
         try:
             upload = read_docx_upload(form.paper.data)
@@ -199,7 +218,10 @@ def _step_view(check: Check, revision: Revision, rs: RuleSet, step_id: str, alte
         )
     elif posted and page.form.validate_on_submit():
         action = request.form.get("action", "next")
-        values = page.read(require=action == "next")
+        all_no = action == "none" and bool(step.none_button)
+        if all_no:
+            action = "next"  # "none of these": every yes/no question of the step is "Nein", then on
+        values = page.read(require=action == "next", all_no=all_no)
         if values is None and action in ("save", "back"):
             # Save what is valid; the rest stays on the page with its errors (nothing typed is lost).
             values = page.valid_values() or None
@@ -304,6 +326,8 @@ def resume(check: Check, revision: Revision, rs: RuleSet):
 @bp.route("/klimachecks/<int:check_id>/alternative", methods=["GET", "POST"])
 @draft_view
 def alternative(check: Check, revision: Revision, rs: RuleSet):
+    """One page: the alternative's description and its answers (at first the proposal's) with a change
+    button per step, so the author enters only what differs."""
     form, restored = form_with_restored_input(AlternativeForm)
     if request.method == "GET" and not restored:
         form.description.data = revision.alternative_description
@@ -322,12 +346,24 @@ def alternative(check: Check, revision: Revision, rs: RuleSet):
         except ops.ConflictError as exc:
             conflict = _conflict(exc, check.id, form)
         else:
-            first = steps_for(rs, _answers(rs, revision, alternative=True))[0]
-            return redirect(_step_url(check, first, alternative=True))
+            steps = steps_for(rs, _answers(rs, revision, alternative=True))
+            chosen = next((s for s in steps if s.id == request.form.get("change")), None)
+            if chosen is not None:
+                return redirect(_step_url(check, chosen, alternative=True, zurueck="pruefen"))
+            return redirect(url_for("wizard.review", check_id=check.id) + "#alternative")
     proposal, _ = _try_evaluate(rs, _answers(rs, revision, False), check.paper)
     required = proposal is not None and proposal.requires_alternative
+    alt_answers = _answers(rs, revision, revision.alternative_answers is not None)
+    preview, _ = _try_evaluate(rs, alt_answers, check.paper) if revision.alternative_answers is not None else (None, [])
     return render_template(
-        "alternative.html", check=check, revision=revision, form=form, conflict=conflict, required=required
+        "alternative.html",
+        check=check,
+        revision=revision,
+        form=form,
+        conflict=conflict,
+        required=required,
+        summary=[b for b in _summary(rs, alt_answers) if b["step"].stage != "screening"],
+        preview=preview,
     )
 
 

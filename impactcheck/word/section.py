@@ -23,6 +23,7 @@ from lxml import etree
 from impactcheck.core.model import METHOD_LABELS, SCALE_LABELS, SCOPE_LABELS
 from impactcheck.core.numbers import format_eur, format_number, format_t
 from impactcheck.core.result import Assessment, Emissions, Result
+from impactcheck.core.sensitivity import sentences
 from impactcheck.core.verification import Reference
 from impactcheck.word import ooxml
 from impactcheck.word.anchor import SECTION_MARK, TAG
@@ -273,6 +274,14 @@ def _num(value: float | int) -> str:
     return format_number(value).replace("-", "−")
 
 
+def _chain(line) -> list:
+    """The typical values a line multiplies in (a typical size standing in for the quantity is the quantity)."""
+    terms = list(line.terms)
+    if line.method == "estimate" and terms and terms[0].unit == line.unit and terms[0].value == line.quantity:
+        terms = terms[1:]
+    return terms
+
+
 def build_section(result: Result, reference: Reference, code: str, layout: Layout, chart: Chart | None):
     """The section, wrapped in its content control, ready for `Anchor.place`."""
     b = _Builder(result, layout)
@@ -281,6 +290,7 @@ def build_section(result: Result, reference: Reference, code: str, layout: Layou
         blocks.append(b.paper_line())
     blocks += b.verdict(result.assessment)
     a = result.assessment
+    blocks += b.notes(a)
     if not a.screening.exited:
         blocks += b.sectors(a)
         if chart is not None:
@@ -356,6 +366,30 @@ class _Builder:
         )
         return [table, text_para("", before=0, after=0, size=4)]
 
+    def notes(self, a: Assessment) -> list[etree._Element]:
+        """Decision kind, what the verdict rests on, fragility and open points (Results that record them)."""
+        if a.screening.exited:
+            return []
+        out = []
+        if a.decision is not None:
+            text = a.decision.label + (
+                " – Wirkung indirekt: bewertet wird, was der Beschluss ermöglicht." if a.decision.indirect else ""
+            )
+            out.append(labelled("Art der Entscheidung", text))
+        if a.basis:
+            out.append(labelled("Das Ergebnis stützt sich auf", "; ".join(f"{x.name}: {x.display}" for x in a.basis)))
+        robust = sentences(a.robustness, own=False)
+        if robust:
+            out.append(labelled("Ergebnis nicht robust", " ".join(robust)))
+        if a.open_points:
+            names = ", ".join(p.name for p in a.open_points)
+            out.append(
+                labelled(
+                    "Offene Punkte", f"{names} – unbekannt oder in dieser Vorlage nicht entschieden; mit 0 bewertet."
+                )
+            )
+        return out
+
     def sectors(self, a: Assessment) -> list[etree._Element]:
         """One row per sector with an effect or a reason; the sectors without either share the last row."""
         rows = [[Cell("Handlungsfeld"), Cell("Bewertung"), Cell("Begründung")]]
@@ -414,14 +448,22 @@ class _Builder:
             ]
             for line in em.lines:
                 amount = f"{_num(line.quantity)} {line.unit}"
+                for t in _chain(line):
+                    amount += f"\n× {_num(t.value)}" + ("" if t.unit == "1" else f" {t.unit}")
                 if line.per == "once" and line.t_co2e_once is not None:
                     amount += f"\neinmalig {_t(line.t_co2e_once)}"
+                label = f"{line.label}\n{SCOPE_LABELS.get(line.scope, line.scope)}"
+                if line.method:
+                    label += f", {METHOD_LABELS.get(line.method, line.method)}"
+                if not line.counts:
+                    label += "\nnachrichtlich, nicht im Ergebnis"
+                figure = format_number(line.t_co2e_per_year, 1).replace("-", "−")
                 rows.append(
                     [
-                        Cell(f"{line.label}\n{SCOPE_LABELS.get(line.scope, line.scope)}"),
+                        Cell(label),
                         Cell(amount),
                         Cell(f"{_num(line.factor_value)} {line.factor_unit}\n{line.factor_label}"),
-                        Cell(format_number(line.t_co2e_per_year, 1).replace("-", "−"), align="right"),
+                        Cell(figure if line.counts else f"({figure})", align="right"),
                     ]
                 )
             out.append(self.tables.table([0.30, 0.20, 0.32, 0.18], rows, caption="Emissionen nach Quellen"))
@@ -453,6 +495,9 @@ class _Builder:
         seen: dict[str, str] = {}
         for line in em.lines:
             seen.setdefault(f"{line.factor_label} ({line.factor_year})", line.factor_source)
+            for t in line.terms:
+                if t.source:
+                    seen.setdefault(f"{t.label} ({t.year})", t.source)
         for c in em.climate_cost:
             seen.setdefault(c.label, c.source)
         text = "; ".join(f"{what}: {source}" for what, source in seen.items())
