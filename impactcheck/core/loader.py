@@ -358,6 +358,9 @@ class _SemanticCheck:
             "Ausstiegsgrund",
             self.loc,
         )
+        for i, r in enumerate(s.exit_reasons):
+            if r.suggest_when is not None:
+                yield from self._check_condition(r.suggest_when, ("screening", "exit_reasons", i, "suggest_when"), None)
         base = ("screening", "exit_when")
         for atom, sub in s.exit_when.atoms():
             entry = self.questions.get(atom.subject)

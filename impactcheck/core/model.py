@@ -235,6 +235,8 @@ class ExitReason(Strict):
     id: Id
     label: Text
     help: OptionalText = None
+    # Preselected on the exit page when this holds (e.g. the decision kind "report" suggests "information").
+    suggest_when: QuestionCondition | None = None
 
 
 class ExitStep(Strict):
@@ -590,6 +592,14 @@ class RuleSet(Strict):
             sectors={s.id: s for s in self.sectors},
             factors={f.id: f for f in (self._factor_table.factors if self._factor_table else [])},
             typical={v.id: v for v in (self._factor_table.typical_values if self._factor_table else [])},
+        )
+
+    def suggested_exit_reason(self, answers: Any) -> str | None:
+        if self.screening is None:
+            return None
+        return next(
+            (r.id for r in self.screening.exit_reasons if r.suggest_when is not None and r.suggest_when.test(answers)),
+            None,
         )
 
     def exit_step(self) -> Step | None:

@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 
 from impactcheck.core.errors import AnswersError, InputError
 from impactcheck.core.evaluate import Visibility, evaluate, known_answers, steps_for
-from impactcheck.core.model import RuleSet, Step
+from impactcheck.core.model import EXIT_STEP_ID, RuleSet, Step
 from impactcheck.core.result import Result
 from impactcheck.store import operations as ops
 from impactcheck.store.models import Check, Revision
@@ -208,6 +208,8 @@ def _step_view(check: Check, revision: Revision, rs: RuleSet, step_id: str, alte
     page.show_all = dropped_out
     if formdata is None:
         page.form.version.data = str(revision.version)
+        if step.id == EXIT_STEP_ID and "exit_reason" not in answers:
+            page.form["exit_reason"].data = rs.suggested_exit_reason(answers)
 
     conflict = None
     partly_saved = False

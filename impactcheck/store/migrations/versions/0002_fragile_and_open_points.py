@@ -39,6 +39,8 @@ def upgrade() -> None:
     for rid, result in rows.fetchall():
         if isinstance(result, str):
             result = json.loads(result)
+        if not isinstance(result, dict):
+            continue  # a draft: JSON null
         fragile = bool((result.get("robustness") or {}).get("fragile"))
         open_points = len(result.get("open_points") or [])
         if fragile or open_points:

@@ -1,0 +1,107 @@
+"""Migration 0002 fills `fragile` and `open_points` of revisions stored before it, on both databases."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from impactcheck.store import migrate
+from tests.support import require
+from tests.web.old_catalogue import FIXTURES
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_engine(request, tmp_path):
+    if request.param == "sqlite":
+        engine = sa.create_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    admin_url = os.environ.get("IMPACTCHECK_TEST_POSTGRES_URL")
+    require(admin_url, "IMPACTCHECK_TEST_POSTGRES_URL not set (PostgreSQL tests)")
+    name = f"impactcheck_mig_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine = sa.create_engine(make_url(admin_url).set(database=name))
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_0002_fills_fragile_and_open_points(empty_engine):
+    migrate.upgrade(empty_engine, "0001")
+    old = json.loads((FIXTURES / "gasheizung-kita.result.json").read_text(encoding="utf-8"))
+    newer = dict(
+        old,
+        robustness={"fragile": True, "depends_on": [], "tried": 3},
+        open_points=[{"question": "a", "name": "A", "display": "x"}, {"question": "b", "name": "B", "display": "y"}],
+    )
+    meta = sa.MetaData()
+    meta.reflect(empty_engine)
+    t = meta.tables
+    now = sa.func.now()
+    with empty_engine.begin() as conn:
+        conn.execute(
+            t["municipality"].insert().values(id=1, slug="m", name="M", rulesets=["kassel-2030"], created_at=now)
+        )
+        conn.execute(
+            t["app_user"]
+            .insert()
+            .values(
+                id=1,
+                municipality_id=1,
+                username="u",
+                display_name="U",
+                password_hash="x",
+                role="author",
+                active=True,
+                created_at=now,
+            )
+        )
+        conn.execute(
+            t["klimacheck"]
+            .insert()
+            .values(
+                id=1,
+                municipality_id=1,
+                owner_id=1,
+                reference="1",
+                title="T",
+                department="D",
+                committee="C",
+                created_at=now,
+            )
+        )
+        for number, result in ((1, old), (2, newer), (3, None)):
+            conn.execute(
+                t["revision"]
+                .insert()
+                .values(
+                    id=number,
+                    check_id=1,
+                    number=number,
+                    status="submitted" if result else "draft",
+                    ruleset_id="kassel-2030",
+                    answers={},
+                    result=result,
+                    flagged=False,
+                    version=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    migrate.upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT number, fragile, open_points FROM revision ORDER BY number")).all()
+    assert [(n, bool(f), o) for n, f, o in rows] == [(1, False, 0), (2, True, 2), (3, False, 0)]
+    assert migrate.pending_changes(empty_engine) == []
