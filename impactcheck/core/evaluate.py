@@ -386,12 +386,13 @@ def _line_amount(ruleset: m.RuleSet, line: m.Line, eff: Mapping[str, Any]):
     for term in line.times:
         if term.question is not None:
             value = eff.get(term.question)
-            if value is None:
+            if value is not None:
+                q = ruleset.questions[term.question]
+                terms.append(EmissionTerm(id=q.id, label=q.name, value=value, unit=q.unit))
+                used.append(q.id)
+                continue
+            if term.typical is None and term.lookup is None:
                 return None
-            q = ruleset.questions[term.question]
-            terms.append(EmissionTerm(id=q.id, label=q.name, value=value, unit=q.unit))
-            used.append(q.id)
-            continue
         vid = term.typical if term.typical is not None else ruleset.pick(term.lookup, eff)
         if vid is None:
             return None
@@ -431,6 +432,8 @@ def _emissions(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> tuple[Emissions, l
         product = quantity
         for term in terms[1:] if assumed else terms:
             product *= term.value
+        if product == 0:
+            continue  # nothing to count (an unheated building's heat): no line
         tonnes = (-1.0 if line.effect == "saves" else 1.0) * product * factor.tonnes_per_unit
         if line.per == "year":
             per_year, one_off = tonnes, None

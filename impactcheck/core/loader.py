@@ -676,40 +676,46 @@ class _SemanticCheck:
                     )
         for k, term in enumerate(line.times):
             path = (*base, "times", k)
-            given = [x for x in (term.question, term.typical, term.lookup) if x is not None]
-            if len(given) != 1:
+            fallbacks = [x for x in (term.typical, term.lookup) if x is not None]
+            if len(fallbacks) > 1 or (term.question is None and not fallbacks):
                 problems.append(
                     self.problem(
-                        path, "ein Faktor unter „times“ nennt genau eines: „question“, „typical“ oder „lookup“"
+                        path,
+                        "ein Faktor unter „times“ nennt „question“, „typical“ oder „lookup“ – oder „question“ "
+                        "mit einem Kennwert für den Fall ohne Antwort",
                     )
                 )
                 parts.append(None)
                 continue
+            units_here = []
             if term.question:
                 problems += list(self._question_of_type(term.question, ("number",), (*path, "question"), "times"))
                 entry = self.questions.get(term.question)
-                parts.append(entry[0].unit if entry and entry[0].type == "number" else None)
-            elif term.typical:
+                units_here.append(entry[0].unit if entry and entry[0].type == "number" else None)
+            if term.typical:
                 if term.typical not in typical:
                     problems.append(
                         self.problem(
                             (*path, "typical"), f"Kennwert „{term.typical}“ fehlt in der Faktortabelle „{table.id}“"
                         )
                     )
-                    parts.append(None)
+                    units_here.append(None)
                 else:
-                    parts.append(typical[term.typical].unit)
-            else:
+                    units_here.append(typical[term.typical].unit)
+            if term.lookup:
                 problems += list(self._check_lookup(term.lookup, (*path, "lookup"), typical, "Kennwert"))
                 found = [typical[i].unit for i in self._ids(term.lookup) if i in typical]
-                if len({str(units.dims(u)) for u in found if _readable(u)}) > 1:
-                    problems.append(
-                        self.problem(
-                            (*path, "lookup"),
-                            "die Kennwerte einer Auswahl brauchen dieselbe Einheit: " + ", ".join(sorted(set(found))),
-                        )
+                units_here += found or [None]
+            readable = {str(sorted(units.dims(u).items())) for u in units_here if u and _readable(u)}
+            if len(readable) > 1:
+                problems.append(
+                    self.problem(
+                        path,
+                        "Frage und Kennwerte eines Faktors brauchen dieselbe Einheit: "
+                        + ", ".join(sorted({u for u in units_here if u})),
                     )
-                parts.append(found[0] if found else None)
+                )
+            parts.append(units_here[0])
         if isinstance(line.factor, str):
             chosen = [line.factor]
             if line.factor not in factors:

@@ -294,7 +294,8 @@ class Lookup(Strict):
 
 
 class Term(Strict):
-    """One more factor of a line's amount: a number the author gives, or a typical value."""
+    """One more factor of a line's amount: a number the author gives, or a typical value – or both:
+    the author's number, and the typical value (fixed or chosen by an answer) where there is none."""
 
     question: Id | None = None
     typical: Id | None = None
