@@ -263,12 +263,16 @@ class Scored:
 
 
 def _score(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> Scored:
+    emissions, line_questions = _emissions(ruleset, eff)
+    counted = {line.id for line in emissions.lines if line.counts}
     scores = {s.id: 0 for s in ruleset.sectors}
     reasons: dict[str, list[str]] = {s.id: [] for s in ruleset.sectors}
     effect_questions: list[str] = []
     for effect in ruleset.effects:
         if effect.when is not None and not effect.when.test(eff):
             continue
+        if effect.quantified_by and counted.intersection(effect.quantified_by):
+            continue  # the figures count this cause already
         if effect.score_from is not None:
             score = eff.get(effect.score_from)
             if not score:
@@ -293,7 +297,6 @@ def _score(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> Scored:
         )
         for s in ruleset.sectors
     )
-    emissions, line_questions = _emissions(ruleset, eff)
     open_count = len(_open_points_of(ruleset, eff))
     verdict, reason, by_numbers = _verdict(ruleset, eff, sectors, emissions, open_count)
     basis = line_questions if by_numbers else effect_questions

@@ -525,6 +525,12 @@ class _SemanticCheck:
                 yield from self._question_of_type(e.reason_from, ("text",), (*base, "reason_from"), "reason_from")
             if e.when:
                 yield from self._check_condition(e.when, (*base, "when"), before=None)
+            lines = {ln.id for ln in self.rs.quantification.lines} if self.rs.quantification else set()
+            for k, line_id in enumerate(e.quantified_by):
+                if line_id not in lines:
+                    yield self.problem(
+                        (*base, "quantified_by", k), f"„quantified_by“: die Zeile „{line_id}“ gibt es nicht"
+                    )
 
     def _check_quantification(self) -> Iterator[Problem]:
         qn = self.rs.quantification

@@ -276,6 +276,9 @@ class Effect(Strict):
     score_from: Id | None = None
     reason: Text
     reason_from: Id | None = None
+    # Lines that count the same cause in figures: when one of them is in the estimate, the number
+    # speaks for this effect and its score is not added again.
+    quantified_by: list[Id] = Field(default_factory=list)
 
 
 class Lookup(Strict):
