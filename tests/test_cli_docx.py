@@ -12,7 +12,7 @@ import pytest
 from tests.support import RULES
 from tests.word import docs
 
-ANSWERS = RULES / "examples" / "kassel-2030" / "gasheizung-kita.yaml"
+ANSWERS = RULES / "examples" / "kassel-2030" / "gasheizung-ersatz-kita/schaetzt.yaml"
 
 
 def run(*args: str | Path, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -29,7 +29,7 @@ def run(args, tmp_path, stdin=None, **env):
 def test_db_upgrade_creates_the_database(tmp_path):
     proc = run(["db", "upgrade"], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "Stand 0001" in proc.stdout
+    assert "Stand 0002" in proc.stdout
     assert (tmp_path / "instance" / "impactcheck.sqlite3").exists()
     assert (tmp_path / "instance" / "secret_key").exists()
     assert oct((tmp_path / "instance" / "secret_key").stat().st_mode)[-3:] == "600"
@@ -141,7 +141,7 @@ def _submitted_check(tmp_path) -> tuple[int, str]:
     settings.ensure_instance(config)
     prepared = prepare(config, create_admin=False)
     rs = resolve_ruleset("kassel-2030")
-    sub = load_submission(RULES / "examples/kassel-2030/pv-schuldaecher.yaml")
+    sub = load_submission(RULES / "examples/kassel-2030/pv-schuldaecher/schaetzt.yaml")
     with prepared.database.session() as s:
         municipality = s.get(Municipality, prepared.municipality_id)
         author = ops.create_user(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -194,7 +195,7 @@ def test_factor_without_source(tmp_path):
         load_factor_table(tmp_path / "factors" / "mini-factors.yaml")
     assert "„source“ darf nicht leer sein" in exc.value.problems[0].message
     assert exc.value.problems[0].line == 4
-    proc = run("assess", "--rules", str(path), str(RULES / "examples/kassel-2030/stellenplan.yaml"))
+    proc = run("assess", "--rules", str(path), str(RULES / "examples/kassel-2030/stellenplan/ohne-zahlen.yaml"))
     assert_one_clear_line(proc, "mini-factors.yaml:4", "source")
     missing = FACTORS.replace(", source: Ökobaudat", "")
     write(tmp_path, factors=missing)
@@ -287,13 +288,59 @@ def test_usage_error_is_one_line():
 
 
 def test_text_format_for_people():
-    proc = run(
-        "assess", "--rules", "kassel-2030", "--format", "text", str(RULES / "examples/kassel-2030/gasheizung-kita.yaml")
-    )
+    reading = RULES / "examples/kassel-2030/gasheizung-ersatz-kita/schaetzt.yaml"
+    proc = run("assess", "--rules", "kassel-2030", "--format", "text", str(reading))
     assert proc.returncode == 0
-    assert "Ergebnis: NEGATIV" in proc.stdout
-    assert "23,8 t CO2e pro Jahr" in proc.stdout
-    assert "Alternative: Luft-Wasser-Wärmepumpe" in proc.stdout
+    out = proc.stdout
+    assert "Ergebnis: NEGATIV" in out
+    assert "Art der Entscheidung: Eine konkrete Maßnahme" in out
+    assert "Das Ergebnis stützt sich auf: " in out
+    # Floor area × typical heat demand, the same heat before and after: a replacement counted once.
+    assert "Wärme vor der Maßnahme: 850 m² × 150 kWh/(m²·a) × 250 g CO2e/kWh = -31,9 t CO2e/Jahr" in out
+    assert "Wärme mit der neuen Heizung: 850 m² × 150 kWh/(m²·a) × 250 g CO2e/kWh = 31,9 t CO2e/Jahr" in out
+    assert "Kennwert Heizenergieverbrauch Kindertagesstätte, Bestand unsaniert: 150 kWh/(m²·a)" in out
+    assert "Emissionen: 0,0 t CO2e pro Jahr" in out and "Methode: vereinfacht" in out
+    assert "Alternative: " in out
+
+
+def test_text_format_tells_a_fragile_verdict_in_plain_german(tmp_path):
+    answers = tmp_path / "fragil.yaml"
+    answers.write_text(
+        """answers:
+  entscheidung_art: massnahme
+  betrifft_gebaeude: true
+  betrifft_mobilitaet: false
+  betrifft_energie: false
+  betrifft_flaechen: false
+  betrifft_beschaffung: false
+  betrifft_ernaehrung: false
+  betrifft_wirtschaft: false
+  betrifft_foerderung: false
+  betrifft_nachfrage: false
+  betrifft_anpassung: false
+  geb_massnahme: neubau
+  geb_bezug: ersetzt
+  geb_nutzung: kita
+  geb_flaeche_m2: 1200
+  geb_flaeche_alt_m2: 600
+  geb_standard: unbekannt
+  heizung_neu: waermepumpe
+  heizung_alt: gas
+  geb_pv: nein
+""",
+        encoding="utf-8",
+    )
+    text = run("assess", "--rules", "kassel-2030", "--format", "text", str(answers))
+    assert text.returncode == 0
+    assert "Das Ergebnis ist nicht robust:" in text.stdout
+    assert "Das Ergebnis hängt an der Angabe „Fläche: 1.200 m²“ – bei „1.800 m²“ wäre es negativ." in text.stdout
+    assert "Offene Punkte (unbekannt oder in dieser Vorlage nicht entschieden):\n  – Energiestandard" in text.stdout
+    data = json.loads(run("assess", "--rules", "kassel-2030", str(answers)).stdout)
+    assert data["robustness"]["fragile"] is True
+    assert {"question": "geb_flaeche_m2", "answer": 1200, "alternative": 1800.0, "would_be": "negative"}.items() <= (
+        data["robustness"]["depends_on"][0].items()
+    )
+    assert [p["question"] for p in data["open_points"]] == ["geb_standard"]
 
 
 def test_yaml_aliases_are_refused(tmp_path):

@@ -7,7 +7,7 @@ import json
 from impactcheck.core.answers import evaluate_submission, load_submission
 from tests.support import RULES
 
-EXAMPLE = RULES / "examples" / "kassel-2030" / "gasheizung-kita.yaml"
+EXAMPLE = RULES / "examples" / "kassel-2030" / "gasheizung-ersatz-kita/schaetzt.yaml"
 
 
 def test_result_json_has_the_documented_fields(kassel):
@@ -42,7 +42,7 @@ def test_metadata_is_loaded(kassel, schnell):
     assert kassel.id == "kassel-2030"
     assert kassel.municipality == "Stadt Kassel"
     assert kassel.language == "de"
-    assert str(kassel.valid_from) == "2026-01-01"
+    assert str(kassel.valid_from) == "2026-12-01"
     assert kassel.settings.significance_threshold == 100
     assert {p.id for p in kassel.settings.co2_prices} == {"behg", "uba"}
     assert [s.label for s in kassel.sectors][:6] == [

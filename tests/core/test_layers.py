@@ -45,7 +45,7 @@ def _loaded_by(args):
 
 
 def test_assess_loads_no_web_or_database_modules():
-    example = str(RULES / "examples" / "kassel-2030" / "parkhaus-neubau.yaml")
+    example = str(RULES / "examples" / "kassel-2030" / "parkhaus-neubau/schaetzt.yaml")
     assert "LOADED []" in _loaded_by(["assess", "--rules", "kassel-2030", example])
     assert "LOADED []" in _loaded_by(["assess", "--rules", "kassel-2030", "--format", "text", example])
 

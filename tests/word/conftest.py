@@ -6,11 +6,13 @@ import pytest
 
 from impactcheck.core.answers import evaluate_submission, load_submission
 from impactcheck.core.verification import Reference
-from tests.support import RULES, require_program
+from tests.support import ARCHIVE, require_program
 from tests.word import docs
 from tests.word import libreoffice as lo
 
-EXAMPLES = RULES / "examples"
+# The section is built from stored Results; the richest ones to render come from the 2026.1 examples
+# (tests/word/test_section.py covers what 2026.2 adds: open points, fragile verdicts, typical values).
+EXAMPLES = ARCHIVE / "examples"
 
 
 def _result(kassel, name):
@@ -18,21 +20,21 @@ def _result(kassel, name):
 
 
 @pytest.fixture(scope="session")
-def negative(kassel):
+def negative(kassel_2026_1):
     """Negative, with an alternative that is positive: the richest section."""
-    result = _result(kassel, "gasheizung-kita")
+    result = _result(kassel_2026_1, "gasheizung-kita")
     assert result.verdict == "negative" and result.alternative is not None
     return result
 
 
 @pytest.fixture(scope="session")
-def positive(kassel):
-    return _result(kassel, "pv-schuldaecher")
+def positive(kassel_2026_1):
+    return _result(kassel_2026_1, "pv-schuldaecher")
 
 
 @pytest.fixture(scope="session")
-def not_relevant(kassel):
-    result = _result(kassel, "strassenumbenennung")
+def not_relevant(kassel_2026_1):
+    result = _result(kassel_2026_1, "strassenumbenennung")
     assert result.assessment.screening.exited
     return result
 

@@ -8,6 +8,7 @@ import sys
 from tests.support import ROOT, imported_modules
 
 FORBIDDEN = ("flask", "flask_wtf", "flask_login", "flask_babel", "sqlalchemy", "alembic", "wtforms")
+READING = ROOT / "rules/examples/kassel-2030/gasheizung-ersatz-kita/schaetzt.yaml"
 
 
 def test_word_sources_import_nothing_of_the_shell():
@@ -26,8 +27,7 @@ import sys
 from impactcheck.core.answers import evaluate_submission, load_submission
 from impactcheck.core.registry import resolve_ruleset
 from impactcheck.word import annex_docx, insert_section, render_chart_png, standalone_section_docx
-r = evaluate_submission(resolve_ruleset("kassel-2030"),
-                        load_submission({str(ROOT / "rules/examples/kassel-2030/gasheizung-kita.yaml")!r}))
+r = evaluate_submission(resolve_ruleset("kassel-2030"), load_submission({str(READING)!r}))
 insert_section(standalone_section_docx(r), r, annex="separate")
 annex_docx(r)
 render_chart_png(r)

@@ -76,8 +76,8 @@ def test_sector_table_with_scores_reasons_and_a_repeated_header_row(paper, negat
     assert list(body) == ["Gebäude", "Strom und Energie", "Übrige Handlungsfelder"]
 
 
-def test_all_sectors_without_effect_one_row_and_no_chart(paper, kassel):
-    neutral = evaluate_submission(kassel, load_submission(EXAMPLES / "kassel-2030" / "zuschuss-stadtfest.yaml"))
+def test_all_sectors_without_effect_one_row_and_no_chart(paper, kassel_2026_1):
+    neutral = evaluate_submission(kassel_2026_1, load_submission(EXAMPLES / "kassel-2030" / "zuschuss-stadtfest.yaml"))
     assert neutral.verdict == "neutral" and not any(s.score for s in neutral.sectors)
     out = insert_section(paper, neutral)
     rows = [cell_texts(r) for r in table_with_header(section(out.docx), "Handlungsfeld")]
@@ -114,10 +114,10 @@ def test_negative_verdict_shows_the_alternative_side_by_side(paper, negative):
     assert "Die Alternative spart 17,0 t CO2e pro Jahr gegenüber der Vorlage." in text
 
 
-def test_negative_without_alternative_says_it_is_missing(paper, kassel):
+def test_negative_without_alternative_says_it_is_missing(paper, kassel_2026_1):
     from impactcheck.core.evaluate import evaluate
 
-    bare = evaluate(kassel, dict(_answers("gasheizung-kita")))
+    bare = evaluate(kassel_2026_1, dict(_answers("gasheizung-kita")))
     assert bare.requires_alternative and bare.alternative is None
     text = docs.section_text(insert_section(paper, bare).docx)
     assert "Alternative darzustellen; sie liegt noch nicht vor" in text
@@ -258,3 +258,44 @@ def test_reference_date_defaults_to_today(paper, negative):
     text = docs.section_text(insert_section(paper, negative, Reference()).docx)
     assert f"Stand {dt.date.today():%d.%m.%Y}" in text
     assert "bearbeitet von" not in text and "Klimacheck Nr." not in text
+
+
+# --- what catalogue 2026.2 adds to the section ------------------------------------------------
+
+
+def _reading(kassel, path):
+    from tests.support import RULES
+
+    return evaluate_submission(kassel, load_submission(RULES / "examples" / "kassel-2030" / path))
+
+
+def test_open_points_decision_kind_and_typical_values_are_in_the_section(paper, kassel):
+    result = _reading(kassel, "ersatzneubau-kita/andere-lesart.yaml")
+    assert result.assessment.open_points, "this reading leaves the energy standard open"
+    text = docs.section_text(insert_section(paper, result).docx)
+    assert "Art der Entscheidung: Eine konkrete Maßnahme" in text
+    names = ", ".join(p.name for p in result.assessment.open_points)
+    assert f"Offene Punkte: {names} – unbekannt oder in dieser Vorlage nicht entschieden" in text
+    assert "Das Ergebnis stützt sich auf: " in text
+    # Typical values multiply the floor area, and their sources are cited.
+    typical = {t.label: t for line in result.emissions.lines for t in line.terms if t.source}
+    assert typical
+    for label, term in typical.items():
+        assert f"{label} ({term.year}): {term.source}" in text
+
+
+def test_a_fragile_verdict_is_said_in_the_section(paper, kassel):
+    from impactcheck.core.evaluate import evaluate
+    from impactcheck.core.sensitivity import sentences
+
+    answers = {a.id: a.value for a in _reading(kassel, "ersatzneubau-kita/schaetzt.yaml").assessment.answers}
+    # Gas-heated containers half the size of the new building: the saving nearly vanishes, so the
+    # verdict hangs on the figures.
+    answers.update(heizung_alt="gas", geb_flaeche_m2=1200, geb_flaeche_alt_m2=600, geb_pv="nein")
+    del answers["geb_pv_kwp"]
+    result = evaluate(kassel, answers)
+    assert result.assessment.robustness.fragile
+    text = docs.section_text(insert_section(paper, result).docx)
+    assert "Ergebnis nicht robust: " in text
+    for sentence in sentences(result.assessment.robustness, own=False):
+        assert sentence in text
