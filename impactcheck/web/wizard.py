@@ -300,7 +300,7 @@ def alternative_step(check: Check, revision: Revision, rs: RuleSet, step_id: str
 def _first_incomplete(rs: RuleSet, answers: dict[str, Any]) -> Step | None:
     """The first visible step with a required question unanswered (or an invalid answer)."""
     try:
-        evaluate(rs, answers)
+        evaluate(rs, answers, sensitivity=False)
         return None
     except AnswersError as exc:
         visible = {s.id for s in steps_for(rs, answers)}

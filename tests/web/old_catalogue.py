@@ -3,7 +3,8 @@
 The fixture files in tests/fixtures/kassel-2030-2026.1/ were written by `python -m tests.web.old_catalogue`
 while 2026.1 was the shipped catalogue: the stored Result JSON of two checks (with and without an
 alternative), the rule text they were evaluated with, and the result page and Word section as they
-rendered. Later catalogue versions must leave those renderings exactly as they were.
+rendered (the catalogue itself is archived in rules/archive/kassel-2030-2026.1/). Later catalogue
+versions and renderers must leave those renderings exactly as they were.
 """
 
 from __future__ import annotations
@@ -79,23 +80,27 @@ def section_text(docx: bytes) -> str:
     body = doc.element.body
     for block in body.iterchildren():
         for p in block.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}p"):
-            text = "".join(t.text or "" for t in p.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"))
+            text = "".join(
+                t.text or "" for t in p.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t")
+            )
             if text.strip():
                 out.append(text)
     return "\n".join(out) + "\n"
 
 
 def _write() -> None:  # pragma: no cover - run by hand while 2026.1 was current
-    from impactcheck.core.answers import evaluate_submission, load_submission
-    from impactcheck.core.registry import resolve_ruleset
+    from impactcheck.core.evaluate import evaluate
+    from impactcheck.core.answers import load_submission
+    from impactcheck.core.loader import load_ruleset
+    from tests.support import ARCHIVE
 
     FIXTURES.mkdir(parents=True, exist_ok=True)
-    rs = resolve_ruleset("kassel-2030")
+    rs = load_ruleset(ARCHIVE / "kassel-2030.yaml")  # written while this was rules/kassel-2030.yaml
     assert rs.version == "2026.1"
-    rules = Path(__file__).resolve().parents[2] / "rules"
     for name in NAMES:
-        submission = load_submission(rules / "examples" / "kassel-2030" / f"{name}.yaml")
-        result = evaluate_submission(rs, submission)
+        sub = load_submission(ARCHIVE / "examples" / "kassel-2030" / f"{name}.yaml")
+        # 2026.1 had no sensitivity analysis; its Results carry none.
+        result = evaluate(rs, sub.answers, alternative=sub.alternative, paper=sub.paper, sensitivity=False)
         (FIXTURES / f"{name}.result.json").write_text(
             json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )

@@ -38,3 +38,34 @@ def test_old_check_renders_as_before(app, db_session, as_role, name):
     body = json.loads(climate.get(f"/klimachecks/{check_id}/ergebnis.json").get_data(as_text=True))
     body.pop("check")
     assert body == stored
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_archived_rule_text_reproduces_the_stored_result(name):
+    """The 2026.1 rule file is kept byte for byte (its SHA-256 is the stored one) and still loads: the
+    stored answers give the stored Result; the current engine only adds fields."""
+    import hashlib
+
+    from impactcheck.core.evaluate import evaluate
+    from impactcheck.core.loader import load_ruleset
+    from tests.support import ARCHIVE
+
+    stored = json.loads((FIXTURES / f"{name}.result.json").read_text(encoding="utf-8"))
+    rule_file = ARCHIVE / "kassel-2030.yaml"
+    assert hashlib.sha256(rule_file.read_bytes()).hexdigest() == stored["ruleset"]["sha256"]
+    factors = ARCHIVE / "factors" / "de-2026.yaml"
+    assert hashlib.sha256(factors.read_bytes()).hexdigest() == stored["ruleset"]["factors"]["sha256"]
+    rs = load_ruleset(rule_file)
+    answers = {a["id"]: a["value"] for a in stored["answers"]}
+    alternative = None
+    if stored["alternative"]:
+        alt_answers = {a["id"]: a["value"] for a in stored["alternative"]["answers"]}
+        changes = {k: v for k, v in alt_answers.items() if answers.get(k) != v}
+        changes.update({k: None for k in answers if k not in alt_answers})
+        alternative = {"description": stored["alternative"]["description"], "answers": changes}
+    again = evaluate(rs, answers, alternative=alternative, paper=stored["paper"], sensitivity=False).to_dict()
+    assert {k: again[k] for k in stored if k != "alternative"} == {
+        k: v for k, v in stored.items() if k != "alternative"
+    }
+    if stored["alternative"]:
+        assert {k: again["alternative"][k] for k in stored["alternative"]} == stored["alternative"]
