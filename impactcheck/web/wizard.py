@@ -46,16 +46,16 @@ def index():
 @bp.get("/klimachecks")
 @roles_required(*CREATORS)
 def my_checks():
-    checks = (
-        db()
-        .scalars(
-            select(Check)
-            .where(Check.municipality_id == current_user.municipality_id, Check.owner_id == current_user.id)
-            .order_by(Check.created_at.desc(), Check.id.desc())
-        )
-        .all()
+    return render_template("my_checks.html", checks=db().scalars(_own_checks()).all())
+
+
+def _own_checks():
+    """The current author's checks, newest first."""
+    return (
+        select(Check)
+        .where(Check.municipality_id == current_user.municipality_id, Check.owner_id == current_user.id)
+        .order_by(Check.created_at.desc(), Check.id.desc())
     )
-    return render_template("my_checks.html", checks=checks)
 
 
 # --- shared pieces of the draft views ---------------------------------------------------------
@@ -122,16 +122,7 @@ def _ruleset_choices() -> list[SelectChoice]:
 
 def _prefill_from_last_check(form: PaperForm) -> None:
     """Department and committee of the author's last check: most authors write for one office."""
-    last = (
-        db()
-        .scalars(
-            select(Check)
-            .where(Check.municipality_id == current_user.municipality_id, Check.owner_id == current_user.id)
-            .order_by(Check.created_at.desc(), Check.id.desc())
-            .limit(1)
-        )
-        .first()
-    )
+    last = db().scalars(_own_checks().limit(1)).first()
     if last is not None:
         form.department.data = form.department.data or last.department
         form.committee.data = form.committee.data or last.committee
