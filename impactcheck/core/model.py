@@ -132,6 +132,10 @@ class YesNoQuestion(QuestionBase):
 
 class _Choice(QuestionBase):
     options: Annotated[list[Option], Field(min_length=2)]
+    # The options form a scale (a standard from best to worst): the sensitivity analysis tries the
+    # neighbouring option. Unordered options (kinds of building, heating) are facts; only
+    # "unknown" is tried for them.
+    ordered: bool = False
 
     def option_label(self, option_id: str) -> str:
         for o in self.options:
@@ -195,6 +199,9 @@ class NumberQuestion(QuestionBase):
     min: int | float = 0
     max: int | float
     integer: bool = False
+    # A count the author knows exactly (vehicles, parking spaces): the sensitivity analysis does not
+    # try it ±50 %.
+    exact: bool = False
 
     def display(self, value):
         if value is None:

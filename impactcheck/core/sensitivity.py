@@ -1,8 +1,9 @@
 """Is the verdict robust? For each answer it rests on, would another plausible answer change it?
 
-"Plausible" is what a second, equally honest author might have said: the neighbouring option,
-"unbekannt", the other yes/no, one point along a scale, a number ±50 % (the rule set's
-`sensitivity_change`), or no number at all where a number was optional. Screening answers, the
+"Plausible" is what a second, equally honest author might have said: the neighbouring option of
+an ordered choice (a standard, a direction), "unbekannt" where it is offered, the other yes/no,
+one point along a scale, an estimated number ±50 % (the rule set's `sensitivity_change`; counts
+marked `exact` are facts), or no number at all where a number was optional. Screening answers, the
 kind of decision and answers that would change which questions are asked (a new building instead of
 a renovation) are left alone: they describe what the paper is, not how it is rated.
 """
@@ -29,11 +30,12 @@ def alternatives(q: Any, value: Any, change: float) -> Iterator[Any]:
         if value in unknown:
             yield from known
             return
-        i = known.index(value)
-        if i > 0:
-            yield known[i - 1]
-        if i + 1 < len(known):
-            yield known[i + 1]
+        if q.ordered:
+            i = known.index(value)
+            if i > 0:
+                yield known[i - 1]
+            if i + 1 < len(known):
+                yield known[i + 1]
         yield from unknown[:1]
     elif t == "multiple_choice":
         chosen = set(value)
@@ -48,6 +50,8 @@ def alternatives(q: Any, value: Any, change: float) -> Iterator[Any]:
             if -2 <= v <= 2:
                 yield v
     elif t == "number":
+        if q.exact:
+            return
         for factor in (1 - change, 1 + change):
             v = value * factor
             v = round(v) if q.integer else round(v, 6)
