@@ -193,12 +193,13 @@ class StepPage:
 
         Only questions visible with the new answers count; `require` checks required questions
         (on "Weiter", not on "Zwischenspeichern" or "Zurück"); `all_no` answers every yes/no
-        question of the step with "Nein" (the step's one-click "none of these").
+        question of the step left open with "Nein" (the step's one-click "none of these").
         """
         typed: dict[str, Any] = {}
         type_errors: dict[str, str] = {}
         for q in self.step.questions:
-            if all_no and q.type == "yes_no":
+            if all_no and q.type == "yes_no" and not self.form[q.id].data:
+                # "None of these": the questions left open are "Nein"; an answer given stays.
                 typed[q.id] = False
                 self.form[q.id].data = NO
                 continue

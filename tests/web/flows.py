@@ -12,20 +12,27 @@ from impactcheck.core.numbers import format_number
 from impactcheck.core.registry import resolve_ruleset
 from tests.support import RULES
 
-# All eight screening questions of kassel-2030 answered "no", as the wizard form sends them.
+# The screening of kassel-2030 as the wizard form sends it for a concrete measure ("massnahme")
+# that touches none of the ten topics: the check exits to the "not relevant" page.
 SCREEN_NO = {
-    k: "nein"
-    for k in (
-        "betrifft_gebaeude",
-        "betrifft_mobilitaet",
-        "betrifft_energie",
-        "betrifft_flaechen",
-        "betrifft_beschaffung",
-        "betrifft_ernaehrung",
-        "betrifft_wirtschaft",
-        "betrifft_anpassung",
-    )
+    "entscheidung_art": "massnahme",
+    **{
+        k: "nein"
+        for k in (
+            "betrifft_gebaeude",
+            "betrifft_mobilitaet",
+            "betrifft_energie",
+            "betrifft_flaechen",
+            "betrifft_beschaffung",
+            "betrifft_ernaehrung",
+            "betrifft_wirtschaft",
+            "betrifft_foerderung",
+            "betrifft_nachfrage",
+            "betrifft_anpassung",
+        )
+    },
 }
+
 
 PAPER = {
     "reference": "101.26.0601",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 from sqlalchemy import select
 
@@ -12,7 +13,7 @@ from impactcheck.core.evaluate import alternative_changes
 from impactcheck.core.registry import resolve_ruleset
 from impactcheck.store.models import AuditEntry, Check
 from tests.support import RULES
-from tests.web.flows import answer_all, start
+from tests.web.flows import answer_all, start, step_data
 
 
 def example(name: str) -> dict:
@@ -21,7 +22,7 @@ def example(name: str) -> dict:
 
 def test_quick_exit_not_relevant(as_role, db_session):
     b = as_role("author")
-    data = example("strassenumbenennung")
+    data = example("strassenumbenennung/ohne-zahlen")
     check_id = start(b, reference="101.26.0412", title="Umbenennung einer Straße")
     visited = answer_all(b, check_id, data["answers"])
     assert visited == ["vorpruefung", "exit"]  # two pages: the minute the issue promises
@@ -40,20 +41,21 @@ def test_quick_exit_not_relevant(as_role, db_session):
 
 def test_positive_with_quantification(as_role, db_session):
     b = as_role("author")
-    data = example("pv-schuldaecher")
+    data = example("pv-schuldaecher/schaetzt")
     check_id = start(b, reference="101.26.0533", title="PV auf Schuldächern")
     answer_all(b, check_id, data["answers"])
     review = b.get(f"/klimachecks/{check_id}/pruefen").get_data(as_text=True)
     assert "Vorschau des Ergebnisses" in review
-    assert "-252,0 t CO2e" in review
+    # 520 kWp × 900 kWh/(kWp·a) × 406 g CO2e/kWh of grid electricity displaced.
+    assert "-190,0 t CO2e" in review
     b.post(f"/klimachecks/{check_id}/einreichen", {"version": b.version(review)})
     check = db_session.get(Check, check_id)
     revision = check.current
     assert revision.status == "submitted" and revision.verdict == "positive"
-    assert revision.t_co2e_per_year == -252.0
+    assert revision.t_co2e_per_year == pytest.approx(-190.008)
     # The stored Result is exactly what the headless evaluation of the same answers gives.
     expected = evaluate_submission(
-        resolve_ruleset("kassel-2030"), load_submission(RULES / "examples/kassel-2030/pv-schuldaecher.yaml")
+        resolve_ruleset("kassel-2030"), load_submission(RULES / "examples/kassel-2030/pv-schuldaecher/schaetzt.yaml")
     )
     assert revision.result["sectors"] == json.loads(json.dumps(expected.to_dict()["sectors"]))
     assert revision.result["emissions"] == json.loads(json.dumps(expected.to_dict()["emissions"]))
@@ -62,16 +64,17 @@ def test_positive_with_quantification(as_role, db_session):
     for text in (
         "Ergebnis: positiv",
         "Solarstrom verdrängt Netzstrom",
-        "Gebäudeenergiegesetz (GEG) Anlage 9",
+        "Umweltbundesamt, Climate Change 16/2026",  # the source of the grid factor
+        "Stromertrag einer Photovoltaikanlage in Nordhessen",  # the typical value it is multiplied by
         "Klimakosten",
-        "Version 2026.1",
+        "Version 2026.2",
     ):
         assert text in page
 
 
 def test_negative_needs_alternative_then_submits(as_role, db_session):
     b = as_role("author")
-    data = example("gasheizung-kita")
+    data = example("gasheizung-ersatz-kita/schaetzt")
     check_id = start(b)
     answer_all(b, check_id, data["answers"])
     review = b.get(f"/klimachecks/{check_id}/pruefen").get_data(as_text=True)
@@ -83,14 +86,25 @@ def test_negative_needs_alternative_then_submits(as_role, db_session):
     assert "Alternative" in refused.get_data(as_text=True)
     assert db_session.get(Check, check_id).current.status == "draft"
 
-    # Describe the alternative, then its own pass through the wizard, prefilled with the answers.
-    response = b.submit(f"/klimachecks/{check_id}/alternative", {"description": data["alternative"]["description"]})
-    assert response.status_code == 302 and "/alternative/schritt/vorpruefung" in response.headers["Location"]
-    first = b.get(response.headers["Location"]).get_data(as_text=True)
-    assert 'value="ja" checked' in first  # prefilled from the proposal
+    # One page: the description, and the proposal's answers per step with a change button
+    # (the screening is the same for the alternative and has none).
+    page = b.get(f"/klimachecks/{check_id}/alternative").get_data(as_text=True)
+    assert 'name="change" value="gebaeude"' in page and 'name="change" value="vorpruefung"' not in page
+    # Describe it and change the building step: saved, then straight to that step of the alternative.
+    response = b.submit(
+        f"/klimachecks/{check_id}/alternative",
+        {"description": data["alternative"]["description"], "change": "gebaeude"},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/alternative/schritt/gebaeude?zurueck=pruefen")
+    step = b.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'name="heizung_neu" value="gas" checked' in step  # prefilled from the proposal
+    assert 'name="geb_massnahme" value="heizungstausch" checked' in step
     alt_answers = {**data["answers"], **data["alternative"]["answers"]}
-    alt_answers = {k: v for k, v in alt_answers.items() if v is not None}
-    answer_all(b, check_id, alt_answers, alternative=True)
+    response = b.submit(
+        response.headers["Location"], {**step_data("kassel-2030", "gebaeude", alt_answers), "action": "next"}
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith("/pruefen")  # back to review
     review = b.get(f"/klimachecks/{check_id}/pruefen").get_data(as_text=True)
     assert "Ursprünglicher Vorschlag" in review and "Luft-Wasser-Wärmepumpe" in review
     response = b.post(f"/klimachecks/{check_id}/einreichen", {"version": b.version(review)})
@@ -99,20 +113,23 @@ def test_negative_needs_alternative_then_submits(as_role, db_session):
     revision = db_session.get(Check, check_id).current
     assert revision.verdict == "negative" and not revision.flagged
     assert revision.result["alternative"]["verdict"] == "positive"
-    assert alternative_changes(revision.answers, revision.alternative_answers)["heizung"] == "waermepumpe"
+    assert alternative_changes(revision.answers, revision.alternative_answers) == {"heizung_neu": "waermepumpe"}
+    assert revision.result["alternative"]["emissions"]["t_co2e_per_year"] < 0
     page = b.get(f"/klimachecks/{check_id}").get_data(as_text=True)
     assert "Ursprünglicher Vorschlag" in page and "Ergebnis: positiv" in page and "Ergebnis: negativ" in page
 
 
 def test_negative_alternative_needs_justification_and_flags(as_role, db_session):
     b = as_role("author")
-    data = example("gasheizung-kita")
+    data = example("gasheizung-ersatz-kita/schaetzt")
     check_id = start(b)
     answer_all(b, check_id, data["answers"])
-    b.submit(f"/klimachecks/{check_id}/alternative", {"description": "Ölheizung statt Gas"})
-    alt = {**data["answers"], "heizung": "oel", "oel_kwh": 90000}
-    alt.pop("gas_kwh")
-    answer_all(b, check_id, alt, alternative=True)
+    saved = b.submit(f"/klimachecks/{check_id}/alternative", {"description": "Ölheizung statt Gas"})
+    assert saved.headers["Location"].endswith("/pruefen#alternative")  # no step chosen: back to the review
+    # The alternative's full pass through the wizard, with oil instead of gas.
+    alt = {**data["answers"], "heizung_neu": "oel"}
+    visited = answer_all(b, check_id, alt, alternative=True)
+    assert visited == ["vorpruefung", "gebaeude"]
     review = b.get(f"/klimachecks/{check_id}/pruefen").get_data(as_text=True)
     assert "Auch die Alternative ist negativ" in review
     refused = b.post(f"/klimachecks/{check_id}/einreichen", {"version": b.version(review), "justification": " "})
@@ -135,7 +152,7 @@ def test_negative_alternative_needs_justification_and_flags(as_role, db_session)
 def test_every_change_is_audited(as_role, db_session):
     b = as_role("author")
     check_id = start(b)
-    answer_all(b, check_id, example("strassenumbenennung")["answers"])
+    answer_all(b, check_id, example("strassenumbenennung/ohne-zahlen")["answers"])
     review = b.get(f"/klimachecks/{check_id}/pruefen").get_data(as_text=True)
     b.post(f"/klimachecks/{check_id}/einreichen", {"version": b.version(review)})
     actions = db_session.scalars(
@@ -144,4 +161,7 @@ def test_every_change_is_audited(as_role, db_session):
     assert actions == ["check.create", "check.step", "check.step", "check.submit"]
     entries = db_session.scalars(select(AuditEntry).where(AuditEntry.check_id == check_id)).all()
     assert all(e.user_id is not None and e.at is not None for e in entries)
-    assert entries[1].detail["changed"]["betrifft_gebaeude"] is False
+    # The screening's entry names what changed: a formal decision, so no topic was asked.
+    assert entries[1].detail["changed"]["entscheidung_art"] == "formal"
+    assert "betrifft_gebaeude" not in entries[1].detail["changed"]
+    assert entries[2].detail["changed"]["exit_reason"] == "formal"

@@ -42,7 +42,7 @@ def test_anonymous_post_stores_nothing(app, as_role, db_session):
 def test_expired_alternative_description_comes_back(app, as_role, db_session):
     b = as_role("author")
     check_id = start(b)
-    answer_all(b, check_id, example("gasheizung-kita")["answers"])
+    answer_all(b, check_id, example("gasheizung-ersatz-kita/schaetzt")["answers"])
     expire_login(app, b, f"/klimachecks/{check_id}/alternative")
     response = b.post(
         f"/klimachecks/{check_id}/alternative", {"version": b.version(), "description": "Wärmepumpe mit PV"}
@@ -105,7 +105,7 @@ def test_repeated_wrong_passwords_lock_the_name_for_a_while(app):
 
 def test_nobody_approves_their_own_check(as_role):
     climate = as_role("climate")
-    check_id = submit_example(climate, "strassenumbenennung")
+    check_id = submit_example(climate, "strassenumbenennung/ohne-zahlen")
     page = climate.get(f"/klimachecks/{check_id}").get_data(as_text=True)
     assert "Entscheidung speichern" not in page
     assert "Eigene Klimachecks prüft eine andere Person" in page
@@ -116,7 +116,7 @@ def test_nobody_approves_their_own_check(as_role):
 
 def test_a_newer_draft_does_not_take_the_check_out_of_review(as_role, db_session):
     author = as_role("author")
-    check_id = submit_example(author, "strassenumbenennung")
+    check_id = submit_example(author, "strassenumbenennung/ohne-zahlen")
     author.get(f"/klimachecks/{check_id}")
     assert author.post(f"/klimachecks/{check_id}/neue-revision").status_code == 302
     climate = as_role("climate")
@@ -137,7 +137,7 @@ def test_a_newer_draft_does_not_take_the_check_out_of_review(as_role, db_session
 
 def test_review_error_keeps_the_comment(as_role):
     author = as_role("author")
-    check_id = submit_example(author, "strassenumbenennung")
+    check_id = submit_example(author, "strassenumbenennung/ohne-zahlen")
     climate = as_role("climate")
     page = climate.get(f"/klimachecks/{check_id}").get_data(as_text=True)
     response = climate.post(
@@ -151,7 +151,7 @@ def test_review_error_keeps_the_comment(as_role):
 
 def test_councillor_sees_the_submitted_state_not_the_draft(as_role):
     author = as_role("author")
-    check_id = submit_example(author, "strassenumbenennung", reference="R-77")
+    check_id = submit_example(author, "strassenumbenennung/ohne-zahlen", reference="R-77")
     author.get(f"/klimachecks/{check_id}")
     author.post(f"/klimachecks/{check_id}/neue-revision")
     council = as_role("council")
@@ -168,17 +168,19 @@ def test_councillor_sees_the_submitted_state_not_the_draft(as_role):
 def test_optional_negative_alternative_needs_no_justification(as_role, db_session):
     b = as_role("author")
     check_id = start(b)
-    data = example("pv-schuldaecher")
+    data = example("pv-schuldaecher/schaetzt")
     answer_all(b, check_id, data["answers"])
     b.submit(f"/klimachecks/{check_id}/alternative", {"description": "Gasheizung statt PV (schlechter)"})
-    worse = {**data["answers"], "energie_wirkung": ["mehr_fossil"], "pv_kwh": None, "gas_kwh": 900000}
-    answer_all(b, check_id, {k: v for k, v in worse.items() if v is not None}, alternative=True)
+    worse = {**data["answers"], "energie_massnahmen": ["fossil"], "fossil_kwh": 900000, "methode": "estimate"}
+    worse.pop("pv_kwp")
+    answer_all(b, check_id, worse, alternative=True)
     review = b.get(f"/klimachecks/{check_id}/pruefen").get_data(as_text=True)
     assert "Auch die Alternative ist negativ" not in review
     assert b.post(f"/klimachecks/{check_id}/einreichen", {"version": b.version(review)}).status_code == 302
     db_session.expire_all()
     revision = db_session.get(Check, check_id).current
     assert revision.verdict == "positive" and not revision.flagged
+    assert revision.result["alternative"]["verdict"] == "negative"  # a worse alternative, and no justification
 
 
 def test_rule_file_with_windows_line_endings_can_be_submitted(app, tmp_path, as_role, db_session):
@@ -191,7 +193,7 @@ def test_rule_file_with_windows_line_endings_can_be_submitted(app, tmp_path, as_
 
     app.extensions["impactcheck.rules"] = RulesetCache(rules)
     b = as_role("author")
-    check_id = submit_example(b, "strassenumbenennung")
+    check_id = submit_example(b, "strassenumbenennung/ohne-zahlen")
     from impactcheck.store.models import RulesetSnapshot
 
     db_session.expire_all()
@@ -206,7 +208,7 @@ def test_rule_file_with_windows_line_endings_can_be_submitted(app, tmp_path, as_
 def test_answers_to_removed_questions_do_not_block_a_draft(app, as_role, db_session):
     b = as_role("author")
     check_id = start(b)
-    answer_all(b, check_id, example("strassenumbenennung")["answers"])
+    answer_all(b, check_id, example("strassenumbenennung/ohne-zahlen")["answers"])
     # The catalogue loses a question after the draft began: an old answer to it stays in the draft.
     revision = db_session.get(Check, check_id).current
     revision.answers = {**revision.answers, "gestrichene_frage": True}
@@ -226,30 +228,36 @@ def test_save_with_an_invalid_number_keeps_it_and_saves_the_rest(as_role, db_ses
     b = as_role("author")
     check_id = start(b)
     b.submit(f"/klimachecks/{check_id}/schritt/vorpruefung", {**SCREEN_NO, "betrifft_energie": "ja", "action": "next"})
-    b.submit(f"/klimachecks/{check_id}/schritt/energie", {"energie_wirkung": ["effizienz"], "action": "next"})
-    b.submit(f"/klimachecks/{check_id}/schritt/mengen", {"mengen_vorhanden": "ja", "action": "next"})
     response = b.submit(
-        f"/klimachecks/{check_id}/schritt/mengen_energie",
-        {"strom_gespart_kwh": "250.000 kWh", "gas_kwh": "achtzigtausend", "action": "save"},
+        f"/klimachecks/{check_id}/schritt/energie",
+        {
+            "energie_massnahmen": ["effizienz", "fossil"],
+            "strom_gespart_kwh": "250.000 kWh",
+            "fossil_kwh": "achtzigtausend",
+            "action": "save",
+        },
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Ihre übrigen Angaben auf dieser Seite sind gespeichert" in html
     assert 'value="achtzigtausend"' in html
     db_session.expire_all()
-    assert db_session.get(Check, check_id).current.answers["strom_gespart_kwh"] == 250000
+    answers = db_session.get(Check, check_id).current.answers
+    assert answers["strom_gespart_kwh"] == 250000
+    assert answers["energie_massnahmen"] == ["effizienz", "fossil"]
+    assert "fossil_kwh" not in answers
 
 
 def test_ambiguous_thousands_are_asked_not_guessed(as_role):
     b = as_role("author")
     check_id = start(b)
     b.submit(f"/klimachecks/{check_id}/schritt/vorpruefung", {**SCREEN_NO, "betrifft_energie": "ja", "action": "next"})
-    b.submit(f"/klimachecks/{check_id}/schritt/energie", {"energie_wirkung": ["effizienz"], "action": "next"})
-    b.submit(f"/klimachecks/{check_id}/schritt/mengen", {"mengen_vorhanden": "ja", "action": "next"})
-    html = b.submit(
-        f"/klimachecks/{check_id}/schritt/mengen_energie", {"strom_gespart_kwh": "250,000", "action": "next"}
-    ).get_data(as_text=True)
-    assert "mehrdeutig: Meinen Sie 250.000 oder 250?" in html
+    response = b.submit(
+        f"/klimachecks/{check_id}/schritt/energie",
+        {"energie_massnahmen": ["effizienz"], "strom_gespart_kwh": "250,000", "methode": "detailed", "action": "next"},
+    )
+    assert response.status_code == 200  # not saved as either number
+    assert "mehrdeutig: Meinen Sie 250.000 oder 250?" in response.get_data(as_text=True)
 
 
 def test_a_step_that_dropped_out_meanwhile_still_keeps_the_input(as_role, db_session):

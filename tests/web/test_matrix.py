@@ -19,7 +19,7 @@ def world(app, as_role, db_session):
     author = as_role("author")
     draft = start(author, reference="D-1")
     submitted = start(author, reference="S-1")
-    data = yaml.safe_load((RULES / "examples/kassel-2030/strassenumbenennung.yaml").read_text())
+    data = yaml.safe_load((RULES / "examples/kassel-2030/strassenumbenennung/ohne-zahlen.yaml").read_text())
     answer_all(author, submitted, data["answers"])
     review = author.get(f"/klimachecks/{submitted}/pruefen").get_data(as_text=True)
     assert author.post(f"/klimachecks/{submitted}/einreichen", {"version": author.version(review)}).status_code == 302

@@ -75,7 +75,9 @@ def test_submitted_revision_is_frozen_and_new_revision_copies(db_session):
     rs = resolve_ruleset("kassel-2030")
     author = _author(db_session)
     check = ops.create_check(db_session, author, paper=_paper(), ruleset=rs)
-    answers = {k: False for k in rs.questions if k.startswith("betrifft_")}
+    # A concrete measure that touches none of the topics: the screening exits.
+    answers = {"entscheidung_art": "massnahme", **{k: False for k in rs.questions if k.startswith("betrifft_")}}
+    assert len(answers) == 11
     ops.save_step(
         db_session, author, check.current, step_id="vorpruefung", values=answers, expected_version=check.current.version
     )

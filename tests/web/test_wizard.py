@@ -23,20 +23,51 @@ def test_step_title_and_heading_say_step_n_of_m(as_role):
     b.submit(f"/klimachecks/{check_id}/schritt/vorpruefung", {**SCREEN_NO, "action": "next"})
     html = b.get(f"/klimachecks/{check_id}/schritt/exit").get_data(as_text=True)
     assert "Schritt 2 von 2" in title_of(html)
-    answers = {**SCREEN_NO, "betrifft_gebaeude": "ja"}
+    # Two topics: the count grows to the screening, "Gebäude" and "Klimaanpassung" (no exit page).
+    answers = {**SCREEN_NO, "betrifft_gebaeude": "ja", "betrifft_anpassung": "ja"}
     b.submit(f"/klimachecks/{check_id}/schritt/vorpruefung", {**answers, "action": "next"})
     html = b.get(f"/klimachecks/{check_id}/schritt/gebaeude").get_data(as_text=True)
-    assert "Schritt 2 von " in title_of(html)
-    total = int(re.search(r"Schritt 2 von (\d+)", html).group(1))
-    assert total >= 4  # Gebäude, Mengen, Anpassung, Abschluss follow
+    assert "Schritt 2 von 3" in title_of(html)
+    assert re.search(r"<h1>.*Schritt 2 von 3", html, re.S)
+    html = b.get(f"/klimachecks/{check_id}/schritt/anpassung").get_data(as_text=True)
+    assert "Schritt 3 von 3" in title_of(html)
+
+
+def test_none_button_answers_every_topic_no(as_role, db_session):
+    b = as_role("author")
+    check_id = start(b)
+    url = f"/klimachecks/{check_id}/schritt/vorpruefung"
+    assert 'value="none" id="none-button"' in b.get(url).get_data(as_text=True)
+    response = b.submit(url, {"entscheidung_art": "massnahme", "action": "none"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/schritt/exit")
+    db_session.expire_all()
+    # The same answers as the form with every topic "Nein" (what the other tests send as SCREEN_NO).
+    expected = {k: (v if k == "entscheidung_art" else False) for k, v in SCREEN_NO.items()}
+    assert db_session.get(Check, check_id).current.answers == expected
+
+
+def test_none_button_keeps_an_answer_given_on_the_page(as_role, db_session):
+    b = as_role("author")
+    check_id = start(b)
+    url = f"/klimachecks/{check_id}/schritt/vorpruefung"
+    form = {"entscheidung_art": "finanzierung", "umfang_geaendert": "ja", "action": "none"}
+    assert b.submit(url, form).status_code == 302
+    db_session.expire_all()
+    answers = db_session.get(Check, check_id).current.answers
+    assert answers["umfang_geaendert"] is True  # the author's "Ja" is not overwritten
+    assert all(answers[k] is False for k in answers if k.startswith("betrifft_"))
+    assert len([k for k in answers if k.startswith("betrifft_")]) == 10
 
 
 def test_help_and_example_next_to_each_question(as_role):
     b = as_role("author")
     check_id = start(b)
     html = b.get(f"/klimachecks/{check_id}/schritt/vorpruefung").get_data(as_text=True)
-    assert html.count('class="help"') == 8
-    assert html.count("Beispiel:") == 8
+    # The kind of decision, the follow-up on changed scope (shown by the browser when it applies)
+    # and the ten topics: each with its help and its example.
+    assert html.count('class="help"') == 12
+    assert html.count("Beispiel:") == 12
+    assert 'id="help-entscheidung_art"' in html and 'id="help-betrifft_nachfrage"' in html
     assert "Neubau einer Kita; Austausch der Heizung im Rathaus" in html
 
 
@@ -44,33 +75,52 @@ def test_validation_error_keeps_input_and_links_summary(as_role, db_session):
     b = as_role("author")
     check_id = start(b)
     b.submit(f"/klimachecks/{check_id}/schritt/vorpruefung", {**SCREEN_NO, "betrifft_energie": "ja", "action": "next"})
-    b.submit(f"/klimachecks/{check_id}/schritt/energie", {"energie_wirkung": ["mehr_fossil"], "action": "next"})
-    b.submit(f"/klimachecks/{check_id}/schritt/mengen", {"mengen_vorhanden": "ja", "action": "next"})
     response = b.submit(
-        f"/klimachecks/{check_id}/schritt/mengen_energie",
-        {"gas_kwh": "viel", "strom_kwh": "250.000.000", "pv_kwh": "12.500,5", "action": "next"},
+        f"/klimachecks/{check_id}/schritt/energie",
+        {
+            "energie_massnahmen": ["pv", "mehr_verbrauch", "fossil"],
+            "fossil_kwh": "viel",
+            "strom_mehr_kwh": "250.000.000",  # the maximum is 100.000.000 kWh/a
+            "pv_kwp": "12.500,5",
+            "methode": "estimate",
+            "action": "next",
+        },
     )
     assert response.status_code == 200  # no redirect: the page comes back with the errors
     html = response.get_data(as_text=True)
     assert "Es gibt ein Problem" in html
-    assert 'href="#q-gas_kwh"' in html and 'href="#q-strom_kwh"' in html
+    assert 'href="#q-fossil_kwh"' in html and 'href="#q-strom_mehr_kwh"' in html
+    assert 'href="#q-pv_kwp"' not in html  # the valid number is no problem
     assert "Bitte geben Sie eine Zahl ein" in html
     assert "über dem Höchstwert" in html
     assert title_of(html).startswith("Fehler:")
     # What was typed is still there, also the valid value and the invalid ones.
     assert 'value="viel"' in html and 'value="250.000.000"' in html and 'value="12.500,5"' in html
     db_session.expire_all()
-    assert "pv_kwh" not in db_session.get(Check, check_id).current.answers  # nothing half-saved
+    answers = db_session.get(Check, check_id).current.answers
+    assert "pv_kwp" not in answers and "energie_massnahmen" not in answers  # nothing half-saved
 
 
 def test_required_question_missing(as_role):
     b = as_role("author")
     check_id = start(b)
+    response = b.submit(
+        f"/klimachecks/{check_id}/schritt/vorpruefung",
+        {"entscheidung_art": "massnahme", "betrifft_gebaeude": "ja", "action": "next"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    # The nine other topics are missing, in the summary and at the field.
+    assert html.count("Bitte beantworten Sie diese Frage.") == 9 * 2
+    assert 'href="#q-betrifft_nachfrage"' in html and 'href="#q-betrifft_gebaeude"' not in html
+    assert 'name="betrifft_gebaeude" value="ja" checked' in html
+    assert 'value="massnahme" checked' in html
+    # Without the kind of decision the topics are not asked yet: only that one question is missing.
     response = b.submit(f"/klimachecks/{check_id}/schritt/vorpruefung", {"betrifft_gebaeude": "ja", "action": "next"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert html.count("Bitte beantworten Sie diese Frage.") == 7 * 2  # in the summary and at the field
-    assert 'value="ja" checked' in html
+    assert html.count("Bitte beantworten Sie diese Frage.") == 1 * 2
+    assert 'href="#q-entscheidung_art"' in html
 
 
 def test_back_saves_what_was_typed(as_role, db_session):
@@ -92,7 +142,10 @@ def test_back_saves_what_was_typed(as_role, db_session):
 def test_save_for_later_and_resume(as_role, db_session):
     b = as_role("author")
     check_id = start(b)
-    response = b.submit(f"/klimachecks/{check_id}/schritt/vorpruefung", {"betrifft_gebaeude": "ja", "action": "save"})
+    response = b.submit(
+        f"/klimachecks/{check_id}/schritt/vorpruefung",
+        {"entscheidung_art": "massnahme", "betrifft_gebaeude": "ja", "action": "save"},
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/klimachecks")
     listing = b.get("/klimachecks").get_data(as_text=True)
     assert "Entwurf" in listing and "Fortsetzen" in listing
@@ -100,6 +153,12 @@ def test_save_for_later_and_resume(as_role, db_session):
     assert resume.headers["Location"].endswith("/schritt/vorpruefung")
     html = b.get(resume.headers["Location"]).get_data(as_text=True)
     assert 'name="betrifft_gebaeude" value="ja" checked' in html
+    assert 'name="entscheidung_art" value="massnahme" checked' in html
+    db_session.expire_all()
+    assert db_session.get(Check, check_id).current.answers == {
+        "entscheidung_art": "massnahme",
+        "betrifft_gebaeude": True,
+    }
 
 
 def test_second_tab_gets_conflict_not_overwrite(as_role, db_session):
@@ -144,7 +203,7 @@ def test_dropped_answers_are_told_and_discarded(as_role, db_session):
     )
     review = b.get(f"/klimachecks/{check_id}/pruefen").get_data(as_text=True)
     assert "Diese Antworten werden nicht übernommen" in review
-    assert "Wie verändert sich das Speiseangebot?" in review
+    assert "Wie sieht das Speiseangebot künftig aus?" in review
     response = b.post(f"/klimachecks/{check_id}/einreichen", {"version": b.version(review)})
     page = b.get(response.headers["Location"]).get_data(as_text=True)
     assert "nicht übernommen" in page
@@ -166,8 +225,13 @@ def test_same_page_condition_is_sent_to_the_browser(as_role):
     check_id = start(b)
     b.submit(f"/klimachecks/{check_id}/schritt/vorpruefung", {**SCREEN_NO, "betrifft_gebaeude": "ja", "action": "next"})
     html = b.get(f"/klimachecks/{check_id}/schritt/gebaeude").get_data(as_text=True)
-    # gebaeude_standard depends on gebaeude_art on the same page: rendered with its condition.
-    assert re.search(r'id="q-gebaeude_standard"[^>]*data-when="\{&#34;question&#34;: &#34;gebaeude_art&#34;', html)
+    # geb_standard depends on geb_massnahme on the same page: rendered with its condition, hidden
+    # until the browser (or the next save) finds it applies.
+    assert re.search(
+        r'id="q-geb_standard"[^>]*data-when="\{&#34;question&#34;: &#34;geb_massnahme&#34;, &#34;in&#34;: '
+        r'\[&#34;neubau&#34;, &#34;sanierung&#34;\]\}" hidden',
+        html,
+    )
 
 
 def test_expired_login_keeps_the_input(app, as_role, db_session):

@@ -37,7 +37,7 @@ def texts(data: bytes) -> list[str]:
 def test_upload_at_start_then_download_with_section(as_role, db_session):
     b = as_role("author")
     original = paper_docx()
-    check_id = submit_example(b, "gasheizung-kita", upload=original)
+    check_id = submit_example(b, "gasheizung-ersatz-kita/schaetzt", upload=original)
     stored = db_session.scalars(select(Upload).where(Upload.check_id == check_id)).one()
     assert stored.content == original and stored.sha256 == hashlib.sha256(original).hexdigest()
     page = b.get(f"/klimachecks/{check_id}").get_data(as_text=True)
@@ -60,7 +60,7 @@ def test_upload_at_start_then_download_with_section(as_role, db_session):
 
 def test_new_upload_on_result_page_with_separate_annex(as_role, db_session):
     b = as_role("author")
-    check_id = submit_example(b, "strassenumbenennung")
+    check_id = submit_example(b, "strassenumbenennung/ohne-zahlen")
     page = b.get(f"/klimachecks/{check_id}")
     assert page.status_code == 200
     response = b.post(
@@ -73,7 +73,11 @@ def test_new_upload_on_result_page_with_separate_annex(as_role, db_session):
         names = sorted(z.namelist())
         assert names == ["neu_Klimacheck-Anhang.docx", "neu_mit_Klimacheck.docx"]
         annex = texts(z.read("neu_Klimacheck-Anhang.docx"))
-        assert any("Werden Gebäude gebaut" in t for t in annex)
+        # The annex has the full answers: the kind of decision and the reason for the exit.
+        assert "Was entscheidet die Vorlage?" in annex
+        assert any(t.startswith("Personal, Wahl, Benennung") for t in annex)
+        assert "Warum ist die Vorlage nicht klimarelevant?" in annex
+        assert "Neuer Stand" not in annex
         assert "Neuer Stand" in texts(z.read("neu_mit_Klimacheck.docx"))
     db_session.expire_all()
     assert len(db_session.get(Check, check_id).uploads) == 1  # the owner's new upload is kept
@@ -102,7 +106,7 @@ def test_bad_files_get_a_german_message_and_nothing_is_stored(as_role, db_sessio
 
 def test_section_alone_as_docx(as_role):
     b = as_role("author")
-    check_id = submit_example(b, "pv-schuldaecher")
+    check_id = submit_example(b, "pv-schuldaecher/schaetzt")
     response = b.get(f"/klimachecks/{check_id}/klimacheck.docx")
     assert response.status_code == 200
     body = "\n".join(texts(response.data))
