@@ -89,8 +89,8 @@ def section_text(docx: bytes) -> str:
 
 
 def _write() -> None:  # pragma: no cover - run by hand while 2026.1 was current
-    from impactcheck.core.evaluate import evaluate
     from impactcheck.core.answers import load_submission
+    from impactcheck.core.evaluate import evaluate
     from impactcheck.core.loader import load_ruleset
     from tests.support import ARCHIVE
 
