@@ -153,6 +153,7 @@ NO_TOPICS = {
         "beschaffung",
         "ernaehrung",
         "wirtschaft",
+        "foerderung",
         "nachfrage",
         "anpassung",
     )
