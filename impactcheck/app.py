@@ -10,12 +10,15 @@ from flask import Flask
 from impactcheck import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+# Text fields are held in memory while a form is read: the longest text a form may carry, per field.
+TEXT_FIELD_MAX_BYTES = 500_000
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     instance = Path(test_config["INSTANCE_PATH"]) if test_config and "INSTANCE_PATH" in test_config else None
     config = settings.load(instance=instance, overrides=test_config)
     settings.ensure_instance(config)
+    settings.ensure_private_sqlite(config["DATABASE_URL"])
     app = Flask(
         __name__,
         instance_path=config["INSTANCE_PATH"],
@@ -23,12 +26,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    from impactcheck.web.hygiene import CleanRequest, IdConverter
+
+    # Before any blueprint adds its routes: every form is cleaned, every <int:…> id bounded.
+    app.request_class = CleanRequest
+    app.url_map.converters["int"] = IdConverter
     app.config.update(config)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         # Room for the largest allowed upload plus the rest of the form.
         MAX_CONTENT_LENGTH=int(config["UPLOAD_MAX_BYTES"]) + 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=TEXT_FIELD_MAX_BYTES,
         # A CSRF token lives as long as the session: a long form must not expire after an hour.
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="de",

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from impactcheck import settings
 from impactcheck.core.registry import available_ids, resolve_ruleset
 from impactcheck.store import migrate
 from impactcheck.store import operations as ops
@@ -31,6 +32,7 @@ def _rules_dir(config: dict[str, Any]) -> Path | None:
 
 
 def prepare(config: dict[str, Any], *, create_admin: bool = True) -> Prepared:
+    settings.ensure_private_sqlite(config["DATABASE_URL"])  # before SQLite creates it world-readable
     database = Database(config["DATABASE_URL"])
     migrate.upgrade(database.engine)
     with database.session() as s:

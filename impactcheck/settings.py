@@ -5,6 +5,7 @@ Plain data, no Flask: the CLI reads the same settings to reach the database with
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -22,7 +23,16 @@ DEFAULTS: dict[str, Any] = {
     "MUNICIPALITY_SLUG": "default",
     "MUNICIPALITY_NAME": None,  # default: the municipality named in the default rule set
     "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
+    # What one Word file may cost (impactcheck.word.Limits has the same defaults): counted while it is
+    # unpacked and parsed, at upload already; and how many files one server process works on at once.
+    "WORD_MAX_UNPACKED_BYTES": 200 * 1024 * 1024,
+    "WORD_MAX_XML_BYTES": 64 * 1024 * 1024,
+    "WORD_MAX_TREE_NODES": 300_000,
+    "WORD_MAX_SECONDS": 30,
+    "WORD_JOBS": 2,
+    "WORD_QUEUE": 2,
     "SESSION_IDLE_MINUTES": 8 * 60,  # a login ends after this long without a request
+    "SESSION_MAX_HOURS": 24,  # ... and at the latest this long after it began (0 or None: no limit)
     "TRUST_PROXY": False,  # behind a reverse proxy that sets X-Forwarded-Proto/-For
     "TIMEZONE": "Europe/Berlin",  # how stored (UTC) times are shown
     "HOST": "127.0.0.1",
@@ -63,12 +73,34 @@ def load(instance: Path | None = None, overrides: dict[str, Any] | None = None) 
 
 
 def ensure_instance(config: dict[str, Any]) -> None:
-    """Create the instance folder and a secret key on first start."""
+    """Create the instance folder and a secret key on first start, both private to the account that
+    runs the app (the key signs logins)."""
     instance = Path(config["INSTANCE_PATH"])
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not config.get("SECRET_KEY"):
         key_file = instance / "secret_key"
-        if not key_file.exists():
-            key_file.write_text(secrets.token_hex(32), encoding="utf-8")
-            key_file.chmod(0o600)
+        try:
+            # Created with its final mode: never readable by others, not even for a moment.
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(secrets.token_hex(32))
         config["SECRET_KEY"] = key_file.read_text(encoding="utf-8").strip()
+
+
+def ensure_private_sqlite(url: str) -> None:
+    """Create a missing SQLite file as 0600 before SQLite would create it world-readable (it holds the
+    password hashes); SQLite gives its -wal and -shm files the mode of the database file. Called where a
+    database may be created (bootstrap, the app factory), not where a missing one is an error."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") or parsed.query.get("uri"):
+        return
+    path = Path(parsed.database)
+    if not path.parent.is_dir():
+        return  # a missing folder is a wrong setting: SQLite names it when it connects
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

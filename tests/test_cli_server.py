@@ -29,7 +29,7 @@ def run(args, tmp_path, stdin=None, **env):
 def test_db_upgrade_creates_the_database(tmp_path):
     proc = run(["db", "upgrade"], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "Stand 0002" in proc.stdout
+    assert "Stand 0003" in proc.stdout
     assert (tmp_path / "instance" / "impactcheck.sqlite3").exists()
     assert (tmp_path / "instance" / "secret_key").exists()
     assert oct((tmp_path / "instance" / "secret_key").stat().st_mode)[-3:] == "600"

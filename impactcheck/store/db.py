@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event
+from typing import Any
+
+from sqlalchemy import Engine, Table, create_engine, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -37,3 +39,34 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def insert_or_ignore(s: Session, table: Table, values: dict[str, Any], key: list[str]) -> bool:
+    """Add the row unless one with the same `key` exists (or is being added by a concurrent transaction,
+    which this waits for); True if this call added it.
+
+    `INSERT … ON CONFLICT (key) DO NOTHING RETURNING` is the same SQL on SQLite (3.35 and later) and PostgreSQL;
+    unlike "look, then insert" it cannot lose a race, and unlike a failed INSERT it leaves the
+    transaction usable.
+    """
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
+    # RETURNING tells whether the row was added (psycopg reports no rowcount for this statement).
+    return s.execute(stmt.returning(table.c[key[0]])).first() is not None
+
+
+def lock_row(s: Session, table: Table, ident: int) -> None:
+    """Hold a write lock on one row until the transaction ends: a second request that does the same
+    waits here and afterwards reads what the first one wrote.
+
+    PostgreSQL locks the row (`SELECT … FOR NO KEY UPDATE`: rows that merely refer to it, such as
+    audit entries, are not held up). SQLite has no row locks; any write takes the database's single
+    write lock, so an UPDATE that changes nothing serialises the writers.
+    """
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(select(table.c.id).where(table.c.id == ident).with_for_update(key_share=True))
+    else:
+        s.execute(text(f"UPDATE {table.name} SET id = id WHERE id = :id"), {"id": ident})

@@ -23,6 +23,12 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, target: str = "head") -> None:
     cfg = alembic_config(engine)
     with engine.begin() as connection:
+        # Two commands starting on a new instance at once: the second waits for the first, then
+        # finds nothing left to do, instead of failing on "table already exists".
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7411)")
+        elif connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, target)
 

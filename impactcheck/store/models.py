@@ -60,6 +60,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Every login cookie carries the version it was issued under; logout, a new password or
+    # deactivation raise it, which ends every session of the user at once (copied cookies too).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     municipality: Mapped[Municipality] = relationship()
 
@@ -238,6 +241,21 @@ class PendingInput(Base):
     path: Mapped[str] = mapped_column(String(300))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LoginThrottle(Base):
+    """Failed logins counted per client address and per user name (see store/logins.py).
+
+    In the database so every worker and every restart sees the same count. The key is a SHA-256 of
+    kind and value: neither addresses nor mistyped names (often passwords) are stored readable.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # address | name
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
 
 
 class AuditLogIsAppendOnly(Exception):

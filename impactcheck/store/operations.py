@@ -26,6 +26,7 @@ from impactcheck.core.errors import InputError, Problem
 from impactcheck.core.evaluate import alternative_changes, evaluate, known_answers
 from impactcheck.core.model import RuleSet
 from impactcheck.core.result import Result
+from impactcheck.store.db import insert_or_ignore, lock_row
 from impactcheck.store.models import (
     ROLES,
     AuditEntry,
@@ -44,6 +45,8 @@ MIN_PASSWORD_LENGTH = 10
 PASSWORD_METHOD = "scrypt"
 PENDING_INPUT_HOURS = 24
 PENDING_INPUT_MAX_CHARS = 200_000  # a long form is a few thousand characters; more is not a form
+# A second identical start by the same author within this time is a double click, not a new check.
+DOUBLE_START_SECONDS = 10
 
 
 class OperationError(InputError):
@@ -100,13 +103,16 @@ def audit(
 
 
 def ensure_municipality(s: Session, *, slug: str, name: str, rulesets: list[str]) -> Municipality:
+    """The municipality with this slug, created if missing – also when another process (a second
+    `users add`, a starting server) creates it at the same moment: then that one's row is returned."""
     found = s.scalar(select(Municipality).where(Municipality.slug == slug))
     if found is not None:
         return found
-    municipality = Municipality(slug=slug, name=name, rulesets=list(rulesets))
-    s.add(municipality)
-    s.flush()
-    audit(s, None, "municipality.create", municipality_id=municipality.id, slug=slug, name=name)
+    values = {"slug": slug, "name": name, "rulesets": list(rulesets), "created_at": utcnow()}
+    created = insert_or_ignore(s, Municipality.__table__, values, ["slug"])
+    municipality = s.scalars(select(Municipality).where(Municipality.slug == slug)).one()
+    if created:
+        audit(s, None, "municipality.create", municipality_id=municipality.id, slug=slug, name=name)
     return municipality
 
 
@@ -141,16 +147,26 @@ def create_user(
     role: str,
     display_name: str | None = None,
 ) -> User:
+    from sqlalchemy.exc import IntegrityError
+
     username = username.strip()
-    if not username or len(username) > 64 or any(c.isspace() for c in username):
+    if not username or len(username) > 64 or any(c.isspace() or not c.isprintable() for c in username):
         raise _fail(
-            "Der Benutzername darf nicht leer sein, keine Leerzeichen enthalten und höchstens 64 Zeichen haben."
+            "Der Benutzername darf nicht leer sein, keine Leer- oder Steuerzeichen enthalten und höchstens "
+            "64 Zeichen haben."
         )
+    if display_name and not display_name.isprintable():
+        raise OperationError([Problem("Der Name darf keine Steuerzeichen enthalten.", path=("display_name",))])
     if role not in ROLES:
         raise _fail(f"Unbekannte Rolle „{role}“; möglich: {', '.join(ROLES)}.")
     _check_password(password)
-    if s.scalar(select(User).where(User.username == username)) is not None:
-        raise _fail(f"Den Benutzernamen „{username}“ gibt es schon.")
+    # Names are unique across municipalities; only the own municipality's (or the server
+    # administrator at the command line, actor None) may learn that a name belongs to an account.
+    taken = f"Den Benutzernamen „{username}“ gibt es schon."
+    unavailable = "Dieser Benutzername ist nicht verfügbar. Bitte wählen Sie einen anderen."
+    owner = s.scalar(select(User.municipality_id).where(User.username == username))
+    if owner is not None:
+        raise _fail(taken if actor is None or owner == municipality.id else unavailable)
     user = User(
         municipality_id=municipality.id,
         username=username,
@@ -160,7 +176,10 @@ def create_user(
         active=True,
     )
     s.add(user)
-    s.flush()
+    try:
+        s.flush()
+    except IntegrityError:  # created at the same moment by someone else; the caller rolls back
+        raise _fail(taken if actor is None else unavailable) from None
     audit(s, actor, "user.create", municipality_id=municipality.id, user=username, role=role)
     return user
 
@@ -168,6 +187,7 @@ def create_user(
 def set_password(s: Session, actor: User | None, user: User, password: str) -> None:
     _check_password(password)
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    user.session_version = User.session_version + 1  # a new password ends every session of the old one
     s.flush()
     audit(s, actor, "user.password", municipality_id=user.municipality_id, user=user.username)
 
@@ -176,6 +196,8 @@ def set_active(s: Session, actor: User | None, user: User, active: bool) -> None
     if user.active == active:
         return
     user.active = active
+    if not active:
+        user.session_version = User.session_version + 1  # reactivating must not revive old cookies
     s.flush()
     audit(
         s,
@@ -237,6 +259,34 @@ def _apply_paper(check: Check, paper: PaperData) -> None:
     check.meeting_date = paper.meeting_date
 
 
+def _recent_identical_start(
+    s: Session, actor: User, paper: PaperData, ruleset: RuleSet, upload: tuple[str, bytes] | None
+) -> Check | None:
+    """The author's check started moments ago from the same form (a double click), if any."""
+    since = utcnow() - dt.timedelta(seconds=DOUBLE_START_SECONDS)
+    candidates = s.scalars(
+        select(Check)
+        .where(
+            Check.municipality_id == actor.municipality_id,
+            Check.owner_id == actor.id,
+            Check.created_at >= since,
+            Check.reference == paper.reference,
+            Check.title == paper.title,
+            Check.department == paper.department,
+            Check.committee == paper.committee,
+            Check.meeting_date.is_(None) if paper.meeting_date is None else Check.meeting_date == paper.meeting_date,
+        )
+        .order_by(Check.id)
+    )
+    sha256 = hashlib.sha256(upload[1]).hexdigest() if upload is not None else None
+    for check in candidates:
+        first = check.revisions[0]
+        uploaded = [u.sha256 for u in check.uploads[:1]]
+        if first.ruleset_id == ruleset.id and uploaded == ([sha256] if sha256 else []):
+            return check
+    return None
+
+
 def create_check(
     s: Session,
     actor: User,
@@ -245,6 +295,12 @@ def create_check(
     ruleset: RuleSet,
     upload: tuple[str, bytes] | None = None,
 ) -> Check:
+    """A new draft check; the same start sent twice within seconds (a double click) gives the first one."""
+    # One start per author at a time, so the second of two simultaneous clicks sees the first's draft.
+    lock_row(s, User.__table__, actor.id)
+    duplicate = _recent_identical_start(s, actor, paper, ruleset, upload)
+    if duplicate is not None:
+        return duplicate
     check = Check(municipality_id=actor.municipality_id, owner_id=actor.id)
     _apply_paper(check, paper)
     s.add(check)
@@ -419,16 +475,19 @@ def preview(ruleset: RuleSet, check: Check, revision: Revision) -> Result:
 
 
 def _snapshot(s: Session, sha256: str, kind: str, ident: str, version: str | None, path: str) -> None:
-    if s.get(RulesetSnapshot, sha256) is None:
-        raw = Path(path).read_bytes()
-        # Decoded as they are (CRLF stays CRLF): the stored text must hash to the recorded SHA-256.
-        content = raw.decode("utf-8")
-        if hashlib.sha256(raw).hexdigest() != sha256:
-            # The file changed on disk since it was loaded; refuse rather than store a wrong text.
-            raise _fail(
-                "Das Regelwerk wurde gerade geändert. Bitte laden Sie die Seite neu und reichen Sie erneut ein."
-            )
-        s.add(RulesetSnapshot(sha256=sha256, kind=kind, ident=ident, version=version, content=content))
+    """Keep the exact text of a rule file or factor table, once per SHA-256. The first submits after a
+    file changed may store the same text at the same moment: insert-or-ignore, so neither fails."""
+    with s.no_autoflush:  # nothing of the revision may be written before this
+        if s.get(RulesetSnapshot, sha256) is not None:
+            return
+    raw = Path(path).read_bytes()
+    # Decoded as they are (CRLF stays CRLF): the stored text must hash to the recorded SHA-256.
+    content = raw.decode("utf-8")
+    if hashlib.sha256(raw).hexdigest() != sha256:
+        # The file changed on disk since it was loaded; refuse rather than store a wrong text.
+        raise _fail("Das Regelwerk wurde gerade geändert. Bitte laden Sie die Seite neu und reichen Sie erneut ein.")
+    values = {"sha256": sha256, "kind": kind, "ident": ident, "version": version, "content": content}
+    insert_or_ignore(s, RulesetSnapshot.__table__, {**values, "stored_at": utcnow()}, ["sha256"])
 
 
 def submit(
@@ -464,6 +523,12 @@ def submit(
                 "eingebracht werden soll; die Klimaschutzstelle wird den Check prüfen."
             )
         flagged = True
+    table = ruleset.factor_table
+    # The texts first, the revision after: the revision's UPDATE is where a second click loses (its
+    # version is gone), and it must lose there, as a ConflictError, not inside another statement.
+    _snapshot(s, ruleset.sha256, "ruleset", ruleset.id, ruleset.version, ruleset.path)
+    if table is not None:
+        _snapshot(s, table._sha256, "factors", table.id, None, table._path)
     # Answers to questions that dropped out (or the rule set no longer has) are not kept.
     revision.answers = {a.id: a.value for a in result.assessment.answers}
     if result.alternative is not None:
@@ -480,11 +545,7 @@ def submit(
     revision.ruleset_id = ruleset.id
     revision.ruleset_version = ruleset.version
     revision.ruleset_sha256 = ruleset.sha256
-    table = ruleset.factor_table
     revision.factors_sha256 = table._sha256 if table else None
-    _snapshot(s, ruleset.sha256, "ruleset", ruleset.id, ruleset.version, ruleset.path)
-    if table is not None:
-        _snapshot(s, table._sha256, "factors", table.id, None, table._path)
     revision.status = "submitted"
     revision.submitted_at = utcnow()
     revision.submitted_by_id = actor.id
@@ -507,10 +568,16 @@ def submit(
 
 
 def new_revision(s: Session, actor: User, check: Check, ruleset_id: str | None = None) -> Revision:
-    """Start changing a submitted check: a new draft revision with the previous answers."""
+    """Start changing a submitted check: a new draft revision with the previous answers.
+
+    Idempotent: if the check already has a draft (a double click, a second tab), that draft is it.
+    """
+    # Two clicks at once: the second waits here until the first is stored, then finds its draft.
+    lock_row(s, Check.__table__, check.id)
+    s.expire(check, ["revisions"])
     previous = check.current
     if previous.is_draft:
-        raise _fail("Es gibt bereits einen Entwurf für diesen Klimacheck.")
+        return previous
     revision = Revision(
         check_id=check.id,
         number=previous.number + 1,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from impactcheck.store import logins
 from impactcheck.store import operations as ops
 from impactcheck.store.models import User
 from impactcheck.web.access import roles_required
+from impactcheck.web.auth import SESSION_VERSION
 from impactcheck.web.context import commit, db, users_of_municipality
 from impactcheck.web.forms import PasswordForm, UserForm
 
@@ -40,13 +42,44 @@ def users():
             commit()
         except ops.OperationError as exc:
             db().rollback()
-            field = form.password if exc.problems[0].path[:1] == ("password",) else form.username
+            fields = {"password": form.password, "display_name": form.display_name}
+            field = fields.get((exc.problems[0].path or ("username",))[0], form.username)
             field.errors = [exc.problems[0].message]
         else:
             flash(_("Das Konto „%(name)s“ ist angelegt.", name=form.username.data.strip()), "success")
             return redirect(url_for("admin.users"))
     status = 422 if request.method == "POST" else 200
-    return render_template("users.html", form=form, users=users_of_municipality(), password_form=PasswordForm()), status
+    users = users_of_municipality()
+    locked = logins.locked_usernames(db(), [u.username for u in users])
+    if request.method == "GET":
+        _flash_locked(locked)
+    page = render_template("users.html", form=form, users=users, locked=locked, password_form=PasswordForm())
+    return page, status
+
+
+def _flash_locked(locked: set[str]) -> None:
+    """Names locked after many failed logins, with the way to let them in again."""
+    for name in sorted(locked):
+        flash(
+            _(
+                "Die Anmeldung als „%(name)s“ ist nach vielen Fehlversuchen gesperrt. „Passwort setzen“ für "
+                "dieses Konto hebt die Sperre auf.",
+                name=name,
+            ),
+            "error",
+        )
+
+
+@bp.post("/benutzer/<int:user_id>/entsperren")
+@roles_required("admin")
+def unlock(user_id: int):
+    """Let a name locked after many failed logins log in again, without changing its password."""
+    user = _user(user_id)
+    lifted = logins.lift_lock(db(), current_user, user)
+    commit()
+    if lifted:
+        flash(_("Die Anmeldung als „%(name)s“ ist wieder möglich.", name=user.username), "success")
+    return redirect(url_for("admin.users"))
 
 
 @bp.post("/benutzer/<int:user_id>/aktiv")
@@ -78,11 +111,14 @@ def set_password(user_id: int):
     if form.validate_on_submit():
         try:
             ops.set_password(db(), current_user, user, form.password.data)
+            logins.lift_lock(db(), current_user, user)  # the guesses were against the old password
             commit()
         except ops.OperationError as exc:
             db().rollback()
             flash(exc.one_line(), "error")
         else:
+            if user.id == current_user.id:
+                session[SESSION_VERSION] = user.session_version  # every other session ends, this one stays
             flash(_("Das Passwort von „%(name)s“ ist geändert.", name=user.username), "success")
     else:
         flash(_("Bitte geben Sie ein neues Passwort ein."), "error")

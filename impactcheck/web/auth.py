@@ -1,55 +1,74 @@
-"""Logging in and out. Input that arrived after the login expired is kept and offered back."""
+"""Logging in and out, and which login cookies still count. Input that arrived after the login expired
+is kept and offered back."""
 
 from __future__ import annotations
 
-import threading
 import time
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
+from impactcheck.store import logins
 from impactcheck.store import operations as ops
-from impactcheck.web.context import db
+from impactcheck.store.models import User
+from impactcheck.web.context import commit, db
 from impactcheck.web.extensions import login_manager
 from impactcheck.web.forms import LoginForm
+from impactcheck.web.hygiene import has_controls
 from impactcheck.web.restore import IDLE_USER, stash_expired_post
 
 bp = Blueprint("auth", __name__)
 
-# Failed logins per user name: after MAX_FAILURES within WINDOW seconds, that name waits. In memory:
-# `serve` runs one process; a restart forgets, which is acceptable for slowing down guessing.
-MAX_FAILURES = 5
-WINDOW = 15 * 60
-_failures: dict[str, list[float]] = {}
-_failures_lock = threading.Lock()
+SESSION_VERSION = "sv"  # the user's session version when this cookie logged in (see User.session_version)
+LOGIN_AT = "login_at"  # when this cookie logged in (seconds), for SESSION_MAX_HOURS
 
 
-def _locked_for(username: str) -> int:
-    """Seconds until `username` may try again (0: now)."""
-    now = time.time()
-    with _failures_lock:
-        recent = [t for t in _failures.get(username, []) if now - t < WINDOW]
-        _failures[username] = recent
-        if len(recent) < MAX_FAILURES:
-            return 0
-        return int(WINDOW - (now - recent[0])) + 1
-
-
-def _record_failure(username: str) -> None:
-    with _failures_lock:
-        _failures.setdefault(username, []).append(time.time())
+def client_address() -> str | None:
+    """The client's address: the socket's peer, or with TRUST_PROXY the address the proxy reports in
+    X-Forwarded-For (ProxyFix, see extensions.py) – never a header the client could simply make up."""
+    return request.remote_addr
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only paths on this site: never redirect to another host after login."""
-    if not target:
-        return None
+    """Only paths on this site: never redirect to another host after login, never a header break."""
+    if not target or has_controls(unquote(target)) or "\\" in unquote(target):
+        return None  # browsers read a backslash as a slash, so "/\\evil.example" would leave the site
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def _end_session(*, keep_input: bool) -> None:
+    if keep_input:
+        session[IDLE_USER] = current_user.id  # see restore.py: their late input is kept
+        logout_user()
+        session["expired"] = True
+    else:
+        logout_user()
+        session.clear()
+
+
+@bp.before_app_request
+def _session_still_counts():
+    """A cookie counts only for the session version it logged in with: logout, a new password or a
+    deactivation end every copy of it. Optionally a login also ends SESSION_MAX_HOURS after it began."""
+    if not current_user.is_authenticated:
+        idle_user = session.get(IDLE_USER)
+        if idle_user is not None:
+            user = db().get(User, idle_user) if isinstance(idle_user, int) else None
+            if user is None or session.get(SESSION_VERSION) != user.session_version:
+                session.clear()  # a revoked cookie leaves no input behind for the user either
+        return
+    if session.get(SESSION_VERSION) != current_user.session_version:
+        _end_session(keep_input=False)
+        return
+    hours = current_app.config.get("SESSION_MAX_HOURS")
+    if hours and time.time() - float(session.get(LOGIN_AT, 0)) > float(hours) * 3600:
+        _end_session(keep_input=True)  # like the idle timeout: the same person's login ran out
 
 
 @login_manager.unauthorized_handler
@@ -66,35 +85,60 @@ def unauthorized():
     return redirect(url_for("auth.login", next=target))
 
 
+def _throttled_message(attempt: logins.Attempt) -> str:
+    if attempt.locked:
+        return _(
+            "Zu viele fehlgeschlagene Anmeldungen mit diesem Benutzernamen. Die Anmeldung ist zum Schutz "
+            "gesperrt, bis die Administration sie freigibt oder einen Tag lang kein Fehlversuch mehr kam."
+        )
+    if attempt.wait < 60:
+        return ngettext(
+            "Zu viele fehlgeschlagene Anmeldungen. Bitte versuchen Sie es in %(num)d Sekunde erneut.",
+            "Zu viele fehlgeschlagene Anmeldungen. Bitte versuchen Sie es in %(num)d Sekunden erneut.",
+            attempt.wait,
+        )
+    return ngettext(
+        "Zu viele fehlgeschlagene Anmeldungen. Bitte versuchen Sie es in %(num)d Minute erneut.",
+        "Zu viele fehlgeschlagene Anmeldungen. Bitte versuchen Sie es in %(num)d Minuten erneut.",
+        (attempt.wait + 59) // 60,
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("wizard.index"))
     form = LoginForm()
     failed = False
-    locked = 0
+    attempt = None
     if form.validate_on_submit():
-        name = form.username.data.strip().lower()
-        locked = _locked_for(name)
-        user = None if locked else ops.authenticate(db(), form.username.data, form.password.data)
-        if locked:
-            pass
-        elif user is None:
-            failed = True
-            _record_failure(name)
+        attempt = logins.begin(db(), client_address(), form.username.data)
+        if attempt.allowed:
+            user = ops.authenticate(db(), form.username.data, form.password.data)
+            if user is None:
+                failed = True
+            else:
+                logins.succeeded(db(), attempt)
+                session.pop("expired", None)
+                session.pop(IDLE_USER, None)
+                login_user(user)
+                session[SESSION_VERSION] = user.session_version
+                session["seen"] = int(time.time())
+                session[LOGIN_AT] = time.time()
+                return redirect(_safe_next(request.args.get("next")) or url_for("wizard.index"))
         else:
-            session.pop("expired", None)
-            session.pop(IDLE_USER, None)
-            login_user(user)
-            session["seen"] = int(time.time())
-            return redirect(_safe_next(request.args.get("next")) or url_for("wizard.index"))
-    status = 429 if locked else 401 if failed else 200
-    minutes = (locked + 59) // 60
-    return render_template("login.html", form=form, failed=failed, locked_minutes=minutes if locked else 0), status
+            form.username.errors = [_throttled_message(attempt)]
+    throttled = attempt is not None and not attempt.allowed
+    status = 429 if throttled else 401 if failed else 200
+    headers = {"Retry-After": str(attempt.wait or 24 * 3600)} if throttled else {}
+    return render_template("login.html", form=form, failed=failed, locked_minutes=0), status, headers
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        logins.end_sessions(db(), current_user)  # a copy of this cookie must not outlive the logout
+        commit()
     logout_user()
     session.clear()
     flash(_("Sie sind abgemeldet."), "info")

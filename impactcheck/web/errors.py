@@ -8,6 +8,8 @@ from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from impactcheck.core.numbers import format_number
+
 log = logging.getLogger(__name__)
 
 
@@ -50,6 +52,20 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(exc):
+        length = request.content_length
+        within = length is not None and length <= app.config["MAX_CONTENT_LENGTH"]
+        if within or request.mimetype != "multipart/form-data":
+            # No file can be the cause (the request was within the limit, or a form without files):
+            # a text field was longer than a form may hold.
+            return _page(
+                400,
+                _("Eingabe zu lang"),
+                _(
+                    "Ein Textfeld enthält mehr als %(limit)s Zeichen. Gehen Sie mit der Zurück-Taste Ihres Browsers "
+                    "zurück, kürzen Sie den Text und senden Sie das Formular erneut.",
+                    limit=format_number(app.config["MAX_FORM_MEMORY_SIZE"]),
+                ),
+            )
         limit = app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)
         return _page(
             413,

@@ -232,6 +232,9 @@ def review(check_id: int):
     if current_user.role not in REVIEWERS:
         abort(403)
     check = load_check(check_id)
+    decision = request.form.get("decision", "")
+    if _decided_by_me(check, decision):
+        return _already_decided(check, decision)
     latest = ops.latest_submitted(check)
     if latest is None or not _can_review(check, latest):
         flash(
@@ -256,6 +259,8 @@ def review(check_id: int):
         except ops.OperationError as exc:
             db().rollback()
             check = load_check(check_id)
+            if _decided_by_me(check, decision):  # the other click of a double click was first
+                return _already_decided(check, decision)
             form.comment.errors = [exc.one_line()]
         else:
             flash(
@@ -267,3 +272,26 @@ def review(check_id: int):
             return redirect(url_for("results.view", check_id=check.id))
     # The page again, with the decision and comment as typed and the problem named.
     return _result_page(check, latest.number, review_form=form, status=422)
+
+
+def _decided_by_me(check: Check, decision: str) -> bool:
+    """Nothing waits for review and the newest decision is this reviewer's and this one: a repeated click."""
+    status = {"approve": "approved", "return": "returned"}.get(decision)
+    reviewed = [r for r in check.revisions if r.reviewed_at is not None]
+    return (
+        status is not None
+        and bool(reviewed)
+        and ops.latest_submitted(check) is None
+        and reviewed[-1].status == status
+        and reviewed[-1].reviewed_by_id == current_user.id
+    )
+
+
+def _already_decided(check: Check, decision: str):
+    flash(
+        _("Der Klimacheck ist bereits freigegeben.")
+        if decision == "approve"
+        else _("Der Klimacheck ist bereits an die Verfasserin oder den Verfasser zurückgegeben."),
+        "info",
+    )
+    return redirect(url_for("results.view", check_id=check.id))

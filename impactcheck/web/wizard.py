@@ -77,11 +77,12 @@ def draft_view(view):
     return wrapped
 
 
-def _conflict(exc: ops.ConflictError, check_id: int, form: Any) -> str:
+def _conflict(exc: ops.ConflictError, check: Check, form: Any) -> str:
     """After a refused save: undo, and let the page carry the current version, so saving again is a
     deliberate choice to overwrite. Returns the message for the page."""
+    # Roll back first: the failed flush expired `check`, and nothing can be read before the rollback.
     db().rollback()
-    form.version.data = str(load_check(check_id, edit=True).current.version)
+    form.version.data = str(load_check(check.id, edit=True).current.version)
     return exc.one_line()
 
 
@@ -166,7 +167,7 @@ def paper(check: Check, revision: Revision, rs: RuleSet):
             ops.update_paper(db(), current_user, check, _paper_data(form), expected_version=form.expected_version())
             commit()
         except ops.ConflictError as exc:
-            conflict = _conflict(exc, check.id, form)
+            conflict = _conflict(exc, check, form)
         else:
             return redirect(url_for("wizard.step", check_id=check.id, step_id=rs.all_steps[0].id))
     return render_template("paper.html", form=form, check=check, conflict=conflict)
@@ -232,7 +233,7 @@ def _step_view(check: Check, revision: Revision, rs: RuleSet, step_id: str, alte
                 )
                 commit()
             except ops.ConflictError as exc:
-                conflict = _conflict(exc, check.id, page.form)
+                conflict = _conflict(exc, check, page.form)
                 partly_saved = False
             else:
                 if not page.errors:
@@ -337,7 +338,7 @@ def alternative(check: Check, revision: Revision, rs: RuleSet):
             )
             commit()
         except ops.ConflictError as exc:
-            conflict = _conflict(exc, check.id, form)
+            conflict = _conflict(exc, check, form)
         else:
             steps = steps_for(rs, _answers(rs, revision, alternative=True))
             chosen = next((s for s in steps if s.id == request.form.get("change")), None)
@@ -371,7 +372,10 @@ def remove_alternative(check: Check, revision: Revision, rs: RuleSet):
             flash(_("Die Alternative wurde entfernt."), "info")
         except ops.ConflictError as exc:
             db().rollback()
-            flash(exc.one_line(), "error")
+            if check.current.alternative_description is None:  # a double click: the other click removed it
+                flash(_("Die Alternative wurde entfernt."), "info")
+            else:
+                flash(exc.one_line(), "error")
     return redirect(url_for("wizard.review", check_id=check.id))
 
 
@@ -479,6 +483,10 @@ def submit(check: Check, revision: Revision, rs: RuleSet):
             error = exc.one_line()
             check = load_check(check.id, edit=True)
             revision = check.current
+            if isinstance(exc, ops.ConflictError) and not revision.is_draft:
+                # A double click: the other click submitted it a moment ago. Show what it stored.
+                flash(_("Der Klimacheck ist eingereicht."), "success")
+                return redirect(url_for("results.view", check_id=check.id))
         else:
             flash(_("Der Klimacheck ist eingereicht."), "success")
             dropped = len(result.assessment.dropped)
@@ -514,12 +522,16 @@ def new_revision(check_id: int):
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
+    had_draft = check.current.is_draft
     try:
-        ops.new_revision(db(), current_user, check)
+        ops.new_revision(db(), current_user, check)  # a draft made meanwhile (a double click) is returned
         commit()
     except ops.OperationError as exc:
         db().rollback()
         flash(exc.one_line(), "error")
-        return redirect(url_for("results.view", check_id=check.id))
-    flash(_("Neue Revision angelegt. Ihre bisherigen Antworten sind übernommen."), "success")
-    return redirect(url_for("wizard.review", check_id=check.id))
+        return redirect(url_for("results.view", check_id=check_id))
+    if had_draft:
+        flash(_("Es gibt bereits einen Entwurf für diesen Klimacheck; Sie bearbeiten ihn hier."), "info")
+    else:
+        flash(_("Neue Revision angelegt. Ihre bisherigen Antworten sind übernommen."), "success")
+    return redirect(url_for("wizard.review", check_id=check_id))

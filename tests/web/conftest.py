@@ -28,13 +28,11 @@ KEEP_ENV = ("IMPACTCHECK_TEST_POSTGRES_URL", "IMPACTCHECK_STRICT")
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch):
-    """No IMPACTCHECK_* setting of the developer's shell, no login lockouts of an earlier test."""
+    """No IMPACTCHECK_* setting of the developer's shell. (Failed logins are counted in the database,
+    which every test gets fresh.)"""
     for key in list(os.environ):
         if key.startswith("IMPACTCHECK_") and key not in KEEP_ENV:
             monkeypatch.delenv(key)
-    from impactcheck.web import auth
-
-    auth._failures.clear()
 
 
 @pytest.fixture(autouse=True, scope="session")
