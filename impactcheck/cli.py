@@ -154,7 +154,7 @@ def docx_insert(
 
         result = evaluate_submission(resolve_ruleset(rules_ref), load_submission(answers))
         reference = Reference(check_id=None, author=author)
-    outcome = insert_section(source, result, reference, annex=annex, chart=not no_chart)
+    outcome = insert_section(source, result, reference, annex=annex, chart=not no_chart, limits=_word_limits())
     files = [(output, outcome.docx)]
     if outcome.annex_docx is not None and annex_output is not None:
         files.append((annex_output, outcome.annex_docx))
@@ -167,8 +167,18 @@ def docx_insert(
         "end": "am Ende des Dokuments",
     }
     click.echo(f"{output}: Klimacheck {places[outcome.anchor_kind]} eingefügt (Prüfcode {outcome.verification_code})")
+    for note in outcome.notes:  # what was dropped because Word would fetch it on opening
+        click.echo(f"{output}: {note}")
     if len(files) > 1:
         click.echo(f"{annex_output}: Anlage mit allen Fragen und Antworten")
+
+
+def _word_limits():
+    """The limits the installation configured for Word files (settings.py), the same the web app applies."""
+    from impactcheck import settings
+    from impactcheck.word import Limits
+
+    return Limits.from_config(settings.load())
 
 
 def _result_for_check(check_id: str):

@@ -36,7 +36,7 @@ from impactcheck.web.access import REVIEWERS, load_check
 from impactcheck.web.context import commit, db
 from impactcheck.web.forms import ReviewForm, UploadForm, VersionForm
 from impactcheck.web.restore import form_with_restored_input
-from impactcheck.web.uploads import read_docx_upload
+from impactcheck.web.uploads import read_docx_upload, word_limits
 
 bp = Blueprint("results", __name__)
 
@@ -172,7 +172,7 @@ def chart(check_id: int):
 @login_required
 def paper_with_section(check_id: int):
     """The uploaded paper (or a new upload) with the section inserted; the stored original stays as it is."""
-    from impactcheck.word import Limits, insert_section
+    from impactcheck.word import insert_section
 
     check = load_check(check_id)
     revision = _revision(check, request.args.get("revision", type=int))
@@ -204,7 +204,7 @@ def paper_with_section(check_id: int):
             reference_for(check, revision),
             annex=annex,
             name=filename,
-            limits=Limits(max_bytes=int(current_app.config["UPLOAD_MAX_BYTES"])),
+            limits=word_limits(),
         )
     except InputError as exc:
         flash(exc.one_line(), "error")

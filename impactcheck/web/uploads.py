@@ -1,11 +1,23 @@
-"""Uploaded Word files: read them fully, check them before anything parses them."""
+"""Uploaded Word files: read them fully, check them before anything parses them, before anything stores them.
+
+The check (impactcheck.word.check_docx) does all the insertion will do to the file except inserting, within
+the configured limits (settings.py: UPLOAD_MAX_BYTES, WORD_*), and takes one of the few processing slots of
+this process; a file that could never be processed is refused here, with one German sentence.
+"""
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, flash
 from werkzeug.datastructures import FileStorage
 
 from impactcheck.core.errors import InputError, Problem
+
+
+def word_limits():
+    """The limits of this installation for Word files (also for the insertion: pass them to insert_section)."""
+    from impactcheck.word import Limits
+
+    return Limits.from_config(current_app.config)
 
 
 def read_docx_upload(storage: FileStorage | None) -> tuple[str, bytes] | None:
@@ -22,7 +34,9 @@ def read_docx_upload(storage: FileStorage | None) -> tuple[str, bytes] | None:
         )
     if not content:
         raise InputError(Problem("Die Datei ist leer."))
-    from impactcheck.word.safety import Limits, check_docx
+    from impactcheck.word import check_docx
 
-    check_docx(content, name=storage.filename, limits=Limits(max_bytes=limit))
+    checked = check_docx(content, name=storage.filename, limits=word_limits())
+    for note in checked.notes:  # e.g. a template on a server: the insertion will leave it out
+        flash(note, "info")
     return storage.filename, content

@@ -3,12 +3,15 @@
 Public API (stable; the web app and the CLI use only these names):
 
     insert_section(source, result, reference=None, *, annex="none", chart=True, limits=None, name=None)
-        -> InsertOutcome(docx: bytes, annex_docx: bytes | None, anchor_kind: str, verification_code: str)
+        -> InsertOutcome(docx: bytes, annex_docx: bytes | None, anchor_kind: str, verification_code: str,
+                         notes: tuple[str, ...])
         `source` is the .docx as bytes or a path; `annex` is "none", "end" (in the document, own content
-        control) or "separate" (annex_docx); `limits` (Limits) bounds size and ZIP directory; `name` is
+        control) or "separate" (annex_docx); `limits` (Limits) bounds what the file may cost; `name` is
         the file name used in error messages for bytes input. anchor_kind is one of "content_control",
-        "bookmark", "placeholder", "heading", "end". Raises InputError for a file that is not an
-        acceptable .docx (one German line, e.g. "altes Word-Format .doc, bitte als .docx speichern").
+        "bookmark", "placeholder", "heading", "end"; notes say (in German) what was dropped because Word
+        would fetch it from outside when opening the document. Raises InputError for a file that is not an
+        acceptable .docx (one German line, e.g. "altes Word-Format .doc, bitte als .docx speichern"), and
+        its subclass jobs.Busy when this process already works on as many files as the limits allow.
     standalone_section_docx(result, reference=None, *, chart=True, annex=False) -> bytes
         A new document with only the section (and, on request, the annex).
     annex_docx(result, reference=None) -> bytes
@@ -16,8 +19,11 @@ Public API (stable; the web app and the CLI use only these names):
     render_chart_png(result) -> bytes;  chart_alt_text(result) -> str;  has_chart(result) -> bool
         The sector chart for the web page too, with its German alt text.
     open_docx(source, *, name=None, limits=None) -> CheckedDocx;  check_docx(data, *, name=..., limits=None)
-        Only the safety check (e.g. for an upload form before storing the file); raise InputError like above.
-    Limits(max_bytes=20 MB, max_members=5000, max_uncompressed=200 MB, max_ratio=200)
+        Only the check (for an upload form before storing the file): everything the insertion does except
+        inserting, within the same limits; raise InputError like above. CheckedDocx.notes as above.
+    Limits(max_bytes=20 MB, max_members=5000, max_part=100 MB, max_uncompressed=200 MB, max_ratio=200,
+           max_xml_part=64 MB, max_xml_nodes=4,000,000, max_tree_nodes=300,000, max_seconds=30,
+           max_jobs=2, max_queued=2, queue_seconds=20);  Limits.from_config(settings) for the configured ones
     Reference(check_id=None, author=None, date=None)   (from impactcheck.core.verification)
 
 The package never imports Flask or SQLAlchemy; matplotlib is imported only when a chart is drawn.

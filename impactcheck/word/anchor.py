@@ -227,13 +227,13 @@ def _financial_section(body, headings, sheet):
             return p, level, after
     # No such heading: a stand-alone line with that text, formatted as a title (bold, short).
     for p in _TITLE_CANDIDATES(body):
-        if _is_financial_title(p) and _looks_like_title(p, like=p):
+        if _is_financial_title(p) and looks_like_title(p, like=p):
             after = next((s for s in p.itersiblings() if s.tag == W_P and _ends_pseudo_section(s, p, sheet)), None)
             return p, 0, after
     return None
 
 
-def _looks_like_title(p: etree._Element, like: etree._Element) -> bool:
+def looks_like_title(p: etree._Element, like: etree._Element) -> bool:
     text = paragraph_text(p).strip()
     if not text or len(text) > 120 or text.endswith("."):
         return False
@@ -252,7 +252,7 @@ def _bold(p: etree._Element) -> bool:
 
 
 def _ends_pseudo_section(p: etree._Element, title: etree._Element, sheet: StyleSheet) -> bool:
-    return paragraph_level(p, sheet) is not None or _looks_like_title(p, title)
+    return paragraph_level(p, sheet) is not None or looks_like_title(p, title)
 
 
 def _own_heading(sdt: etree._Element, sheet: StyleSheet) -> tuple[etree._Element, int] | None:
@@ -326,12 +326,12 @@ def _skip_back_over_breaks(before: etree._Element | None, title: etree._Element)
     """Stay in the same Word section and page: insert before empty paragraphs that only carry a break."""
     prev = title.getparent()[-1] if before is None else before.getprevious()
     best = before
-    while prev is not None and prev is not title and prev.tag == W_P and _is_break_only(prev):
+    while prev is not None and prev is not title and prev.tag == W_P and is_break_only(prev):
         best, prev = prev, prev.getprevious()
     return best
 
 
-def _is_break_only(p: etree._Element) -> bool:
+def is_break_only(p: etree._Element) -> bool:
     if paragraph_text(p).strip():
         return False
     ppr = p.find(W_PPR)

@@ -1,9 +1,11 @@
 """Insert the Klimacheck section into an author's .docx; build the stand-alone documents.
 
-The steps of `insert_section`: check the file (`safety`), read its main part and styles (`package`,
-`styles`), find the place (`anchor`), draw the chart (`chart`) and store it as a member of the package,
-build the section (`section`) and, if asked, the annex (`annex`), put them in, and write the package
-again with every untouched member copied byte for byte.
+The steps of `insert_section`: take a processing slot (`jobs`), check the file (`safety`), read its styles
+and its main part as a skeleton (`package`, `styles`, `skeleton`), find the place (`anchor`), draw the chart
+(`chart`) and store it as a member of the package, build the section (`section`) and, if asked, the annex
+(`annex`), put them in, drop relationships that would fetch something on opening (`externals`), and write
+the package again with every untouched member copied byte for byte. The limits and the clock of the check
+hold for all of it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from typing import Literal
 
 from lxml import etree
 
-from impactcheck.core.errors import InputError, Problem
 from impactcheck.core.result import Result
 from impactcheck.core.verification import Reference, verification_code
 from impactcheck.word import ooxml
@@ -36,9 +37,12 @@ from impactcheck.word.anchor import (
 )
 from impactcheck.word.annex import build_annex
 from impactcheck.word.chart import chart_alt_text, has_chart, png_size, render_chart_png
+from impactcheck.word.jobs import SLOTS
+from impactcheck.word.limits import Clock
 from impactcheck.word.package import Package
-from impactcheck.word.safety import CheckedDocx, Limits, check_docx, open_docx, rels_member, resolve_target
+from impactcheck.word.safety import CheckedDocx, Limits, check, open_docx, rels_member, resolve_target
 from impactcheck.word.section import Chart, Layout, build_section
+from impactcheck.word.skeleton import Skeleton
 from impactcheck.word.styles import StyleSheet
 
 AnnexChoice = Literal["none", "end", "separate"]
@@ -53,6 +57,7 @@ class InsertOutcome:
     annex_docx: bytes | None  # the annex as a document of its own (annex="separate"), else None
     anchor_kind: str  # content_control | bookmark | placeholder | heading | end
     verification_code: str  # as shown in the reference line
+    notes: tuple[str, ...] = ()  # German sentences: what was dropped from the document, and why
 
 
 def insert_section(
@@ -76,10 +81,14 @@ def insert_section(
         raise ValueError(f"annex must be one of {ANNEX_CHOICES}, not {annex!r}")
     reference = reference or Reference()
     code = verification_code(result.to_dict(), reference.check_id)
-    checked = open_docx(source, name=name, limits=limits)
-    docx, kind = _insert(checked, result, reference, code, annex_at_end=annex == "end", chart=chart)
+    limits = limits or Limits()
+    with SLOTS.slot(jobs=limits.max_jobs, queued=limits.max_queued, wait=limits.queue_seconds):
+        checked = open_docx(source, name=name, limits=limits)
+        docx, kind = _insert(checked, result, reference, code, annex_at_end=annex == "end", chart=chart)
     annex_docx = _annex_document(result, reference, code) if annex == "separate" else None
-    return InsertOutcome(docx=docx, annex_docx=annex_docx, anchor_kind=kind, verification_code=code)
+    return InsertOutcome(
+        docx=docx, annex_docx=annex_docx, anchor_kind=kind, verification_code=code, notes=tuple(checked.notes)
+    )
 
 
 def standalone_section_docx(
@@ -88,8 +97,8 @@ def standalone_section_docx(
     """A new A4 document (German) holding only the section, naming the paper; with annex=True the annex too."""
     reference = reference or Reference()
     code = verification_code(result.to_dict(), reference.check_id)
-    checked = check_docx(blank_docx(), name="Klimacheck")
-    docx, _ = _insert(checked, result, reference, code, annex_at_end=annex, chart=chart, show_paper=True)
+    docx, _ = _insert(_own(blank_docx(), "Klimacheck"), result, reference, code, annex_at_end=annex, chart=chart,
+                      show_paper=True)  # fmt: skip
     return docx
 
 
@@ -102,23 +111,33 @@ def annex_docx(result: Result, reference: Reference | None = None) -> bytes:
 # --- the work -------------------------------------------------------------------------------
 
 
+def _own(data: bytes, name: str) -> CheckedDocx:
+    """Our own blank document, checked like any other (no slot: it is small and trusted)."""
+    limits = Limits()
+    return check(data, name, limits, Clock(limits.max_seconds, name))
+
+
 def _insert(checked: CheckedDocx, result, reference, code, *, annex_at_end, chart, show_paper=False):
     pkg = Package(checked)
-    root = pkg.xml(pkg.main_part)
-    if root.tag != ooxml.qn("w:document"):
-        raise InputError(Problem("keine Word-Datei: das Hauptdokument ist kein Textdokument", checked.name))
     styles = pkg.related(pkg.main_part, ooxml.REL_STYLES)
     sheet = StyleSheet(pkg.xml(styles) if styles else None)
+    main_ids = {e.rel_id for e in checked.fetching if e.source == pkg.main_part}
+    skeleton = Skeleton(
+        sheet, main_ids, checked.limits, pkg.main_part, checked.name, keep_text=True, tree_nodes=checked.tree_nodes
+    )
+    root = skeleton.read(pkg.chunks(pkg.main_part), checked.clock).root
+    pkg.drop_fetching(checked.fetching, root)
     anchor = find_anchor(root, sheet)
     ppr, rpr = heading_look(anchor.heading_like) if anchor.heading_like is not None else (None, None)
-    free = _free_id(root)  # docPr and bookmark ids: free ones, the same on every run
+    free = max(_free_id(root), skeleton.max_id + 1)  # docPr and bookmark ids: free ones, the same on every run
     layout = Layout(sheet, anchor.level, anchor.width, ppr, rpr, show_paper, mark_id=free + 1)
     picture = _store_chart(pkg, result, docpr_id=free) if chart and has_chart(result) else None
     anchor.place(build_section(result, reference, code, layout, picture))
     if picture is None:
-        _drop_chart(pkg, root)
+        _drop_chart(pkg, root, skeleton)
     _place_annex(root, sheet, result, reference, code, free + 2, wanted=annex_at_end)
-    pkg.put(pkg.main_part, ooxml.serialize(root))
+    checked.clock.check()
+    pkg.put(pkg.main_part, skeleton.serialized())
     return pkg.to_bytes(), anchor.kind
 
 
@@ -142,7 +161,7 @@ def _place_annex(root, sheet, result, reference, code, mark_id: int, *, wanted: 
 
 
 def _annex_document(result: Result, reference: Reference, code: str) -> bytes:
-    pkg = Package(check_docx(blank_docx(), name="Klimacheck-Anlage"))
+    pkg = Package(_own(blank_docx(), "Klimacheck-Anlage"))
     root = pkg.xml(pkg.main_part)
     styles = pkg.related(pkg.main_part, ooxml.REL_STYLES)
     sheet = StyleSheet(pkg.xml(styles) if styles else None)
@@ -206,7 +225,7 @@ def _store_chart(pkg: Package, result: Result, *, docpr_id: int) -> Chart:
     return Chart(rel.get("Id"), width, height, chart_alt_text(result), docpr_id)
 
 
-def _drop_chart(pkg: Package, root: etree._Element) -> None:
+def _drop_chart(pkg: Package, root: etree._Element, skeleton: Skeleton) -> None:
     """An earlier insertion's chart that the new section no longer shows goes, with its relationship."""
     rels_name, rels = _relationships(pkg)
     rel = _chart_relationship(pkg, rels)
@@ -214,7 +233,7 @@ def _drop_chart(pkg: Package, root: etree._Element) -> None:
         return
     rel_id = rel.get("Id")
     used = root.xpath("//@r:embed | //@r:link | //@r:id", namespaces=ooxml.NS)
-    if rel_id in used:
+    if rel_id in used or skeleton.mentions(rel_id):
         return  # the author copied the chart elsewhere: keep it
     rels.remove(rel)
     pkg.put(rels_name, ooxml.serialize(rels))

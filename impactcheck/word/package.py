@@ -3,7 +3,11 @@
 Writing copies every member we did not change byte for byte, still compressed, from the original archive
 into the new one: images, headers, footers, comments, numbering, custom XML and parts no relationship
 points to all stay exactly as they were, and nothing is decompressed or compressed again. Only changed or
-new members (the main document, its relationships, [Content_Types].xml, the chart image) are deflated.
+new members (the main document, its relationships, [Content_Types].xml, the chart image, and parts whose
+fetch-on-open relationships are dropped) are deflated; a changed member may be given as pieces (the main
+document from its skeleton), which are deflated as they come, so the whole text is never held at once.
+
+Reading goes through the checked archive's `Reader`: every member inflates within the limits.
 """
 
 from __future__ import annotations
@@ -12,11 +16,11 @@ import io
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator
 
 from lxml import etree
 
-from impactcheck.core.errors import InputError, Problem
-from impactcheck.word import ooxml
+from impactcheck.word import externals, ooxml, xmlread
 from impactcheck.word.safety import CheckedDocx, content_type_of, rels_member, resolve_target
 
 _LOCAL = struct.Struct("<4s2B4HL2L2H")
@@ -31,11 +35,14 @@ class Package:
         self.main_part = checked.main_part
         self._data = checked.data
         self._zip = checked.zip
+        self._reader = checked.reader
+        self._limits = checked.limits
         self._infos = checked.zip.infolist()
+        self._by_name = {i.filename: i for i in self._infos}
         self._lower = {i.filename.lower(): i.filename for i in self._infos}
         self._content_types = checked.content_types
         self._content_types_changed = False
-        self._changed: dict[str, bytes] = {}
+        self._changed: dict[str, bytes | Iterable[bytes]] = {}
         self._removed: set[str] = set()
 
     # --- reading ------------------------------------------------------------------------------
@@ -49,14 +56,18 @@ class Package:
 
     def read(self, name: str) -> bytes:
         if name in self._changed:
-            return self._changed[name]
-        return self._zip.read(name)
+            changed = self._changed[name]
+            if not isinstance(changed, bytes):
+                raise ValueError(f"{name} is written in pieces and cannot be read back")
+            return changed
+        return self._reader.read(self._by_name[name], limit=self._limits.max_xml_part)
+
+    def chunks(self, name: str) -> Iterator[bytes]:
+        """An original member's content in pieces, as it inflates."""
+        return self._reader.chunks(self._by_name[name], limit=self._limits.max_xml_part)
 
     def xml(self, name: str) -> etree._Element:
-        try:
-            return ooxml.parse(self.read(name))
-        except etree.XMLSyntaxError as exc:
-            raise InputError(Problem(f"beschädigt: „{name}“ ist kein gültiges XML ({exc.msg})", self.name)) from None
+        return xmlread.parse(self.read(name), name, self.name)
 
     def related(self, source: str, rel_type: str) -> str | None:
         """The member that `source`'s first relationship of `rel_type` points to, if any."""
@@ -70,8 +81,9 @@ class Package:
 
     # --- changing -----------------------------------------------------------------------------
 
-    def put(self, name: str, data: bytes, content_type: str | None = None) -> None:
-        """Replace or add a member; a new one is registered in [Content_Types].xml if its type is unknown."""
+    def put(self, name: str, data: bytes | Iterable[bytes], content_type: str | None = None) -> None:
+        """Replace or add a member (bytes, or pieces written as they come); a new one is registered in
+        [Content_Types].xml if its type is unknown."""
         existing = self.member(name)
         name = existing or name
         self._changed[name] = data
@@ -93,6 +105,25 @@ class Package:
             if (node.get("PartName") or "").lower() == partname:
                 self._content_types.remove(node)
                 self._content_types_changed = True
+
+    def drop_fetching(self, found: list[externals.External], main_root: etree._Element) -> None:
+        """Drop the relationships Word would follow on opening, and their uses (in `main_root` for the main
+        part, whose tree the caller holds)."""
+        by_rels: dict[str, list[externals.External]] = {}
+        for ext in found:
+            by_rels.setdefault(ext.rels, []).append(ext)
+        for rels_name, items in by_rels.items():
+            ids = {e.rel_id for e in items}
+            rels = self.xml(rels_name)
+            externals.drop_relationships(rels, ids)
+            self.put(rels_name, ooxml.serialize(rels))
+            source = self.member(items[0].source) if items[0].source else None
+            if source == self.main_part:
+                externals.drop_references(main_root, ids)
+            elif source is not None:
+                root = self.xml(source)
+                externals.drop_references(root, ids)
+                self.put(source, ooxml.serialize(root))
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -124,17 +155,11 @@ class Package:
         return out.getvalue()
 
     def _copy(self, out: io.BytesIO, data: memoryview, info: zipfile.ZipInfo) -> bytes:
-        start = info.header_offset
-        header = bytes(data[start : start + _LOCAL.size])
-        if len(header) < _LOCAL.size or header[:4] != b"PK\x03\x04":
-            raise InputError(Problem(f"beschädigt: Eintrag „{info.filename}“ im ZIP-Archiv ist defekt", self.name))
-        name_len, extra_len = struct.unpack("<HH", header[26:30])
-        raw_name = bytes(data[start + 30 : start + 30 + name_len])
-        begin = start + 30 + name_len + extra_len
-        if begin + info.compress_size > len(data):
-            raise InputError(Problem(f"beschädigt: Eintrag „{info.filename}“ ist abgeschnitten", self.name))
+        span = self._reader.spans[info.filename]  # checked: headers agree with the directory, no overlaps
+        name_len = struct.unpack("<H", bytes(data[span.header + 26 : span.header + 28]))[0]
+        raw_name = bytes(data[span.header + 30 : span.header + 30 + name_len])
         flags = info.flag_bits & ~0x08  # sizes and CRC go into the local header: no data descriptor
-        payload = data[begin : begin + info.compress_size]
+        payload = data[span.start : span.end]
         return _emit(
             out, raw_name, info, flags, info.compress_type, info.CRC, info.compress_size, info.file_size, payload
         )
@@ -146,13 +171,20 @@ def _dos_time(date_time: tuple[int, ...]) -> tuple[int, int]:
     return (hour << 11) | (minute << 5) | (second // 2), ((year - 1980) << 9) | (month << 5) | day
 
 
-def _write_new(out: io.BytesIO, name: str, blob: bytes, like: zipfile.ZipInfo | None) -> bytes:
+def _write_new(out: io.BytesIO, name: str, content: bytes | Iterable[bytes], like: zipfile.ZipInfo | None) -> bytes:
     compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-    packed = compressor.compress(blob) + compressor.flush()
+    packed = io.BytesIO()
+    crc = size = 0
+    for piece in [content] if isinstance(content, bytes) else content:
+        crc = zlib.crc32(piece, crc)
+        size += len(piece)
+        packed.write(compressor.compress(piece))
+    packed.write(compressor.flush())
     info = like or zipfile.ZipInfo(name, _NEW_MEMBER_TIME)
     raw_name = name.encode("utf-8")
     flags = 0x800 if any(b > 0x7F for b in raw_name) else 0
-    return _emit(out, raw_name, info, flags, zipfile.ZIP_DEFLATED, zlib.crc32(blob), len(packed), len(blob), packed)
+    payload = packed.getbuffer()
+    return _emit(out, raw_name, info, flags, zipfile.ZIP_DEFLATED, crc, len(payload), size, payload)
 
 
 def _emit(out, raw_name, info, flags, method, crc, csize, usize, payload) -> bytes:

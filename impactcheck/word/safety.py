@@ -1,50 +1,45 @@
-"""Accept only real .docx files, and check them before any XML of theirs is parsed.
+"""Accept only real .docx files that we can process within the limits, and find that out before storing them.
 
-`open_docx(source)` reads a file (bytes or a path) and returns a `CheckedDocx`, or raises `InputError`
-with one German sentence saying what is wrong and what to do: not a ZIP, an encrypted file, a legacy .doc,
-macros, too big, a ZIP bomb, a DTD or entity declaration in an XML part, missing or dangling parts.
+`open_docx(source)` reads a file (bytes or a path) and returns a `CheckedDocx`, or raises `InputError` with
+one German sentence saying what is wrong and what to do: not a ZIP, an encrypted file, a legacy .doc,
+macros, too big, a ZIP bomb, a member outside the package, a DTD or an encoding Office packages do not
+allow, broken XML, missing or dangling parts, a structure that would cost too much to process.
 
-Order matters: sizes come from the ZIP directory, so a bomb is refused before anything is decompressed;
-every member is then read only as far as the start of its root element, to find a DTD (entity declarations
-can only live in a DTD, and a DTD only before the root element). Only after that are the package's
-[Content_Types].xml and relationship parts parsed, with the safe parser of `ooxml`.
+The check does everything the insertion will do to the file except inserting: every member is inflated
+(counted against the limits while it inflates, its CRC compared), every XML part is parsed with the safe
+parser (`xmlread`), the main document is read the way the insertion reads it (`skeleton`), and the parts the
+insertion holds as whole trees are held to the tree limit. So a file the check accepts can be processed,
+and a file it refuses is refused at upload, before it is stored. Relationships that would fetch something
+from outside when the document is opened are found here and reported in `notes`; the insertion drops them.
 """
 
 from __future__ import annotations
 
-import codecs
 import io
 import os
 import posixpath
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
 from lxml import etree
 
-from impactcheck.core.errors import InputError, Problem
 from impactcheck.core.numbers import format_number
-from impactcheck.word import ooxml
+from impactcheck.word import externals, ooxml, xmlread
+from impactcheck.word.jobs import SLOTS
+from impactcheck.word.limits import MB, Clock, Limits, mb, refuse
+from impactcheck.word.skeleton import Skeleton
+from impactcheck.word.styles import StyleSheet
+from impactcheck.word.zipread import Reader, check_names
 
-MB = 1024 * 1024
+__all__ = ["MB", "CheckedDocx", "Limits", "check_docx", "open_docx"]
 
 CT_DOCUMENT = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 CT_TEMPLATE = "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
-_PROLOG_LIMIT = 64 * 1024  # characters before the root element; real parts need a few dozen
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What a .docx may cost us. Sizes in bytes; `max_ratio` applies to members over 1 MB unpacked."""
-
-    max_bytes: int = 20 * MB
-    max_members: int = 5_000
-    max_uncompressed: int = 200 * MB
-    max_ratio: int = 200
 
 
 @dataclass
@@ -56,13 +51,28 @@ class CheckedDocx:
     name: str  # for messages: the path, or the name the caller gave
     main_part: str  # ZIP member name of the main document part, e.g. "word/document.xml"
     content_types: etree._Element
+    reader: Reader  # inflates members within the limits
+    limits: Limits
+    clock: Clock
+    tree_nodes: int = 0  # nodes of the parts the insertion holds as whole trees
+    fetching: list[externals.External] = field(default_factory=list)  # dropped by the insertion
+    notes: list[str] = field(default_factory=list)  # German sentences for the user about what is dropped
 
 
-def open_docx(source: bytes | str | os.PathLike[str], *, name: str | None = None, limits: Limits | None = None):
+def open_docx(
+    source: bytes | str | os.PathLike[str], *, name: str | None = None, limits: Limits | None = None
+) -> CheckedDocx:
     """Read and check a .docx from bytes or a path; InputError (German, one line) if it is not acceptable."""
     limits = limits or Limits()
-    data, name = _read(source, name, limits)
-    return check_docx(data, name=name, limits=limits)
+    with SLOTS.slot(jobs=limits.max_jobs, queued=limits.max_queued, wait=limits.queue_seconds):
+        data, name = _read(source, name, limits)
+        return check(data, name, limits, Clock(limits.max_seconds, name))
+
+
+def check_docx(data: bytes, *, name: str = "Word-Datei", limits: Limits | None = None) -> CheckedDocx:
+    limits = limits or Limits()
+    with SLOTS.slot(jobs=limits.max_jobs, queued=limits.max_queued, wait=limits.queue_seconds):
+        return check(data, name, limits, Clock(limits.max_seconds, name))
 
 
 def _read(source: bytes | str | os.PathLike[str], name: str | None, limits: Limits) -> tuple[bytes, str]:
@@ -75,96 +85,167 @@ def _read(source: bytes | str | os.PathLike[str], name: str | None, limits: Limi
     try:
         size = path.stat().st_size
         if path.is_dir():
-            raise _bad(name, "ist ein Ordner, keine Word-Datei")
+            raise refuse(name, "ist ein Ordner, keine Word-Datei")
         _check_size(size, name, limits)
         return path.read_bytes(), name
     except FileNotFoundError:
-        raise _bad(name, "Datei nicht gefunden") from None
+        raise refuse(name, "Datei nicht gefunden") from None
     except PermissionError:
-        raise _bad(name, "keine Leseberechtigung") from None
+        raise refuse(name, "keine Leseberechtigung") from None
     except OSError as exc:
-        raise _bad(name, f"nicht lesbar ({exc.strerror or exc})") from None
-
-
-def _bad(name: str, message: str) -> InputError:
-    return InputError(Problem(message, file=name))
-
-
-def _mb(size: int) -> str:
-    return f"{format_number(size / MB, 1)} MB"
+        raise refuse(name, f"nicht lesbar ({exc.strerror or exc})") from None
 
 
 def _check_size(size: int, name: str, limits: Limits) -> None:
     if size > limits.max_bytes:
-        raise _bad(name, f"Datei ist {_mb(size)} groß; erlaubt sind höchstens {_mb(limits.max_bytes)}")
+        raise refuse(name, f"Datei ist {mb(size)} groß; erlaubt sind höchstens {mb(limits.max_bytes)}")
     if size == 0:
-        raise _bad(name, "Datei ist leer")
+        raise refuse(name, "Datei ist leer")
 
 
-def check_docx(data: bytes, *, name: str = "Word-Datei", limits: Limits | None = None) -> CheckedDocx:
-    limits = limits or Limits()
+def check(data: bytes, name: str, limits: Limits, clock: Clock) -> CheckedDocx:
+    """The whole check, without taking a processing slot (the caller holds one, or the file is our own)."""
     _check_size(len(data), name, limits)
     _check_magic(data, name)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        raise _bad(name, "beschädigt: das ZIP-Archiv der .docx-Datei ist nicht lesbar") from None
+        raise refuse(name, "beschädigt: das ZIP-Archiv der .docx-Datei ist nicht lesbar") from None
     _check_directory(infos, name, limits)
-    names = {i.filename for i in infos}
-    if "mimetype" in names and zf.read("mimetype").strip() == ODT_MIMETYPE:
-        raise _bad(name, "OpenDocument-Text (.odt), keine .docx-Datei; bitte im Format Word (.docx) speichern")
-    if "[Content_Types].xml" not in names:
-        raise _bad(name, "keine .docx-Datei: [Content_Types].xml fehlt (ZIP-Archiv, aber kein Office-Dokument)")
+    check_names(infos, name)
+    reader = Reader(data, infos, name, limits, clock)
+    parts = _Parts(reader, {i.filename: i for i in infos}, name, limits, clock)
+    if "mimetype" in parts.infos and parts.read("mimetype", limit=MB).strip() == ODT_MIMETYPE:
+        raise refuse(name, "OpenDocument-Text (.odt), keine .docx-Datei; bitte im Format Word (.docx) speichern")
+    if "[Content_Types].xml" not in parts.infos:
+        raise refuse(name, "keine .docx-Datei: [Content_Types].xml fehlt (ZIP-Archiv, aber kein Office-Dokument)")
     _check_macros(infos, name)
-    for info in infos:
-        _check_no_dtd(zf, info, name)
-    content_types = _parse_member(zf, "[Content_Types].xml", name)
+    content_types = parts.whole("[Content_Types].xml")
     _check_macro_types(content_types, name)
-    main = _main_part(zf, names, name)
+    parts.content_types = content_types
+    main = _main_part(parts, name)
     _check_main_type(content_types, main, name)
-    _check_relationships(zf, names, name)
-    return CheckedDocx(data=data, zip=zf, name=name, main_part=main, content_types=content_types)
+    fetching = _check_relationships(parts, name)
+    sources = {e.source for e in fetching if e.source and e.source != main}
+    styles = _related(parts, main, ooxml.REL_STYLES)
+    sheet = StyleSheet(parts.whole(styles) if styles else None)
+    for info in infos:
+        if info.filename not in parts.scanned and info.filename != main:
+            parts.scan(info, whole_later=info.filename in sources)
+    main_ids = {e.rel_id for e in fetching if e.source == main}
+    skeleton = Skeleton(sheet, main_ids, limits, main, name, keep_text=False, tree_nodes=parts.tree_nodes)
+    skeleton.read(reader.chunks(parts.infos[main], limit=limits.max_xml_part, count=True), clock)
+    return CheckedDocx(
+        data=data,
+        zip=zf,
+        name=name,
+        main_part=main,
+        content_types=content_types,
+        reader=reader,
+        limits=limits,
+        clock=clock,
+        tree_nodes=parts.tree_nodes,
+        fetching=fetching,
+        notes=externals.notes(fetching),
+    )
+
+
+class _Parts:
+    """The members met so far: each is inflated (and counted) once by the check, parsed as XML if it is XML."""
+
+    def __init__(self, reader: Reader, infos: dict[str, zipfile.ZipInfo], name: str, limits: Limits, clock: Clock):
+        self.reader, self.infos, self.name, self.limits, self.clock = reader, infos, name, limits, clock
+        self.scanned: set[str] = set()
+        self.trees: dict[str, etree._Element] = {}
+        self.tree_nodes = 0  # nodes of the parts held (now or by the insertion) as whole trees
+        self.content_types: etree._Element | None = None
+        self.lower = {n.lower(): n for n in infos}
+
+    def read(self, member: str, *, limit: int | None = None) -> bytes:
+        return self.reader.read(self.infos[member], limit=limit)
+
+    def is_xml(self, info: zipfile.ZipInfo) -> bool:
+        member = info.filename
+        if member == "[Content_Types].xml" or member.lower().endswith(".rels"):
+            return True
+        ctype = content_type_of(self.content_types, member) if self.content_types is not None else None
+        if ctype is not None:
+            return ctype.split(";")[0].strip().lower().endswith(("+xml", "/xml"))
+        # Not a part (no content type): Word ignores it, but we copy it, so what looks like XML is checked.
+        head = next(self.reader.chunks(info), b"")[:64]
+        family, bom, _ = xmlread.detect_encoding(head)
+        return family != "utf-8" or head[bom:].lstrip()[:1] == b"<"
+
+    def scan(self, info: zipfile.ZipInfo, *, whole_later: bool = False) -> None:
+        """Inflate the member once, counting every byte; parse it if it is XML (refusing what is unsafe)."""
+        self.scanned.add(info.filename)
+        if info.is_dir():
+            return
+        if not self.is_xml(info):
+            for _ in self.reader.chunks(info, count=True):
+                pass
+            return
+        chunks = self.reader.chunks(info, limit=self.limits.max_xml_part, count=True)
+        if info.file_size == 0 and not whole_later:
+            return  # an empty XML member: nothing in it to parse or fear
+        found = xmlread.scan(chunks, info.filename, self.name, self.limits, self.clock)
+        if whole_later:
+            self.tree_nodes += found.nodes
+            if self.tree_nodes > self.limits.max_tree_nodes:
+                raise refuse(
+                    self.name,
+                    f"„{info.filename}“ ist zu umfangreich, um ihn zu bearbeiten (mit den anderen Teilen, die "
+                    f"dafür ganz gelesen werden, mehr als {format_number(self.limits.max_tree_nodes, 0)} XML-Knoten)",
+                )
+
+    def whole(self, member: str) -> etree._Element:
+        """A part the insertion holds as a tree: scanned first (so its size is known), then parsed whole."""
+        if member not in self.trees:
+            self.scan(self.infos[member], whole_later=True)
+            self.trees[member] = xmlread.parse(self.read(member, limit=self.limits.max_xml_part), member, self.name)
+        return self.trees[member]
 
 
 def _check_magic(data: bytes, name: str) -> None:
     if data.startswith(OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
-            raise _bad(name, "Datei ist verschlüsselt (Kennwortschutz); bitte ohne Kennwort als .docx speichern")
+            raise refuse(name, "Datei ist verschlüsselt (Kennwortschutz); bitte ohne Kennwort als .docx speichern")
         if "WordDocument".encode("utf-16-le") in data:
-            raise _bad(name, "altes Word-Format .doc, bitte als .docx speichern")
-        raise _bad(name, "älteres Office-Format (OLE-Container), keine .docx-Datei; bitte als .docx speichern")
+            raise refuse(name, "altes Word-Format .doc, bitte als .docx speichern")
+        raise refuse(name, "älteres Office-Format (OLE-Container), keine .docx-Datei; bitte als .docx speichern")
     if data.startswith(b"{\\rtf"):
-        raise _bad(name, "RTF-Datei, keine .docx-Datei; bitte als .docx speichern")
+        raise refuse(name, "RTF-Datei, keine .docx-Datei; bitte als .docx speichern")
     if data.startswith(b"%PDF"):
-        raise _bad(name, "PDF-Datei, keine .docx-Datei; bitte die Word-Datei der Vorlage verwenden")
+        raise refuse(name, "PDF-Datei, keine .docx-Datei; bitte die Word-Datei der Vorlage verwenden")
     if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        raise _bad(name, "keine Word-Datei im Format .docx; bitte die Vorlage in Word als .docx speichern")
+        raise refuse(name, "keine Word-Datei im Format .docx; bitte die Vorlage in Word als .docx speichern")
 
 
 def _check_directory(infos: list[zipfile.ZipInfo], name: str, limits: Limits) -> None:
-    """Everything the ZIP directory tells before any member is unpacked: count, sizes, ratios, oddities."""
+    """What the ZIP directory tells before anything is unpacked. Its sizes are claims: a claim over a limit
+    is refused now; a claim under it is held to when inflating (zipread)."""
     bomb = " – möglicherweise eine ZIP-Bombe"
     if len(infos) > limits.max_members:
-        raise _bad(name, f"zu viele Einträge im ZIP-Archiv ({len(infos)}, höchstens {limits.max_members}){bomb}")
+        raise refuse(name, f"zu viele Einträge im ZIP-Archiv ({len(infos)}, höchstens {limits.max_members}){bomb}")
     total = sum(i.file_size for i in infos)
     if total > limits.max_uncompressed:
-        raise _bad(name, f"entpackt {_mb(total)}, erlaubt sind höchstens {_mb(limits.max_uncompressed)}{bomb}")
+        raise refuse(name, f"entpackt {mb(total)}, erlaubt sind höchstens {mb(limits.max_uncompressed)}{bomb}")
     seen: set[str] = set()
     for info in infos:
         if info.file_size > MB and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise _bad(
+            raise refuse(
                 name,
-                f"„{info.filename}“ wird auf {_mb(info.file_size)} entpackt, mehr als das "
+                f"„{info.filename}“ wird auf {mb(info.file_size)} entpackt, mehr als das "
                 f"{limits.max_ratio}-Fache seiner Größe{bomb}",
             )
         if info.flag_bits & 0x1:
-            raise _bad(name, "Datei enthält verschlüsselte Teile; bitte ohne Kennwort als .docx speichern")
+            raise refuse(name, "Datei enthält verschlüsselte Teile; bitte ohne Kennwort als .docx speichern")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise _bad(name, f"„{info.filename}“ ist mit einem in .docx nicht üblichen Verfahren gepackt")
+            raise refuse(name, f"„{info.filename}“ ist mit einem in .docx nicht üblichen Verfahren gepackt")
         key = info.filename.lower()
         if key in seen:
-            raise _bad(name, f"beschädigt: „{info.filename}“ kommt im ZIP-Archiv doppelt vor")
+            raise refuse(name, f"beschädigt: „{info.filename}“ kommt im ZIP-Archiv doppelt vor")
         seen.add(key)
 
 
@@ -177,81 +258,14 @@ _MACRO_REASON = (
 def _check_macros(infos: list[zipfile.ZipInfo], name: str) -> None:
     for info in infos:
         if posixpath.basename(info.filename).lower() in ("vbaproject.bin", "vbadata.xml"):
-            raise _bad(name, f"Datei {_MACRO_REASON}")
+            raise refuse(name, f"Datei {_MACRO_REASON}")
 
 
 def _check_macro_types(content_types: etree._Element, name: str) -> None:
     for node in content_types:
         ctype = (node.get("ContentType") or "").lower()
         if "macroenabled" in ctype or "vbaproject" in ctype:
-            raise _bad(name, f"Datei {_MACRO_REASON}")
-
-
-def _check_no_dtd(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:
-    if info.is_dir() or info.file_size == 0:
-        return
-    try:
-        with zf.open(info) as stream:
-            verdict = prolog_has_dtd(stream)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
-        raise _bad(name, f"beschädigt: „{info.filename}“ lässt sich nicht entpacken") from None
-    if verdict:
-        raise _bad(
-            name,
-            f"„{info.filename}“ enthält eine DTD oder Entity-Deklaration (<!DOCTYPE/<!ENTITY); "
-            "das kommt in echten Word-Dateien nicht vor, die Datei wird nicht verarbeitet",
-        )
-
-
-def prolog_has_dtd(stream: io.BufferedIOBase) -> bool:
-    """True if the XML read from `stream` declares anything (<!DOCTYPE, <!ENTITY, …) before its root.
-
-    Reads only the prolog. A stream that does not start like XML (an image, say) answers False; an
-    unusually long prolog counts as a declaration, because no honest part has one.
-    """
-    head = stream.read(4)
-    encoding, skip = "latin-1", 0
-    if head.startswith(codecs.BOM_UTF8):
-        encoding, skip = "utf-8", 3
-    elif head.startswith((codecs.BOM_UTF16_LE, b"<\x00")):
-        encoding, skip = "utf-16-le", 2 if head.startswith(codecs.BOM_UTF16_LE) else 0
-    elif head.startswith((codecs.BOM_UTF16_BE, b"\x00<")):
-        encoding, skip = "utf-16-be", 2 if head.startswith(codecs.BOM_UTF16_BE) else 0
-    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-    buf = decoder.decode(head[skip:])
-    if buf.lstrip()[:1] not in ("<", ""):
-        return False
-    while True:
-        buf = buf.lstrip()
-        end = None
-        if buf.startswith("<?"):
-            end = buf.find("?>", 2)
-            end = None if end < 0 else end + 2
-        elif buf.startswith("<!--"):
-            end = buf.find("-->", 4)
-            end = None if end < 0 else end + 3
-        elif buf.startswith("<!"):
-            return True
-        elif buf.startswith("<") and len(buf) > 1:
-            return False
-        elif buf and not buf.startswith("<"):
-            return False  # not XML after all, or text before the root: the parser will say so
-        if end is not None:
-            buf = buf[end:]
-            continue
-        chunk = stream.read(4096)
-        if not chunk:
-            return False
-        buf += decoder.decode(chunk)
-        if len(buf) > _PROLOG_LIMIT:
-            return True
-
-
-def _parse_member(zf: zipfile.ZipFile, member: str, name: str) -> etree._Element:
-    try:
-        return ooxml.parse(zf.read(member))
-    except etree.XMLSyntaxError as exc:
-        raise _bad(name, f"beschädigt: „{member}“ ist kein gültiges XML ({exc.msg})") from None
+            raise refuse(name, f"Datei {_MACRO_REASON}")
 
 
 def rels_member(part: str) -> str:
@@ -272,22 +286,33 @@ def internal_relationships(rels: etree._Element) -> list[etree._Element]:
     return [r for r in rels.iter(ooxml.qn("pr:Relationship")) if (r.get("TargetMode") or "Internal") != "External"]
 
 
-def _main_part(zf: zipfile.ZipFile, names: set[str], name: str) -> str:
-    if "_rels/.rels" not in names:
-        raise _bad(name, "beschädigt: _rels/.rels fehlt, das Hauptdokument ist nicht auffindbar")
-    rels = _parse_member(zf, "_rels/.rels", name)
+def _main_part(parts: _Parts, name: str) -> str:
+    if "_rels/.rels" not in parts.infos:
+        raise refuse(name, "beschädigt: _rels/.rels fehlt, das Hauptdokument ist nicht auffindbar")
+    rels = parts.whole("_rels/.rels")
     found = [r for r in internal_relationships(rels) if r.get("Type") == ooxml.REL_OFFICE_DOCUMENT]
     if not found:
         if any(r.get("Type") == ooxml.STRICT_OFFICE_DOCUMENT for r in rels):
-            raise _bad(
+            raise refuse(
                 name,
                 "Format „Strict Open XML“ wird nicht unterstützt; bitte als „Word-Dokument (*.docx)“ speichern",
             )
-        raise _bad(name, "keine Word-Datei: das Archiv nennt kein Hauptdokument")
+        raise refuse(name, "keine Word-Datei: das Archiv nennt kein Hauptdokument")
     main = resolve_target("", found[0].get("Target") or "")
-    if main not in names:
-        raise _bad(name, f"beschädigt: das Hauptdokument „{main}“ fehlt")
+    if main not in parts.infos:
+        raise refuse(name, f"beschädigt: das Hauptdokument „{main}“ fehlt")
     return main
+
+
+def _related(parts: _Parts, source: str, rel_type: str) -> str | None:
+    member = rels_member(source)
+    if member not in parts.infos:
+        return None
+    for rel in internal_relationships(parts.whole(member)):
+        if rel.get("Type") == rel_type:
+            target = resolve_target(source, rel.get("Target") or "")
+            return target if target in parts.infos else parts.lower.get(target.lower())
+    return None
 
 
 def content_type_of(content_types: etree._Element, member: str) -> str | None:
@@ -307,33 +332,37 @@ def _check_main_type(content_types: etree._Element, main: str, name: str) -> Non
     if ctype == CT_DOCUMENT:
         return
     if ctype == CT_TEMPLATE:
-        raise _bad(name, "Dokumentvorlage (.dotx), kein Dokument; bitte als .docx speichern")
+        raise refuse(name, "Dokumentvorlage (.dotx), kein Dokument; bitte als .docx speichern")
     if "spreadsheetml" in ctype:
-        raise _bad(name, "Excel-Datei, keine Word-Datei (.docx)")
+        raise refuse(name, "Excel-Datei, keine Word-Datei (.docx)")
     if "presentationml" in ctype:
-        raise _bad(name, "PowerPoint-Datei, keine Word-Datei (.docx)")
-    raise _bad(name, f"keine Word-Datei: das Hauptdokument hat den Typ „{ctype or 'unbekannt'}“")
+        raise refuse(name, "PowerPoint-Datei, keine Word-Datei (.docx)")
+    raise refuse(name, f"keine Word-Datei: das Hauptdokument hat den Typ „{ctype or 'unbekannt'}“")
 
 
-def _check_relationships(zf: zipfile.ZipFile, names: set[str], name: str) -> None:
-    """Every internal relationship reachable from the package points to a part that exists.
+def _check_relationships(parts: _Parts, name: str) -> list[externals.External]:
+    """Every internal relationship reachable from the package points to a part that exists; returns the
+    external ones Word would follow on opening.
 
     Word and python-docx both refuse a package with a dangling one; better to say so now, clearly.
     """
-    lower = {n.lower(): n for n in names}
     todo, seen = [""], set()
+    fetching: list[externals.External] = []
     while todo:
         part = todo.pop()
         if part in seen:
             continue
         seen.add(part)
         member = rels_member(part)
-        if member not in names:
+        if member not in parts.infos:
             continue
-        for rel in internal_relationships(_parse_member(zf, member, name)):
+        rels = parts.whole(member)
+        fetching += externals.fetching(rels, part, member)
+        for rel in internal_relationships(rels):
             target = resolve_target(part, rel.get("Target") or "")
-            actual = target if target in names else lower.get(target.lower())
+            actual = target if target in parts.infos else parts.lower.get(target.lower())
             if actual is None:
                 where = part or "das Paket"
-                raise _bad(name, f"beschädigt: „{target}“ fehlt, obwohl „{where}“ darauf verweist")
+                raise refuse(name, f"beschädigt: „{target}“ fehlt, obwohl „{where}“ darauf verweist")
             todo.append(actual)
+    return fetching
