@@ -49,20 +49,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PASSWORD = "bench-passwort-lang"
-TOPICS = (
-    "betrifft_gebaeude",
-    "betrifft_mobilitaet",
-    "betrifft_energie",
-    "betrifft_flaechen",
-    "betrifft_beschaffung",
-    "betrifft_ernaehrung",
-    "betrifft_wirtschaft",
-    "betrifft_foerderung",
-    "betrifft_nachfrage",
-    "betrifft_anpassung",
-)
 # A concrete measure touching none of the topics: the screening exits, the reason page, the review.
-SCREENING = {"entscheidung_art": "massnahme", **dict.fromkeys(TOPICS, "nein")}
+from tests.web.flows import SCREEN_NO as SCREENING  # noqa: E402  (read from the rule set)
+
 EXIT = {"exit_reason": "information", "exit_explanation": "Die Vorlage berichtet nur."}
 CONFLICT = "an anderer Stelle geändert"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')

@@ -46,25 +46,7 @@ ANSWERS = ROOT / "rules/examples/kassel-2030/gasheizung-ersatz-kita/schaetzt.yam
 PASSWORD = "ein-langes-bench-passwort"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 VERSION = re.compile(r'name="version"[^>]*value="(-?\d+)"|value="(-?\d+)"[^>]*name="version"')
-SCREEN_NO = {
-    "entscheidung_art": "massnahme",
-    **{
-        f"betrifft_{t}": "nein"
-        for t in [
-            "gebaeude",
-            "mobilitaet",
-            "energie",
-            "flaechen",
-            "beschaffung",
-            "ernaehrung",
-            "wirtschaft",
-            "foerderung",
-            "nachfrage",
-            "anpassung",
-        ]
-    },
-}
-
+from tests.web.flows import SCREEN_NO  # noqa: E402  (the screening read from the rule set)
 
 # --- the files --------------------------------------------------------------------------------------------
 

@@ -220,3 +220,18 @@ def as_role(app):
         return b
 
     return make
+
+
+@pytest.fixture
+def live(app):
+    """The app on a real loopback port, one thread per request: two clicks really meet in the app."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)

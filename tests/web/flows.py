@@ -12,26 +12,17 @@ from impactcheck.core.numbers import format_number
 from impactcheck.core.registry import resolve_ruleset
 from tests.support import RULES
 
-# The screening of kassel-2030 as the wizard form sends it for a concrete measure ("massnahme")
-# that touches none of the ten topics: the check exits to the "not relevant" page.
-SCREEN_NO = {
-    "entscheidung_art": "massnahme",
-    **{
-        k: "nein"
-        for k in (
-            "betrifft_gebaeude",
-            "betrifft_mobilitaet",
-            "betrifft_energie",
-            "betrifft_flaechen",
-            "betrifft_beschaffung",
-            "betrifft_ernaehrung",
-            "betrifft_wirtschaft",
-            "betrifft_foerderung",
-            "betrifft_nachfrage",
-            "betrifft_anpassung",
-        )
-    },
-}
+
+def _topics(ruleset_id: str = "kassel-2030") -> list[str]:
+    """The topic questions of the screening ("betrifft_…"), read from the rule set, not copied."""
+    step = resolve_ruleset(ruleset_id).steps[0]
+    return [q.id for q in step.questions if q.type == "yes_no" and q.id.startswith("betrifft_")]
+
+
+TOPICS = _topics()
+# The screening as the wizard form sends it for a concrete measure ("massnahme") that touches none
+# of the topics: the check exits to the "not relevant" page.
+SCREEN_NO = {"entscheidung_art": "massnahme", **dict.fromkeys(TOPICS, "nein")}
 
 
 PAPER = {

@@ -21,6 +21,7 @@ from impactcheck.core.numbers import format_number
 from impactcheck.store import operations as ops
 from impactcheck.store.models import Municipality
 from tests.support import ROOT, require, require_program
+from tests.web.flows import TOPICS
 
 SHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM_FLAGS = [
@@ -143,21 +144,7 @@ class Walk:
         raise AssertionError(f"no review page after {max_steps} steps: {titles}")
 
 
-NO_TOPICS = {
-    f"betrifft_{t}": False
-    for t in (
-        "gebaeude",
-        "mobilitaet",
-        "energie",
-        "flaechen",
-        "beschaffung",
-        "ernaehrung",
-        "wirtschaft",
-        "foerderung",
-        "nachfrage",
-        "anpassung",
-    )
-}
+NO_TOPICS = dict.fromkeys(TOPICS, False)
 PAPER_EXIT = {
     "reference": "101.26.0933",
     "title": "Umbenennung der Kurfürstenstraße in Luise-Fischer-Straße",

@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 import requests
 from sqlalchemy import event, func, select, update
-from werkzeug.serving import make_server
 
 from impactcheck.store.models import AuditEntry, Check, Municipality, Revision, RulesetSnapshot, User
 from tests.support import ROOT
@@ -117,17 +116,6 @@ def at_once(*calls):
     with ThreadPoolExecutor(len(calls)) as pool:
         futures = [pool.submit(c) for c in calls]
         return [f.result() for f in futures]
-
-
-@pytest.fixture
-def live(app):
-    """The app on a real loopback port, one thread per request (as a browser's double click meets it)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from impactcheck.store.models import Check, Upload
 from tests.web.conftest import PASSWORD, TOKEN, VERSION
@@ -97,16 +96,6 @@ def test_a_bomb_with_a_bad_crc_at_download_is_a_message_not_a_500(as_role, db_se
 
 
 # --- many large files at once against the real server ---------------------------------------------------
-
-
-@pytest.fixture
-def live(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
 
 
 class Client:
