@@ -95,14 +95,48 @@ class Check(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
-    reference: Mapped[str] = mapped_column(String(64))
-    title: Mapped[str] = mapped_column(String(300))
-    department: Mapped[str] = mapped_column(String(200))
-    committee: Mapped[str] = mapped_column(String(200))
-    meeting_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    reference: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(1000))  # council paper titles run long; the form says so above 1000
+    department: Mapped[str] = mapped_column(String(200), index=True)
+    committee: Mapped[str] = mapped_column(String(200), index=True)
+    meeting_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # A deleted draft stays in the database (the audit log points at it) and out of every list.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True, index=True)
 
-    owner: Mapped[User] = relationship()
+    # The council's decision on the paper, recorded after the session (store/current.OUTCOMES).
+    outcome: Mapped[str | None] = mapped_column(String(24), nullable=True, index=True)
+    outcome_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    outcome_changed: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)  # yes|partly|no
+    outcome_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outcome_recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+
+    # The current state (store/current.state_of), written by operations only, for lists in SQL.
+    status: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft", index=True)
+    revision_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    filed_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    filed_status: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    verdict: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    alternative_verdict: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    adopted_verdict: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    t_co2e_per_year: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
+    alternative_t_co2e_per_year: Mapped[float | None] = mapped_column(Float, nullable=True)
+    adopted_t_co2e_per_year: Mapped[float | None] = mapped_column(Float, nullable=True)
+    exit_reason: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    fragile: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false(), index=True)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false(), index=True)
+    open_points: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
+    ruleset_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    ruleset_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True, index=True)
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    outcome_by: Mapped[User | None] = relationship(foreign_keys=[outcome_by_id])
+    sector_figures: Mapped[list[CheckSector]] = relationship(cascade="all, delete-orphan")
     revisions: Mapped[list[Revision]] = relationship(
         back_populates="check", order_by="Revision.number", cascade="all, delete-orphan"
     )
@@ -181,6 +215,20 @@ class Revision(Base):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
+
+
+class CheckSector(Base):
+    """Per sector of a check's latest submitted revision, for the proposal and the alternative: the
+    score and the t CO2e of the counted lines (store/current.sector_figures). Statistics sum these."""
+
+    __tablename__ = "check_sector"
+
+    check_id: Mapped[int] = mapped_column(ForeignKey("klimacheck.id"), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(12), primary_key=True)  # proposal | alternative
+    sector: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    t_co2e_per_year: Mapped[float | None] = mapped_column(Float, nullable=True)
+    t_co2e_once: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class RulesetSnapshot(Base):

@@ -26,11 +26,13 @@ from impactcheck.core.errors import InputError, Problem
 from impactcheck.core.evaluate import alternative_changes, evaluate, known_answers
 from impactcheck.core.model import RuleSet
 from impactcheck.core.result import Result
+from impactcheck.store import current as current_state
 from impactcheck.store.db import insert_or_ignore, lock_row
 from impactcheck.store.models import (
     ROLES,
     AuditEntry,
     Check,
+    CheckSector,
     Municipality,
     PendingInput,
     Revision,
@@ -269,6 +271,7 @@ def _recent_identical_start(
         .where(
             Check.municipality_id == actor.municipality_id,
             Check.owner_id == actor.id,
+            Check.deleted_at.is_(None),
             Check.created_at >= since,
             Check.reference == paper.reference,
             Check.title == paper.title,
@@ -285,6 +288,23 @@ def _recent_identical_start(
         if first.ruleset_id == ruleset.id and uploaded == ([sha256] if sha256 else []):
             return check
     return None
+
+
+def _refresh_state(s: Session, check: Check) -> None:
+    """Write the check's current-state columns and sector figures (store/current.py), after every
+    change of its revisions or outcome, so lists in SQL never disagree with the revisions."""
+    s.flush()
+    s.expire(check, ["revisions"])
+    state = current_state.state_of(check, check.revisions)
+    if state["filed_number"] != check.filed_number:  # a filed revision is frozen: its figures change with it only
+        s.execute(delete(CheckSector).where(CheckSector.check_id == check.id))
+        filed = current_state.latest_filed(check.revisions)
+        for figure in current_state.sector_figures(filed.result if filed else None):
+            s.add(CheckSector(check_id=check.id, **figure))
+        s.expire(check, ["sector_figures"])
+    for key, value in state.items():
+        setattr(check, key, value)
+    _flush(s)
 
 
 def create_check(
@@ -320,6 +340,7 @@ def create_check(
     )
     if upload is not None:
         attach_upload(s, actor, check, *upload)
+    _refresh_state(s, check)
     s.refresh(check)
     return check
 
@@ -550,6 +571,7 @@ def submit(
     revision.submitted_at = utcnow()
     revision.submitted_by_id = actor.id
     _flush(s)
+    _refresh_state(s, check)
     audit(
         s,
         actor,
@@ -589,6 +611,7 @@ def new_revision(s: Session, actor: User, check: Check, ruleset_id: str | None =
     )
     s.add(revision)
     s.flush()
+    _refresh_state(s, check)
     s.refresh(check)
     audit(
         s,
@@ -605,7 +628,7 @@ def new_revision(s: Session, actor: User, check: Check, ruleset_id: str | None =
 
 def latest_submitted(check: Check) -> Revision | None:
     """The newest revision waiting for review (a newer draft does not take it out of review)."""
-    return next((r for r in reversed(check.revisions) if r.status == "submitted"), None)
+    return current_state.awaiting_review(check.revisions)
 
 
 def review(s: Session, actor: User, check: Check, *, decision: str, comment: str, expected_version: int) -> Revision:
@@ -627,6 +650,7 @@ def review(s: Session, actor: User, check: Check, *, decision: str, comment: str
     revision.reviewed_by_id = actor.id
     revision.review_comment = comment or None
     _flush(s)
+    _refresh_state(s, check)
     audit(
         s,
         actor,
@@ -637,6 +661,73 @@ def review(s: Session, actor: User, check: Check, *, decision: str, comment: str
         comment=comment,
     )
     return revision
+
+
+# --- the council's decision, deleting a draft -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeData:
+    outcome: str
+    date: dt.date | None
+    changed: str | None  # yes | partly | no: did the paper change because of the Klimacheck?
+    note: str = ""
+
+
+def record_outcome(s: Session, actor: User, check: Check, data: OutcomeData) -> None:
+    """The council's decision on a submitted check (after the session); recorded again, it replaces
+    the earlier record, and the audit log keeps both."""
+    lock_row(s, Check.__table__, check.id)  # two people recording at once: one after the other
+    s.refresh(check)
+    if check.filed_number is None:
+        raise _fail("Ein Beschluss kann erst eingetragen werden, wenn der Klimacheck eingereicht ist.")
+    if data.outcome not in current_state.OUTCOMES:
+        raise _fail("Wählen Sie aus, wie der Rat entschieden hat.")
+    if data.outcome == "adopted_alternative" and check.alternative_verdict is None:
+        raise _fail("Dieser Klimacheck hat keine Alternative; wählen Sie einen anderen Beschluss.")
+    if data.date is None:
+        raise _fail("Geben Sie das Datum der Sitzung an, in der entschieden wurde.")
+    if data.date > (utcnow() + dt.timedelta(days=1)).date():
+        raise _fail("Das Datum des Beschlusses liegt in der Zukunft.")
+    if data.changed not in current_state.CHANGED_BY_CHECK:
+        raise _fail("Geben Sie an, ob die Vorlage wegen des Klimachecks geändert wurde.")
+    note = (data.note or "").strip()
+    if data.changed in ("yes", "partly") and not note:
+        raise _fail("Beschreiben Sie in einem Satz, was wegen des Klimachecks geändert wurde.")
+    before = {"outcome": check.outcome, "date": check.outcome_date.isoformat() if check.outcome_date else None}
+    check.outcome = data.outcome
+    check.outcome_date = data.date
+    check.outcome_changed = data.changed
+    check.outcome_note = note or None
+    check.outcome_recorded_at = utcnow()
+    check.outcome_by_id = actor.id
+    _refresh_state(s, check)
+    audit(
+        s,
+        actor,
+        "check.outcome",
+        municipality_id=check.municipality_id,
+        check=check,
+        outcome=data.outcome,
+        date=data.date.isoformat(),
+        changed=data.changed,
+        note=note,
+        before=before,
+    )
+
+
+def delete_draft(s: Session, actor: User, check: Check) -> None:
+    """Delete a check that was never submitted. Soft: the row stays for the audit log, every list
+    leaves it out. A submitted check is part of the record and cannot be deleted."""
+    lock_row(s, Check.__table__, check.id)
+    s.refresh(check)
+    if check.deleted_at is not None:
+        return  # a double click
+    if check.filed_number is not None:
+        raise _fail("Eingereichte Klimachecks bleiben erhalten und können nicht gelöscht werden.")
+    check.deleted_at = utcnow()
+    _flush(s)
+    audit(s, actor, "check.delete", municipality_id=check.municipality_id, check=check, reference=check.reference)
 
 
 # --- input that arrived after the login expired -----------------------------------------------

@@ -37,7 +37,11 @@ def load_check(check_id: int, *, edit: bool = False) -> Check:
     look but not touch. Every lookup is scoped to the user's municipality.
     """
     check = db().scalar(
-        select(Check).where(Check.id == check_id, Check.municipality_id == current_user.municipality_id)
+        select(Check).where(
+            Check.id == check_id,
+            Check.municipality_id == current_user.municipality_id,
+            Check.deleted_at.is_(None),  # a deleted draft is gone for everyone (the audit log keeps it)
+        )
     )
     if check is None:
         abort(404)
@@ -45,7 +49,7 @@ def load_check(check_id: int, *, edit: bool = False) -> Check:
     own = check.owner_id == current_user.id
     if role == "author" and not own:
         abort(404)
-    if role == "council" and all(r.is_draft for r in check.revisions):
+    if role == "council" and check.filed_status is None:
         abort(404)  # councillors read what was submitted, not drafts
     if edit and not (own and role in CREATORS):
         abort(403)

@@ -53,7 +53,11 @@ def _own_checks():
     """The current author's checks, newest first."""
     return (
         select(Check)
-        .where(Check.municipality_id == current_user.municipality_id, Check.owner_id == current_user.id)
+        .where(
+            Check.municipality_id == current_user.municipality_id,
+            Check.owner_id == current_user.id,
+            Check.deleted_at.is_(None),
+        )
         .order_by(Check.created_at.desc(), Check.id.desc())
     )
 
