@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def setup(app: Flask) -> None:
-    from impactcheck.web import admin, auth, errors, health, register, results, wizard
+    from impactcheck.web import admin, auth, errors, exports, health, outcome, overview, register, results, wizard
     from impactcheck.web.context import init_app as init_context
     from impactcheck.web.extensions import init_extensions
     from impactcheck.web.templating import init_app as init_templating
@@ -15,5 +15,5 @@ def setup(app: Flask) -> None:
     init_extensions(app)
     init_templating(app)
     errors.init_app(app)
-    for module in (health, auth, wizard, results, register, admin):
+    for module in (health, auth, wizard, results, register, exports, outcome, overview, admin):
         app.register_blueprint(module.bp)

@@ -114,6 +114,11 @@ ROUTES = [
     ("GET", "/klimachecks/{revised}", READ_SUBMITTED),
     ("GET", "/klimachecks/{revised}?revision=2", {"*": 404, **ANON}),
     ("GET", "/klimachecks/{revised}/ergebnis.json?revision=2", {"*": 404, **ANON}),
+    # --- register (issue 9)
+    # --- exports (issue 9)
+    # --- outcome (issue 9)
+    # --- overview (issue 9)
+    # --- wizard additions (issue 9)
 ]
 ROUTES_IDS = [f"{m} {u}" for m, u, _ in ROUTES]
 
