@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from impactcheck.core.errors import InputError, Problem
 from impactcheck.core.result import Result, result_from_dict
 from impactcheck.core.verification import Reference
+from impactcheck.store.current import latest_filed
 from impactcheck.store.models import Check, Revision
 
 
@@ -33,11 +34,11 @@ def stored_result(s: Session, ref: str, timezone: str = "Europe/Berlin") -> tupl
     check = s.get(Check, int(m.group(1)))
     if check is None:
         raise InputError(Problem(f"Klimacheck {m.group(1)} gibt es nicht"))
-    submitted = [r for r in check.revisions if r.result is not None]
     if m.group(2):
-        submitted = [r for r in submitted if r.number == int(m.group(2))]
-    if not submitted:
+        revision = next((r for r in check.revisions if r.number == int(m.group(2)) and r.result is not None), None)
+    else:
+        revision = latest_filed(check.revisions)
+    if revision is None:
         what = f"Revision {m.group(2)} von Klimacheck {check.id}" if m.group(2) else f"Klimacheck {check.id}"
         raise InputError(Problem(f"{what} ist noch nicht eingereicht"))
-    revision = submitted[-1]
     return result_from_dict(revision.result), reference_for(check, revision, timezone)

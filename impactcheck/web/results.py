@@ -29,6 +29,7 @@ from sqlalchemy import select
 from impactcheck.core.errors import InputError
 from impactcheck.core.result import Result, result_from_dict
 from impactcheck.core.verification import verification_code
+from impactcheck.store import current as current_state
 from impactcheck.store import operations as ops
 from impactcheck.store.models import AuditEntry, Check, Revision
 from impactcheck.store.queries import reference_for as _reference
@@ -45,15 +46,15 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def _revision(check: Check, number: int | None) -> Revision:
     """The requested revision (default: the latest submitted one); only submitted ones have a Result."""
-    candidates = [r for r in check.revisions if r.result is not None]
-    if number is not None:
-        found = next((r for r in candidates if r.number == number), None)
-        if found is None:
+    if number is None:
+        latest = current_state.latest_filed(check.revisions)
+        if latest is None:
             abort(404)
-        return found
-    if not candidates:
+        return latest
+    found = next((r for r in check.revisions if r.number == number and r.result is not None), None)
+    if found is None:
         abort(404)
-    return candidates[-1]
+    return found
 
 
 def result_of(revision: Revision) -> Result:
@@ -72,7 +73,7 @@ def code_for(check: Check, revision: Revision) -> str:
 @login_required
 def view(check_id: int):
     check = load_check(check_id)
-    if not any(r.result is not None for r in check.revisions):
+    if check.filed_number is None:
         if check.current.is_draft and check.owner_id == current_user.id:
             return redirect(url_for("wizard.resume", check_id=check.id))
         abort(404)

@@ -18,7 +18,8 @@ from pathlib import Path
 from docx import Document
 from sqlalchemy import select
 
-from impactcheck.store.models import Check, Revision, User
+from impactcheck.store.current import sector_figures, state_of
+from impactcheck.store.models import Check, CheckSector, Revision, User
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "kassel-2030-2026.1"
 NAMES = ("gasheizung-kita", "strassenumbenennung")
@@ -59,6 +60,12 @@ def store_old_check(s, name: str) -> int:
             updated_at=SUBMITTED_AT,
         )
     )
+    s.flush()
+    # The current state as migration 0004 fills it for checks stored before it.
+    s.refresh(check)
+    for key, value in state_of(check, check.revisions).items():
+        setattr(check, key, value)
+    s.add_all(CheckSector(check_id=check.id, **f) for f in sector_figures(stored))
     s.commit()
     return check.id
 
