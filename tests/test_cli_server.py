@@ -9,8 +9,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
+
+from impactcheck.store import migrate
+
+MIGRATIONS = Path(migrate.__file__).parent / "migrations" / "versions"
 
 
 def run(args, tmp_path, stdin=None, **env):
@@ -29,7 +34,8 @@ def run(args, tmp_path, stdin=None, **env):
 def test_db_upgrade_creates_the_database(tmp_path):
     proc = run(["db", "upgrade"], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "Stand 0003" in proc.stdout
+    head = sorted(p.name[:4] for p in MIGRATIONS.glob("[0-9][0-9][0-9][0-9]_*.py"))[-1]
+    assert f"Stand {head}" in proc.stdout
     assert (tmp_path / "instance" / "impactcheck.sqlite3").exists()
     assert (tmp_path / "instance" / "secret_key").exists()
     assert oct((tmp_path / "instance" / "secret_key").stat().st_mode)[-3:] == "600"
