@@ -107,6 +107,38 @@ def db_upgrade() -> None:
     click.echo(f"Datenbank auf Stand {migrate.current_revision(prepared.database.engine)}.")
 
 
+@db.command("backup")
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path), help="Sicherungsdatei")
+def db_backup(output: Path) -> None:
+    """Die Datenbank im laufenden Betrieb sichern (SQLite: Online-Backup; PostgreSQL: pg_dump)."""
+    from impactcheck.store import backup
+
+    config = _config()
+    open_existing_database(config).dispose()
+    info = backup.backup(config["DATABASE_URL"], output)  # InputError: exit 2 with its one line (cli.main)
+    counted = f", {info.checks} Klimachecks" if info.checks is not None else ""
+    click.echo(f"Gesichert: {info.path}{counted}.")
+
+
+@db.command("restore")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="ohne Rückfrage ersetzen")
+def db_restore(source: Path, yes: bool) -> None:
+    """Die Datenbank durch eine Sicherung ersetzen. Den Server vorher anhalten."""
+    from impactcheck.store import backup, migrate
+    from impactcheck.store.db import Database
+
+    config = _config()
+    if not yes and not click.confirm("Die Datenbank wird durch die Sicherung ersetzt. Fortfahren?", err=True):
+        raise BadInput("abgebrochen, nichts geändert")
+    database = Database(config["DATABASE_URL"])
+    head = migrate.head_revision(database.engine)
+    database.dispose()
+    info = backup.restore(config["DATABASE_URL"], source, head=head)  # InputError: exit 2 with its one line (cli.main)
+    prepared = _prepare()  # brings an older backup up to this version's schema
+    click.echo(f"Wiederhergestellt aus {info.path}; Stand {migrate.current_revision(prepared.database.engine)}.")
+
+
 @cli.group()
 def users() -> None:
     """Benutzerkonten verwalten."""
