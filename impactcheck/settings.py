@@ -37,6 +37,46 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "Europe/Berlin",  # how stored (UTC) times are shown
     "HOST": "127.0.0.1",
     "PORT": 8080,
+    # Single sign-on beside the local accounts (README: "Anmeldung über Single Sign-on"). An account is
+    # created at the first login in the mapped municipality with the mapped role; the role follows the
+    # IdP or directory at every login; someone none of whose groups maps to a role is refused.
+    # OpenID Connect, on when OIDC_SERVER_METADATA_URL is set (the IdP's discovery document).
+    "OIDC_SERVER_METADATA_URL": None,
+    "OIDC_CLIENT_ID": None,
+    "OIDC_CLIENT_SECRET": None,  # None: a public client (PKCE only)
+    "OIDC_SCOPE": "openid profile email",
+    "OIDC_BUTTON_LABEL": None,  # default: "Mit dem Konto der Verwaltung anmelden"
+    "OIDC_REDIRECT_URI": None,  # default: …/login/oidc/callback of this server as the browser reached it
+    "OIDC_USERNAME_CLAIM": "preferred_username",
+    "OIDC_NAME_CLAIM": "name",
+    "OIDC_ROLES_CLAIM": "groups",  # a list (or one value) of groups or app roles; Entra ID app roles: "roles"
+    "OIDC_ROLE_MAP": {},  # claim value -> role (author, council, climate, admin); case is ignored
+    "OIDC_MUNICIPALITY_CLAIM": None,  # a claim naming the municipality, e.g. "groups" or "municipality"
+    "OIDC_MUNICIPALITY_MAP": None,  # its value -> municipality slug; None: the value is the slug
+    "OIDC_MUNICIPALITY": None,  # fixed municipality slug without a claim; default: MUNICIPALITY_SLUG
+    "OIDC_USERINFO": True,  # also ask the userinfo endpoint for claims the ID token lacks
+    "OIDC_LOGOUT_AT_IDP": False,  # logout also ends the session at the IdP (RP-initiated logout)
+    "OIDC_TIMEOUT": 10,  # seconds per request to the IdP
+    # LDAP bind (Active Directory, OpenLDAP), on when LDAP_URL is set: the login form's user name and
+    # password are checked against the directory for every name without a local password.
+    "LDAP_URL": None,  # "ldaps://dc1.stadt.local" or a list of servers, tried in order
+    "LDAP_START_TLS": False,  # StartTLS on an ldap:// URL; never falls back to plain text
+    "LDAP_CA_FILE": None,  # CA certificate(s) for ldaps/StartTLS; default: the system's
+    "LDAP_TLS_VERIFY": True,
+    "LDAP_USER_DN": None,  # direct bind: "uid={username},ou=people,dc=…" or "{username}@stadt.local" (AD)
+    "LDAP_BIND_DN": None,  # or search, then bind: a service account that finds the user's entry …
+    "LDAP_BIND_PASSWORD": None,
+    "LDAP_USER_SEARCH_BASE": None,  # … below this base …
+    "LDAP_USER_FILTER": "(uid={username})",  # … with this filter (AD: "(sAMAccountName={username})")
+    "LDAP_NAME_ATTRIBUTE": "displayName",  # falls back to cn
+    "LDAP_GROUPS_ATTRIBUTE": "memberOf",  # groups listed on the user's entry (AD, the memberof overlay)
+    "LDAP_GROUP_SEARCH_BASE": None,  # and/or groups found by a search (OpenLDAP groupOfNames) …
+    "LDAP_GROUP_FILTER": "(member={dn})",  # … with this filter
+    "LDAP_ROLE_MAP": {},  # group DN or CN -> role; case is ignored
+    "LDAP_MUNICIPALITY_ATTRIBUTE": None,  # an attribute naming the municipality, e.g. "memberOf" or "l"
+    "LDAP_MUNICIPALITY_MAP": None,  # its value (DN or CN for groups) -> municipality slug; None: the slug
+    "LDAP_MUNICIPALITY": None,  # fixed municipality slug; default: MUNICIPALITY_SLUG
+    "LDAP_TIMEOUT": 5,  # seconds to connect and per answer
 }
 
 

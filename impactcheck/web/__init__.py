@@ -17,3 +17,10 @@ def setup(app: Flask) -> None:
     errors.init_app(app)
     for module in (health, auth, wizard, results, register, exports, outcome, overview, admin):
         app.register_blueprint(module.bp)
+
+    # Single sign-on beside the local accounts, each on only when configured (README).
+    from impactcheck.web import ldapauth, oidc
+
+    oidc.init_app(app)
+    ldapauth.init_app(app)
+    app.register_blueprint(oidc.bp)

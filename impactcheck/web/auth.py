@@ -14,6 +14,7 @@ from flask_login import current_user, login_user, logout_user
 from impactcheck.store import logins
 from impactcheck.store import operations as ops
 from impactcheck.store.models import User
+from impactcheck.web import ldapauth, oidc, sso
 from impactcheck.web.context import commit, db
 from impactcheck.web.extensions import login_manager
 from impactcheck.web.forms import LoginForm
@@ -24,6 +25,7 @@ bp = Blueprint("auth", __name__)
 
 SESSION_VERSION = "sv"  # the user's session version when this cookie logged in (see User.session_version)
 LOGIN_AT = "login_at"  # when this cookie logged in (seconds), for SESSION_MAX_HOURS
+LOGIN_SOURCE = "login_source"  # "oidc" or "ldap" when single sign-on logged this cookie in
 
 
 def client_address() -> str | None:
@@ -32,7 +34,7 @@ def client_address() -> str | None:
     return request.remote_addr
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only paths on this site: never redirect to another host after login, never a header break."""
     if not target or has_controls(unquote(target)) or "\\" in unquote(target):
         return None  # browsers read a backslash as a slash, so "/\\evil.example" would leave the site
@@ -40,6 +42,19 @@ def _safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def start_session(user: User, source: str | None = None) -> None:
+    """Log `user` in on this cookie: local password, LDAP and OIDC alike, under the user's current
+    session version (so logout, a new password or a deactivation end it like any other)."""
+    session.pop("expired", None)
+    session.pop(IDLE_USER, None)
+    login_user(user)
+    session[SESSION_VERSION] = user.session_version
+    session["seen"] = int(time.time())
+    session[LOGIN_AT] = time.time()
+    if source:
+        session[LOGIN_SOURCE] = source
 
 
 def _end_session(*, keep_input: bool) -> None:
@@ -111,27 +126,45 @@ def login():
     form = LoginForm()
     failed = False
     attempt = None
+    problem, status = None, 200  # single sign-on: the person refused here, or the directory down
     if form.validate_on_submit():
         attempt = logins.begin(db(), client_address(), form.username.data)
         if attempt.allowed:
-            user = ops.authenticate(db(), form.username.data, form.password.data)
+            try:
+                # The local password, or with LDAP on the directory's (ldapauth.py): throttled alike.
+                user = ldapauth.password_login(db(), form.username.data, form.password.data)
+            except ldapauth.DirectoryUnavailable:
+                user, status = None, 503
+                problem = _(
+                    "Der Verzeichnisdienst ist nicht erreichbar, daher kann Ihr Passwort gerade nicht geprüft "
+                    "werden. Bitte versuchen Sie es später erneut."
+                )
+            except sso.Refused as refused:
+                logins.succeeded(db(), attempt)  # the password was right; the account is what is missing
+                user, problem, status = None, refused.message, 403
             if user is None:
-                failed = True
+                failed = problem is None
             else:
                 logins.succeeded(db(), attempt)
-                session.pop("expired", None)
-                session.pop(IDLE_USER, None)
-                login_user(user)
-                session[SESSION_VERSION] = user.session_version
-                session["seen"] = int(time.time())
-                session[LOGIN_AT] = time.time()
-                return redirect(_safe_next(request.args.get("next")) or url_for("wizard.index"))
+                start_session(user, source=ops.sso_source(user))
+                return redirect(safe_next(request.args.get("next")) or url_for("wizard.index"))
         else:
             form.username.errors = [_throttled_message(attempt)]
     throttled = attempt is not None and not attempt.allowed
-    status = 429 if throttled else 401 if failed else 200
+    status = 429 if throttled else 401 if failed else status
     headers = {"Retry-After": str(attempt.wait or 24 * 3600)} if throttled else {}
-    return render_template("login.html", form=form, failed=failed, locked_minutes=0), status, headers
+    page = render_template(
+        "login.html",
+        form=form,
+        failed=failed,
+        locked_minutes=0,
+        problem=problem,
+        oidc_label=(current_app.config.get("OIDC_BUTTON_LABEL") or _("Mit dem Konto der Verwaltung anmelden"))
+        if oidc.enabled()
+        else None,
+        ldap=ldapauth.enabled(),
+    )
+    return page, status, headers
 
 
 @bp.post("/logout")
@@ -139,7 +172,8 @@ def logout():
     if current_user.is_authenticated:
         logins.end_sessions(db(), current_user)  # a copy of this cookie must not outlive the logout
         commit()
+    source = session.get(LOGIN_SOURCE)
     logout_user()
     session.clear()
     flash(_("Sie sind abgemeldet."), "info")
-    return redirect(url_for("auth.login"))
+    return oidc.logout_redirect(source) or redirect(url_for("auth.login"))
