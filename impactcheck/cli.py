@@ -229,6 +229,180 @@ def _write_all(files: list[tuple[Path, bytes]]) -> None:
                 os.unlink(tmp)
 
 
+# --- export -----------------------------------------------------------------------------------
+
+# option -> URL parameter of the register (store/listing.ARGS): one parser (listing.parse_filter) decides.
+_EXPORT_FILTERS = {
+    "status": "status",
+    "votum": "votum",
+    "votum_beschlossen": "votum_beschlossen",
+    "amt": "amt",
+    "gremium": "gremium",
+    "von": "von",
+    "bis": "bis",
+    "regelwerk": "regelwerk",
+    "ausnahme": "ausnahme",
+    "beschluss": "beschluss",
+    "geaendert": "geaendert",
+    "suche": "q",
+    "sort": "sort",
+}
+_EXPORT_FLAGS = {"markiert": "markiert", "fragil": "fragil", "offen": "offen"}
+
+
+@cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), help="Standard: nach der Dateiendung von -o")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Ausgabedatei (.csv oder .xlsx)")
+@click.option("--municipality", "slug", metavar="SLUG", help="Kommune (Standard: die der Installation)")
+@click.option("--status", help="Stand: draft, submitted, approved, returned")
+@click.option("--votum", help="Votum der Vorlage: negative, neutral, positive, not_relevant")
+@click.option("--votum-beschlossen", "votum_beschlossen", help="Votum des Beschlossenen")
+@click.option("--amt", help="Amt (genau wie gespeichert)")
+@click.option("--gremium", help="Gremium (genau wie gespeichert)")
+@click.option("--von", metavar="JJJJ-MM-TT", help="eingereicht ab diesem Tag")
+@click.option("--bis", metavar="JJJJ-MM-TT", help="eingereicht bis einschließlich diesem Tag")
+@click.option("--regelwerk", metavar="ID[@VERSION]", help="Regelwerk, optional mit Version")
+@click.option("--ausnahme", metavar="GRUND", help="Grund des Ausstiegs in der Vorprüfung (ID)")
+@click.option("--markiert", is_flag=True, help="nur markierte")
+@click.option("--fragil", is_flag=True, help="nur nicht robuste Ergebnisse")
+@click.option("--offen", is_flag=True, help="nur mit offenen Punkten („unbekannt“)")
+@click.option("--pruefer", metavar="BENUTZERNAME", help="geprüft von diesem Konto")
+@click.option("--beschluss", help="Beschluss des Rats (oder „offen“: noch keiner eingetragen)")
+@click.option("--geaendert", help="wegen des Klimachecks geändert: yes, partly, no")
+@click.option("--suche", metavar="TEXT", help="in Drucksachennummer und Titel")
+@click.option("--sort", metavar="SCHLÜSSEL", help="Sortierung wie im Register, z. B. -datum, nummer, co2")
+@click.option("--basis-url", "base_url", metavar="URL", help="Adresse der Web-Anwendung für die Spalte Link")
+def export_cmd(fmt: str | None, output: Path, slug: str | None, pruefer: str | None, base_url: str | None, **options):
+    """Das Register (alle Klimachecks der Kommune, gefiltert wie im Web) als CSV oder XLSX speichern."""
+    from sqlalchemy import select
+
+    from impactcheck.store import export, listing
+    from impactcheck.store.models import Municipality, User
+
+    if output.is_dir():
+        raise BadInput(f"{output}: ist ein Ordner, keine Datei")
+    if fmt is None:
+        fmt = output.suffix.lower().lstrip(".")
+        if fmt not in ("csv", "xlsx"):
+            raise BadInput(f"{output}: --format csv oder xlsx angeben (oder die Endung .csv/.xlsx)")
+    if not output.parent.is_dir():
+        raise BadInput(f"{output}: Ordner {output.parent} existiert nicht")
+    if not os.access(output.parent, os.W_OK):
+        raise BadInput(f"{output}: Ordner {output.parent} ist nicht beschreibbar")
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise BadInput(f"--basis-url: „{base_url}“ ist keine Adresse (http:// oder https://)")
+    args = {arg: options[name].strip() for name, arg in _EXPORT_FILTERS.items() if options[name] is not None}
+    for name, arg in _EXPORT_FILTERS.items():
+        if arg in args and not args[arg]:
+            raise BadInput(f"--{name.replace('_', '-')}: leerer Wert")
+    args.update({arg: "1" for name, arg in _EXPORT_FLAGS.items() if options[name]})
+    from impactcheck.cli_server import _config, open_existing_database
+
+    config = _config()
+    timezone = _export_timezone(config)
+    database = open_existing_database(config)  # read only: no migration, nothing created
+    try:
+        with database.session() as s:
+            slug = slug or config["MUNICIPALITY_SLUG"]
+            municipality = s.scalar(select(Municipality).where(Municipality.slug == slug))
+            if municipality is None:
+                known = ", ".join(s.scalars(select(Municipality.slug).order_by(Municipality.slug))) or "keine"
+                raise BadInput(f"--municipality: Kommune „{slug}“ gibt es nicht; vorhanden: {known}")
+            if pruefer is not None:
+                reviewer = s.scalar(
+                    select(User.id).where(User.username == pruefer.strip(), User.municipality_id == municipality.id)
+                )
+                if reviewer is None:
+                    raise BadInput(f"--pruefer: Konto „{pruefer}“ gibt es in „{slug}“ nicht")
+                args["pruefer"] = str(reviewer)
+            flt = listing.parse_filter(args, timezone)
+            _refuse_ignored(args, flt)
+            query = listing.register_query(municipality.id, "climate", flt)  # the department's view: everything
+            rows = export.export_rows(
+                s,
+                query,
+                municipality_id=municipality.id,
+                role="climate",
+                timezone=timezone,
+                link=export.check_link(base_url),
+                rulesets=_export_rulesets(config),
+            )
+            count = _write_export(output, fmt, rows)
+    finally:
+        database.dispose()
+    checks = "1 Klimacheck" if count == 1 else f"{count} Klimachecks"
+    click.echo(f"{output}: {checks} exportiert ({fmt.upper()})")
+
+
+def _export_timezone(config) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    timezone = str(config["TIMEZONE"])
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInput(f"Einstellung TIMEZONE: Zeitzone „{timezone}“ unbekannt") from None
+    return timezone
+
+
+def _refuse_ignored(args: dict[str, str], flt) -> None:
+    """The register ignores a malformed URL parameter (a shared link never breaks the page) and says
+    so; on the command line such a value is a typo: name the option and what it accepts."""
+    from impactcheck.store import listing
+    from impactcheck.store.current import CHANGED_BY_CHECK, OUTCOMES
+    from impactcheck.store.roles import STATUSES
+
+    hints = {
+        "status": ", ".join(STATUSES),
+        "votum": ", ".join(listing.VERDICTS),
+        "votum_beschlossen": ", ".join(listing.VERDICTS),
+        "von": "ein Datum JJJJ-MM-TT",
+        "bis": "ein Datum JJJJ-MM-TT",
+        "beschluss": ", ".join((*OUTCOMES, "offen")),
+        "geaendert": ", ".join(CHANGED_BY_CHECK),
+        "sort": ", ".join(f"{k}, -{k}" for k in listing.SORTS),
+    }
+    options = {arg: name for name, arg in {**_EXPORT_FILTERS, **_EXPORT_FLAGS}.items()}
+    for attribute in listing.ignored_args(args, flt):
+        arg = listing.ARGS[attribute]
+        name = options.get(arg, arg)
+        hint = hints.get(name)
+        raise BadInput(
+            f"--{name.replace('_', '-')}: „{args.get(arg, '')}“ ungültig" + (f"; erlaubt: {hint}" if hint else "")
+        )
+
+
+def _export_rulesets(config):
+    from impactcheck.core.registry import RulesetCache
+
+    cache = RulesetCache(Path(config["RULES_DIR"]) if config.get("RULES_DIR") else None)
+    return cache.get
+
+
+def _write_export(output: Path, fmt: str, rows) -> int:
+    """Stream into a temporary file beside OUTPUT, then rename: never a half-written export."""
+    import tempfile
+
+    from impactcheck.store import export
+
+    try:
+        fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise BadInput(f"{output}: nicht schreibbar ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            count = export.write_csv(rows, fh) if fmt == "csv" else export.write_xlsx(rows, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, output)  # private to its owner (mkstemp), like `docx insert`: it holds names
+    except OSError as exc:
+        raise BadInput(f"{output}: nicht schreibbar ({exc.strerror or exc})") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return count
+
+
 # --- server, database, users (their own module; imported here so they register) ---------------
 
 import impactcheck.cli_server  # noqa: E402,F401
