@@ -210,6 +210,17 @@ def set_active(s: Session, actor: User | None, user: User, active: bool) -> None
     )
 
 
+def end_sessions(s: Session, user: User) -> None:
+    """Every login cookie of `user` stops working (at logout: in this browser and every copy of it)."""
+    user.session_version = User.session_version + 1  # in SQL: two at once both count
+    s.flush()
+
+
+def login_unlocked(s: Session, actor: User | None, user: User) -> None:
+    """An admin let a name locked after many failed logins log in again (store/logins.py lifts the count)."""
+    audit(s, actor, "user.unlock", municipality_id=user.municipality_id, user=user.username)
+
+
 def authenticate(s: Session, username: str, password: str) -> User | None:
     """The active user with this name and password, or None (same answer for every failure)."""
     user = s.scalar(select(User).where(User.username == username.strip()))
@@ -229,6 +240,100 @@ def _dummy_hash() -> str:
 
 def random_password() -> str:
     return secrets.token_urlsafe(12)
+
+
+# Accounts of single sign-on (OIDC, LDAP) have no local password: their password_hash is this marker,
+# which no password ever matches (werkzeug needs "method$salt$hash"), naming where the account comes
+# from and, for OIDC, a digest of the IdP's subject, so a reassigned user name cannot take it over.
+SSO_MARK = "!sso:"
+SSO_SOURCES = ("oidc", "ldap")
+
+
+def sso_source(user: User) -> str | None:
+    """'oidc' or 'ldap' for an account of single sign-on, None for a local account."""
+    if not user.password_hash.startswith(SSO_MARK):
+        return None
+    return user.password_hash.removeprefix(SSO_MARK).split(":", 1)[0]
+
+
+def _sso_mark(source: str, subject: str | None) -> str:
+    if not subject:
+        return f"{SSO_MARK}{source}"
+    return f"{SSO_MARK}{source}:{hashlib.sha256(subject.encode('utf-8', 'replace')).hexdigest()[:40]}"
+
+
+def sso_user(
+    s: Session,
+    *,
+    municipality: Municipality,
+    username: str,
+    display_name: str | None,
+    role: str,
+    source: str,
+    subject: str | None = None,
+) -> User:
+    """The account of someone the identity provider (or the directory) has just vouched for: created on
+    the first login in `municipality` with `role`, and brought in line with what the IdP says (role,
+    name) on every later one. Refused: a local account's name, another source's or subject's account,
+    a deactivated account, an account of another municipality."""
+    if source not in SSO_SOURCES:
+        raise ValueError(f"unknown source {source!r}")
+    username = (username or "").strip()
+    if not username or len(username) > 64 or any(c.isspace() or not c.isprintable() for c in username):
+        raise _fail(
+            "Ihr Anmeldedienst hat keinen verwendbaren Benutzernamen übermittelt (leer, zu lang oder mit "
+            "Leer- oder Steuerzeichen). Bitte wenden Sie sich an die Administration."
+        )
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    name = " ".join((display_name or "").split())[:200] or username
+    if not name.isprintable():
+        name = username
+    mark = _sso_mark(source, subject)
+    values = {
+        "municipality_id": municipality.id,
+        "username": username,
+        "display_name": name,
+        "password_hash": mark,
+        "role": role,
+        "active": True,
+        "created_at": utcnow(),
+        "session_version": 0,
+    }
+    created = insert_or_ignore(s, User.__table__, values, ["username"])  # two first logins at once: one row
+    user = s.scalars(select(User).where(User.username == username)).one()
+    if created:
+        audit(s, user, "user.create", municipality_id=municipality.id, user=username, role=role, source=source)
+        return user
+    s.refresh(user)
+    if user.password_hash != mark:
+        if sso_source(user) is None:
+            raise _fail(
+                f"Für den Benutzernamen „{username}“ gibt es ein Konto mit eigenem Passwort. Bitte melden Sie "
+                "sich damit an, oder bitten Sie die Administration, das Konto umzustellen."
+            )
+        raise _fail(
+            f"Der Benutzername „{username}“ gehört hier zu einem anderen Konto. Bitte wenden Sie sich an die "
+            "Administration."
+        )
+    if not user.active:
+        raise _fail("Ihr Konto ist deaktiviert. Bitte wenden Sie sich an die Administration.")
+    if user.municipality_id != municipality.id:
+        raise _fail(
+            "Ihr Konto gehört zu einer anderen Kommune, als Ihr Anmeldedienst jetzt angibt. Bitte wenden Sie "
+            "sich an die Administration."
+        )
+    changed: dict[str, Any] = {}
+    if user.role != role:
+        changed.update(role=role, previous_role=user.role)
+        user.role = role
+    if user.display_name != name:
+        changed["display_name"] = name
+        user.display_name = name
+    if changed:
+        s.flush()
+        audit(s, user, "user.sso_update", municipality_id=user.municipality_id, user=username, source=source, **changed)
+    return user
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -674,27 +779,73 @@ class OutcomeData:
     note: str = ""
 
 
-def record_outcome(s: Session, actor: User, check: Check, data: OutcomeData) -> None:
+OUTCOME_NOTE_MAX = 2000
+OUTCOME_EARLIEST = dt.date(2000, 1, 1)  # a typo in the year (0226), not a council session
+OUTCOME_CONFLICT_MESSAGE = (
+    "Inzwischen hat jemand anderes einen Beschluss zu diesem Klimacheck eingetragen (oben zu sehen). "
+    "Ihre Eingaben sind unten erhalten, aber noch nicht gespeichert."
+)
+
+
+def outcome_problems(check: Check, data: OutcomeData) -> list[Problem]:
+    """What is wrong with `data` as the decision on `check`, each problem with the field it concerns
+    (`path`), so a form shows every message at its field at once. Empty when it can be recorded."""
+    problems = []
+    if data.outcome not in current_state.OUTCOMES:
+        problems.append(Problem("Wählen Sie aus, wie der Rat entschieden hat.", path=("outcome",)))
+    elif data.outcome == "adopted_alternative" and check.alternative_verdict is None:
+        problems.append(
+            Problem("Dieser Klimacheck hat keine Alternative; wählen Sie einen anderen Beschluss.", path=("outcome",))
+        )
+    if data.date is None:
+        problems.append(Problem("Geben Sie das Datum der Sitzung an, in der entschieden wurde.", path=("date",)))
+    elif data.date > (utcnow() + dt.timedelta(days=1)).date():
+        problems.append(Problem("Das Datum des Beschlusses liegt in der Zukunft.", path=("date",)))
+    elif data.date < OUTCOME_EARLIEST:
+        problems.append(Problem("Prüfen Sie das Datum des Beschlusses: Es liegt vor dem Jahr 2000.", path=("date",)))
+    if data.changed not in current_state.CHANGED_BY_CHECK:
+        problems.append(
+            Problem("Geben Sie an, ob die Vorlage wegen des Klimachecks geändert wurde.", path=("changed",))
+        )
+    note = (data.note or "").strip()
+    if data.changed in ("yes", "partly") and not note:
+        problems.append(
+            Problem("Beschreiben Sie in einem Satz, was wegen des Klimachecks geändert wurde.", path=("note",))
+        )
+    elif len(note) > OUTCOME_NOTE_MAX:
+        problems.append(Problem(f"Höchstens {OUTCOME_NOTE_MAX} Zeichen.", path=("note",)))
+    return problems
+
+
+def outcome_token(check: Check) -> str:
+    """Names the recorded decision a page was built from ("" for none), for `record_outcome(seen=…)`."""
+    return check.outcome_recorded_at.isoformat() if check.outcome_recorded_at else ""
+
+
+def record_outcome(s: Session, actor: User, check: Check, data: OutcomeData, *, seen: str | None = None) -> bool:
     """The council's decision on a submitted check (after the session); recorded again, it replaces
-    the earlier record, and the audit log keeps both."""
+    the earlier record, and the audit log keeps both. The same values again (a double click) change
+    nothing and return False. With `seen` (the `outcome_token` the page showed), a decision that
+    someone else recorded meanwhile is not overwritten unseen: ConflictError."""
     lock_row(s, Check.__table__, check.id)  # two people recording at once: one after the other
     s.refresh(check)
     if check.filed_number is None:
         raise _fail("Ein Beschluss kann erst eingetragen werden, wenn der Klimacheck eingereicht ist.")
-    if data.outcome not in current_state.OUTCOMES:
-        raise _fail("Wählen Sie aus, wie der Rat entschieden hat.")
-    if data.outcome == "adopted_alternative" and check.alternative_verdict is None:
-        raise _fail("Dieser Klimacheck hat keine Alternative; wählen Sie einen anderen Beschluss.")
-    if data.date is None:
-        raise _fail("Geben Sie das Datum der Sitzung an, in der entschieden wurde.")
-    if data.date > (utcnow() + dt.timedelta(days=1)).date():
-        raise _fail("Das Datum des Beschlusses liegt in der Zukunft.")
-    if data.changed not in current_state.CHANGED_BY_CHECK:
-        raise _fail("Geben Sie an, ob die Vorlage wegen des Klimachecks geändert wurde.")
+    problems = outcome_problems(check, data)
+    if problems:
+        raise OperationError(problems)
     note = (data.note or "").strip()
-    if data.changed in ("yes", "partly") and not note:
-        raise _fail("Beschreiben Sie in einem Satz, was wegen des Klimachecks geändert wurde.")
-    before = {"outcome": check.outcome, "date": check.outcome_date.isoformat() if check.outcome_date else None}
+    values = (data.outcome, data.date, data.changed, note or None)
+    if values == (check.outcome, check.outcome_date, check.outcome_changed, check.outcome_note):
+        return False
+    if seen is not None and seen != outcome_token(check):
+        raise ConflictError([Problem(OUTCOME_CONFLICT_MESSAGE)])
+    before = {
+        "outcome": check.outcome,
+        "date": check.outcome_date.isoformat() if check.outcome_date else None,
+        "changed": check.outcome_changed,
+        "note": check.outcome_note,
+    }
     check.outcome = data.outcome
     check.outcome_date = data.date
     check.outcome_changed = data.changed
@@ -714,6 +865,7 @@ def record_outcome(s: Session, actor: User, check: Check, data: OutcomeData) -> 
         note=note,
         before=before,
     )
+    return True
 
 
 def delete_draft(s: Session, actor: User, check: Check) -> None:

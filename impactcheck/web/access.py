@@ -14,6 +14,7 @@ from impactcheck.web.context import db
 CREATORS = ("author", "climate")  # may start checks and edit their own drafts
 READERS_OF_ALL = ("council", "climate", "admin")  # see the register of all checks
 REVIEWERS = ("climate",)
+OUTCOME_RECORDERS = ("author", "climate")  # record the council's decision (see may_record_outcome)
 
 
 def roles_required(*roles: str):
@@ -54,3 +55,39 @@ def load_check(check_id: int, *, edit: bool = False) -> Check:
     if edit and not (own and role in CREATORS):
         abort(403)
     return check
+
+
+def may_record_outcome(user, check: Check) -> bool:
+    """Whether `user` may record the council's decision on `check`: its author (in a creating role)
+    and the climate department of its municipality, once a revision is submitted. The one place that
+    decides it: the outcome views and the check page ask here."""
+    if not getattr(user, "is_authenticated", False) or user.role not in OUTCOME_RECORDERS:
+        return False
+    if check.municipality_id != user.municipality_id or check.deleted_at is not None or check.filed_number is None:
+        return False
+    return user.role == "climate" or check.owner_id == user.id
+
+
+INSERTERS = ("author", "climate")  # put the section into a paper of their own (see may_insert_into_paper)
+
+
+def may_insert_into_paper(user) -> bool:
+    """Whether `user` is offered "In Ihre Vorlage einfügen" on a check page they may read: those who
+    write council papers (authors, and the climate department helping them). Councillors read the
+    paper the administration sends them and the admin runs the installation: neither uploads a paper
+    here. The result page and the upload POST both ask here."""
+    return bool(getattr(user, "is_authenticated", False)) and user.role in INSERTERS
+
+
+def may_delete_draft(user, check: Check) -> bool:
+    """Whether `user` may delete `check`: its owner (in a creating role), while it was never
+    submitted (a submitted check is part of the record). The pages and the delete views ask here;
+    `operations.delete_draft` refuses a submitted check on its own as well."""
+    return (
+        bool(getattr(user, "is_authenticated", False))
+        and user.role in CREATORS
+        and check.owner_id == user.id
+        and check.municipality_id == user.municipality_id
+        and check.deleted_at is None
+        and check.filed_number is None
+    )

@@ -15,9 +15,34 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional, ValidationError
 
+from impactcheck.core.numbers import format_number
 from impactcheck.store.models import ROLE_LABELS, ROLES
+
+TITLE_MAX = 1000  # the column's size (migration 0004): council paper titles run long
+
+
+class MaxChars:
+    """At most `limit` characters, said in German with the count when longer.
+
+    Unlike WTForms' Length it sets no `maxlength` on the input: a browser would cut a pasted text
+    there without a word (a long title lost its end that way); the server says so instead.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def __call__(self, form, field) -> None:
+        length = len((field.data or "").strip())  # spaces around it are not stored
+        if length > self.limit:
+            raise ValidationError(
+                _l(
+                    "Höchstens %(limit)s Zeichen sind möglich; Ihr Text hat %(length)s. Bitte kürzen Sie ihn.",
+                    limit=format_number(self.limit),
+                    length=format_number(length),
+                )
+            )
 
 
 class LoginForm(FlaskForm):
@@ -47,21 +72,22 @@ class VersionForm(FlaskForm):
 class PaperForm(VersionForm):
     reference = StringField(
         _l("Drucksachen-Nummer"),
-        validators=[DataRequired(_l("Bitte geben Sie die Drucksachen-Nummer an.")), Length(max=64)],
+        validators=[DataRequired(_l("Bitte geben Sie die Drucksachen-Nummer an.")), MaxChars(64)],
         description=_l("Wie im Ratsinformationssystem, z. B. 101.26.0815 oder V/2026/0815."),
     )
     title = StringField(
         _l("Titel der Vorlage"),
-        validators=[DataRequired(_l("Bitte geben Sie den Titel der Vorlage an.")), Length(max=300)],
+        validators=[DataRequired(_l("Bitte geben Sie den Titel der Vorlage an.")), MaxChars(TITLE_MAX)],
+        description=_l("Wie im Ratsinformationssystem, auch ein langer Titel (bis zu 1.000 Zeichen)."),
     )
     department = StringField(
         _l("Einbringendes Amt"),
-        validators=[DataRequired(_l("Bitte nennen Sie das einbringende Amt.")), Length(max=200)],
+        validators=[DataRequired(_l("Bitte nennen Sie das einbringende Amt.")), MaxChars(200)],
         description=_l("Zum Beispiel: Amt für Hochbau und Gebäudebewirtschaftung."),
     )
     committee = StringField(
         _l("Gremium"),
-        validators=[DataRequired(_l("Bitte nennen Sie das beratende Gremium.")), Length(max=200)],
+        validators=[DataRequired(_l("Bitte nennen Sie das beratende Gremium.")), MaxChars(200)],
         description=_l("Das erste Gremium der Beratungsfolge, z. B. Bau- und Planungsausschuss."),
     )
     meeting_date = DateField(
@@ -81,7 +107,7 @@ class AlternativeForm(VersionForm):
         _l("Beschreibung der Alternative"),
         validators=[
             DataRequired(_l("Beschreiben Sie die Alternative in wenigen Sätzen.")),
-            Length(max=4000, message=_l("Höchstens 4000 Zeichen.")),
+            MaxChars(4000),
         ],
         description=_l(
             "Was würde anders gemacht, damit die Vorlage die Klimaziele erreichbar macht? Diese Beschreibung "
@@ -93,7 +119,7 @@ class AlternativeForm(VersionForm):
 class SubmitForm(VersionForm):
     justification = TextAreaField(
         _l("Begründung"),
-        validators=[Optional(), Length(max=4000, message=_l("Höchstens 4000 Zeichen."))],
+        validators=[Optional(), MaxChars(4000)],
         description=_l(
             "Auch die Alternative ist negativ. Begründen Sie, warum die Vorlage trotzdem eingebracht werden soll."
         ),
@@ -108,7 +134,7 @@ class ReviewForm(VersionForm):
     )
     comment = TextAreaField(
         _l("Kommentar an die Verfasserin oder den Verfasser"),
-        validators=[Optional(), Length(max=4000, message=_l("Höchstens 4000 Zeichen."))],
+        validators=[Optional(), MaxChars(4000)],
     )
 
 
@@ -127,9 +153,9 @@ class UploadForm(FlaskForm):
 
 class UserForm(FlaskForm):
     username = StringField(
-        _l("Benutzername"), validators=[DataRequired(_l("Bitte geben Sie einen Benutzernamen an.")), Length(max=64)]
+        _l("Benutzername"), validators=[DataRequired(_l("Bitte geben Sie einen Benutzernamen an.")), MaxChars(64)]
     )
-    display_name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    display_name = StringField(_l("Name"), validators=[Optional(), MaxChars(200)])
     role = SelectField(_l("Rolle"), choices=[SelectChoice(r, _l(ROLE_LABELS[r])) for r in ROLES])
     password = PasswordField(
         _l("Erstes Passwort"),
@@ -144,3 +170,26 @@ class PasswordForm(FlaskForm):
         validators=[DataRequired(_l("Bitte geben Sie ein neues Passwort ein."))],
         description=_l("Mindestens 10 Zeichen."),
     )
+
+
+class OutcomeForm(FlaskForm):
+    """The council's decision on a submitted check. The rules (what is required when) live in
+    `operations.outcome_problems`; this form only reads the input and keeps it for the page."""
+
+    outcome = RadioField(_l("Wie hat der Rat entschieden?"), validate_choice=False)
+    date = DateField(
+        _l("Datum des Beschlusses"),
+        format=["%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"],
+        validators=[Optional()],
+        invalid_value_message=_l("Geben Sie das Datum als Tag, Monat und Jahr an, zum Beispiel 24.11.2026."),
+        description=_l("Der Tag der Sitzung, in der entschieden wurde."),
+    )
+    changed = RadioField(_l("Wurde die Vorlage wegen des Klimachecks geändert?"), validate_choice=False)
+    note = TextAreaField(
+        _l("Was wurde geändert?"),
+        description=_l(
+            "Bei „ja“ und „teilweise“ ein Satz dazu, was wegen des Klimachecks an der Vorlage geändert wurde, "
+            "zum Beispiel: „Wärmepumpe statt Gaskessel.“"
+        ),
+    )
+    seen = HiddenField()  # the recorded decision the page showed (operations.outcome_token)

@@ -23,6 +23,7 @@ RESTORE_TO = {
     "wizard.alternative": "wizard.alternative",
     "wizard.submit": "wizard.review",
     "results.review": "results.view",
+    "outcome.record": "outcome.record",
 }
 TOKEN_ARG = "wiederherstellen"
 IDLE_USER = "expired_user"  # session key: whose login ran out in this browser

@@ -23,6 +23,7 @@ AUDIT_LABELS = {
     "check.new_revision": N_("neue Revision angelegt"),
     "check.approve": N_("freigegeben"),
     "check.return": N_("zurückgegeben"),
+    "check.outcome": N_("Beschluss des Rates eingetragen"),
 }
 
 

@@ -37,6 +37,7 @@ def world(app, as_role, db_session):
 ANON = {"anonymous": 302}
 OWN_DRAFT = {"author": 200, "climate": 403, "admin": 403, "*": 404, **ANON}
 READ_SUBMITTED = {"author": 200, "council": 200, "climate": 200, "admin": 200, "*": 404, **ANON}
+RECORD_OUTCOME = {"council": 403, "admin": 403, "*": 404, **ANON}  # the council's decision (issue 9)
 ROUTES = [
     ("GET", "/healthz", {"*": 200, "anonymous": 200}),
     ("GET", "/login", {"*": 302, "anonymous": 200}),
@@ -103,10 +104,12 @@ ROUTES = [
         "/klimachecks/{draft}/alternative/entfernen",
         {"author": 302, "climate": 403, "admin": 403, "*": 404, **ANON},
     ),
+    # Only those who write papers insert the section into one (access.may_insert_into_paper); without a
+    # file (none stored for this check) the page comes back with the message at the form.
     (
         "POST",
         "/klimachecks/{submitted}/vorlage.docx",
-        {"author": 302, "council": 302, "climate": 302, "admin": 302, "*": 404, **ANON},
+        {"author": 422, "council": 403, "climate": 422, "admin": 403, "*": 404, **ANON},
     ),
     ("POST", "/admin/benutzer", {"admin": 422, "fremdadmin": 422, "*": 403, **ANON}),
     ("POST", "/admin/benutzer/{user}/passwort", {"admin": 302, "fremdadmin": 404, "*": 403, **ANON}),
@@ -115,10 +118,70 @@ ROUTES = [
     ("GET", "/klimachecks/{revised}?revision=2", {"*": 404, **ANON}),
     ("GET", "/klimachecks/{revised}/ergebnis.json?revision=2", {"*": 404, **ANON}),
     # --- register (issue 9)
+    # Paged, sorted, searched and with a malformed date: the same answer for every role (test_register.py
+    # checks the contents).
+    (
+        "GET",
+        "/register?seite=2&pro_seite=25&sort=-co2&q=Kita&von=kaputt&votum=negative",
+        {"council": 200, "climate": 200, "admin": 200, "fremd": 200, "fremdadmin": 200, "*": 403, **ANON},
+    ),
+    (
+        "GET",
+        "/klimachecks?seite=2&pro_seite=25",
+        {"author": 200, "author2": 200, "climate": 200, "fremd": 200, "*": 403, **ANON},
+    ),
     # --- exports (issue 9)
+    # The register's readers, each municipality its own checks (test_export.py checks the contents).
+    (
+        "GET",
+        "/register/export.csv",
+        {"council": 200, "climate": 200, "admin": 200, "fremd": 200, "fremdadmin": 200, "*": 403, **ANON},
+    ),
+    (
+        "GET",
+        "/register/export.xlsx?status=submitted",
+        {"council": 200, "climate": 200, "admin": 200, "fremd": 200, "fremdadmin": 200, "*": 403, **ANON},
+    ),
     # --- outcome (issue 9)
+    # The author and the climate department record the decision; readers who may not get 403; a
+    # check with only a draft has none (its author is sent back to the draft).
+    ("GET", "/klimachecks/{submitted}/beschluss", {**RECORD_OUTCOME, "author": 200, "climate": 200}),
+    ("GET", "/klimachecks/{revised}/beschluss", {**RECORD_OUTCOME, "author": 200, "climate": 200}),
+    ("GET", "/klimachecks/{draft}/beschluss", {"author": 302, "*": 404, **ANON}),
+    ("POST", "/klimachecks/{submitted}/beschluss", {**RECORD_OUTCOME, "author": 422, "climate": 422}),
+    ("POST", "/klimachecks/{draft}/beschluss", {"author": 302, "*": 404, **ANON}),
+    (
+        "GET",
+        "/beschluesse-nachtragen",
+        {"author": 200, "author2": 200, "climate": 200, "fremd": 200, "*": 403, **ANON},
+    ),
     # --- overview (issue 9)
+    (
+        "GET",
+        "/uebersicht",
+        {"council": 200, "climate": 200, "admin": 200, "fremd": 200, "fremdadmin": 200, "*": 403, **ANON},
+    ),
+    (
+        "GET",
+        "/uebersicht?zeitraum=alle&von=kaputt&votum=negative&pruefer=99999999999",
+        {"council": 200, "climate": 200, "admin": 200, "fremd": 200, "fremdadmin": 200, "*": 403, **ANON},
+    ),
     # --- wizard additions (issue 9)
+    ("GET", "/klimachecks/{draft}/loeschen", {"author": 200, "climate": 403, "admin": 403, "*": 404, **ANON}),
+    # A check that was ever submitted is kept: its owner is sent to it with a message.
+    (
+        "GET",
+        "/klimachecks/{revised}/loeschen",
+        {"author": 302, "council": 403, "climate": 403, "admin": 403, "*": 404, **ANON},
+    ),
+    # The author (second in WHO) deletes the draft; from then on it is gone for everyone (404), the
+    # author's second click included (302 to the list). Refusals before the delete: test_wizard.
+    ("POST", "/klimachecks/{draft}/loeschen", {"author": 302, "*": 404, **ANON}),
+    (
+        "POST",
+        "/klimachecks/{revised}/loeschen",
+        {"author": 302, "council": 403, "climate": 403, "admin": 403, "*": 404, **ANON},
+    ),
 ]
 ROUTES_IDS = [f"{m} {u}" for m, u, _ in ROUTES]
 
