@@ -187,6 +187,8 @@ def create_user(
 
 
 def set_password(s: Session, actor: User | None, user: User, password: str) -> None:
+    if sso_source(user) is not None:  # its password lives at the identity provider or in the directory
+        raise _fail("Dieses Konto meldet sich über Single Sign-on an; sein Passwort wird dort geändert.")
     _check_password(password)
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
     user.session_version = User.session_version + 1  # a new password ends every session of the old one

@@ -682,3 +682,18 @@ def test_group_names_match_as_dn_or_cn_ignoring_case_and_spaces():
     assert sso.role_for([], role_map) is None
     assert sso.as_values("a") == ("a",) and sso.as_values(["a", 1, None, {"x": 1}]) == ("a", "1")
     assert sso.as_values({"a": 1}) == ()
+
+
+def test_an_sso_account_gets_no_local_password(app, db_session):
+    """An admin's "Passwort setzen" must not turn an SSO account into a local one."""
+    municipality = db_session.scalar(select(Municipality).where(Municipality.slug == "default"))
+    user = ops.sso_user(
+        db_session, municipality=municipality, username="k.sso", display_name="K. Sso", role="author", source="ldap"
+    )
+    db_session.commit()
+    marker = user.password_hash
+    with pytest.raises(ops.OperationError, match="Single Sign-on"):
+        ops.set_password(db_session, None, user, "ein-ganz-neues-passwort")
+    db_session.rollback()
+    assert db_session.get(User, user.id).password_hash == marker
+    assert ops.authenticate(db_session, "k.sso", "ein-ganz-neues-passwort") is None
