@@ -8,8 +8,14 @@ until an admin lifts it or a day passes without a failure.
 
 An attempt is counted *before* the password is checked, in its own committed transaction and by a
 conditional UPDATE, so parallel guesses cannot slip past the count; a correct password gives the
-address's count back. Only this module writes `login_throttle`; `app_user.session_version` is raised
-here at logout and by operations.set_password / set_active.
+address's count back (and the name's). While its password is being checked, the attempt is also
+recorded as *in flight* (a row of its own, kind "flight"), which it leaves when the password was right
+(`succeeded`, in the same transaction that gives the counts back) or when the request's transaction
+ends without that (the password was wrong: its count stays). An attempt that the counts would refuse
+only because of attempts still in flight waits for them (at most HOLD seconds) instead of being refused:
+so twenty colleagues behind one address logging in at 8:00 all get in, while twenty parallel guesses
+still meet the count of the first ones. Only this module writes `login_throttle`; the user's
+`session_version` and the audit log are written by operations.
 """
 
 from __future__ import annotations
@@ -17,17 +23,25 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
+import logging
 import math
-from dataclasses import dataclass
+import secrets
+import time
+from dataclasses import dataclass, replace
 
-from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, delete, event, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, SessionTransaction
 
+from impactcheck.store import operations
 from impactcheck.store.models import LoginThrottle, User, utcnow
 
-ADDRESS, NAME = "address", "name"
-RETRIES = 25  # rounds of read-and-count when parallel attempts keep changing the count under us
+ADDRESS, NAME, FLIGHT = "address", "name", "flight"
+HOLD = 5.0  # seconds an attempt waits at most for attempts in flight (or for a busy count) before it is answered
+POLL = 0.02  # seconds between two looks at the counts while waiting
+STALE = dt.timedelta(seconds=60)  # an attempt in flight this long has ended without a word (a worker died)
+_IN_FLIGHT = "impactcheck.logins.in_flight"  # Session.info: this session's attempts in flight
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -87,6 +101,7 @@ class Attempt:
     name_key: str
     wait: int = 0  # seconds until this client may try again
     locked: bool = False  # too many failures on this name: only an admin (or a quiet day) lifts it
+    flight: str | None = None  # key of its in-flight row while its password is being checked
 
     @property
     def allowed(self) -> bool:
@@ -101,52 +116,58 @@ def begin(s: Session, address: str | None, username: str, now: dt.datetime | Non
     """Decide whether this attempt may check a password; if so, count it as a failure already.
 
     Runs in its own transaction on the session's engine and commits at once, so the count holds even
-    when the request fails later and parallel attempts see it. Call it before the request writes.
+    when the request fails later and parallel attempts see it. Call it before the request writes, and
+    `succeeded` when the password was right; the attempt is in flight until then, or until the session's
+    transaction ends. A refusal that attempts in flight could still lift (by turning out right) is
+    waited out, at most HOLD seconds, before it is given.
     """
     engine = s.get_bind()
     keys = (address_key(address), name_key(username))
-    for _ in range(RETRIES):
+    deadline = time.monotonic() + HOLD
+    while True:
         at = now or utcnow()
         with engine.connect() as conn:
+            flying = _flying(conn, keys, at)  # first: one that lands meanwhile errs towards waiting for it
             counts = _read(conn, keys, at)
             conn.rollback()
-        address_count, name_count = counts[keys[0]], counts[keys[1]]
-        if NAME_POLICY.lock is not None and name_count.failures >= NAME_POLICY.lock:
-            return Attempt(*keys, locked=True)
-        has_failed = address_count.failures > 0
-        wait = _remaining(address_count, ADDRESS_POLICY, at)
-        if has_failed:
-            wait = max(wait, _remaining(name_count, NAME_POLICY, at))
-        if wait > 0:
-            return Attempt(*keys, wait=math.ceil(wait))
+        refusal, has_failed = _judge(keys, counts, at)
+        if refusal is not None:
+            lifted = _judge(keys, _if_all_right(keys, counts, flying), at)[0] is None
+            if lifted and time.monotonic() < deadline:
+                time.sleep(POLL)  # those in flight may give their counts back
+                continue
+            return refusal
+        flight = keys[0][:24] + keys[1][:24] + secrets.token_hex(8)
         try:
             with engine.begin() as conn:
-                _count(conn, keys[0], ADDRESS, address_count, at, exact=True)
+                _count(conn, keys[0], ADDRESS, counts[keys[0]], at, exact=True)
                 # A client that has not failed is not held to the name's wait; the count still
                 # grows, bounded by the lock, so many addresses cannot guess without limit either.
-                _count(conn, keys[1], NAME, name_count, at, exact=has_failed)
+                _count(conn, keys[1], NAME, counts[keys[1]], at, exact=has_failed)
+                conn.execute(insert(LoginThrottle).values(key=flight, kind=FLIGHT, failures=1, last_failure_at=at))
         except (_CountChanged, IntegrityError):
+            if time.monotonic() >= deadline:
+                return Attempt(*keys, wait=1)  # a burst of parallel attempts: the next one gets through
             continue
-        if not address_count.exists or not name_count.exists:
+        _watch(s, flight)
+        if not counts[keys[0]].exists or not counts[keys[1]].exists:
             _forget_old(engine, at)
-        return Attempt(*keys)
-    return Attempt(*keys, wait=1)  # a burst of parallel attempts: the next one gets through
+        return Attempt(*keys, flight=flight)
 
 
 def succeeded(s: Session, attempt: Attempt) -> None:
-    """The password was right: the address gets its count back, the name starts from zero."""
+    """The password was right: the address gets its count back, the name starts from zero, and the
+    attempt is no longer in flight – all at once, so no parallel attempt sees one without the other."""
+    t = LoginThrottle
+    gone = (t.key == attempt.name_key) | ((t.key == attempt.address_key) & (t.failures <= 0))
+    if attempt.flight is not None:
+        gone |= (t.key == attempt.flight) & (t.kind == FLIGHT)
     with s.get_bind().begin() as conn:
-        conn.execute(
-            update(LoginThrottle)
-            .where(LoginThrottle.key == attempt.address_key, LoginThrottle.failures > 0)
-            .values(failures=LoginThrottle.failures - 1)
-        )
-        conn.execute(
-            delete(LoginThrottle).where(
-                (LoginThrottle.key == attempt.name_key)
-                | ((LoginThrottle.key == attempt.address_key) & (LoginThrottle.failures <= 0))
-            )
-        )
+        conn.execute(update(t).where(t.key == attempt.address_key, t.failures > 0).values(failures=t.failures - 1))
+        conn.execute(delete(t).where(gone))
+    flights = s.info.get(_IN_FLIGHT, [])
+    if attempt.flight in flights:
+        flights.remove(attempt.flight)  # landed: nothing to do when the transaction ends
 
 
 def locked_usernames(s: Session, usernames: list[str], now: dt.datetime | None = None) -> set[str]:
@@ -167,18 +188,15 @@ def locked_usernames(s: Session, usernames: list[str], now: dt.datetime | None =
 
 def lift_lock(s: Session, actor: User | None, user: User) -> bool:
     """An admin lets the name log in again at once (the count starts from zero); True if it was counted."""
-    from impactcheck.store.operations import audit
-
     lifted = s.execute(delete(LoginThrottle).where(LoginThrottle.key == name_key(user.username))).rowcount > 0
     if lifted:
-        audit(s, actor, "user.unlock", municipality_id=user.municipality_id, user=user.username)
+        operations.login_unlocked(s, actor, user)  # the audit entry
     return lifted
 
 
 def end_sessions(s: Session, user: User) -> None:
     """Every login cookie of `user` stops working (in this browser and every copy of it)."""
-    user.session_version = User.session_version + 1  # in SQL: two at once both count
-    s.flush()
+    operations.end_sessions(s, user)
 
 
 # --- reading and counting ----------------------------------------------------------------------------
@@ -197,10 +215,74 @@ def _read(conn: Connection, keys: tuple[str, str], at: dt.datetime) -> dict[str,
     return counts
 
 
+def _judge(keys: tuple[str, str], counts: dict[str, Count], at: dt.datetime) -> tuple[Attempt | None, bool]:
+    """The refusal these counts call for (None: the attempt may check its password), and whether the
+    client has failed (so that the name's wait applies to it)."""
+    address_count, name_count = counts[keys[0]], counts[keys[1]]
+    if NAME_POLICY.lock is not None and name_count.failures >= NAME_POLICY.lock:
+        return Attempt(*keys, locked=True), True
+    has_failed = address_count.failures > 0
+    wait = _remaining(address_count, ADDRESS_POLICY, at)
+    if has_failed:
+        wait = max(wait, _remaining(name_count, NAME_POLICY, at))
+    return (Attempt(*keys, wait=math.ceil(wait)) if wait > 0 else None), has_failed
+
+
+def _flying(conn: Connection, keys: tuple[str, str], at: dt.datetime) -> dict[str, int]:
+    """Attempts in flight on this address and on this name (their row's key begins with 24 characters of
+    the address's key, then 24 of the name's)."""
+    t = LoginThrottle
+    address, name = keys[0][:24], keys[1][:24]
+    rows = conn.execute(
+        select(t.key).where(
+            t.kind == FLIGHT,
+            t.last_failure_at >= at - STALE,
+            t.key.like(f"{address}%") | (func.substr(t.key, 25, 24) == name),
+        )
+    ).scalars()
+    found = list(rows)
+    return {keys[0]: sum(k[:24] == address for k in found), keys[1]: sum(k[24:48] == name for k in found)}
+
+
+def _if_all_right(keys: tuple[str, str], counts: dict[str, Count], flying: dict[str, int]) -> dict[str, Count]:
+    """The counts as they will be if every attempt in flight turns out right: each gives the address one
+    back, and the name starts from zero."""
+    address, name = counts[keys[0]], counts[keys[1]]
+    return {
+        keys[0]: replace(address, failures=max(address.failures - flying[keys[0]], 0)),
+        keys[1]: replace(name, failures=0) if flying[keys[1]] else name,
+    }
+
+
+def _watch(s: Session, flight: str) -> None:
+    """The attempt leaves its flight when the session's transaction ends (the request is over): if the
+    password was right, `succeeded` has done that already; if not, its count stays as a failure."""
+    flights = s.info.get(_IN_FLIGHT)
+    if flights is None:
+        flights = s.info[_IN_FLIGHT] = []
+        event.listen(s, "after_transaction_end", _transaction_ended)
+    flights.append(flight)
+
+
+def _transaction_ended(s: Session, transaction: SessionTransaction) -> None:
+    flights = s.info.get(_IN_FLIGHT)
+    if transaction.parent is not None or not flights:
+        return
+    keys = list(flights)
+    flights.clear()
+    t = LoginThrottle
+    try:
+        with s.get_bind().begin() as conn:
+            conn.execute(delete(t).where(t.key.in_(keys), t.kind == FLIGHT))
+    except SQLAlchemyError:  # the rows count as landed after STALE; nothing else depends on them
+        log.warning("could not end %d login attempt(s) in flight", len(keys), exc_info=True)
+
+
 def _remaining(count: Count, policy: Policy, at: dt.datetime) -> float:
-    if count.last is None or count.failures == 0:
+    wait = wait_after(count.failures, policy)
+    if count.last is None or wait == 0:  # (a parallel attempt may have counted a moment after `at`)
         return 0.0
-    due = count.last + dt.timedelta(seconds=wait_after(count.failures, policy))
+    due = count.last + dt.timedelta(seconds=wait)
     return max((due - at).total_seconds(), 0.0)
 
 
@@ -230,5 +312,7 @@ def _count(conn: Connection, key: str, kind: str, count: Count, at: dt.datetime,
 def _forget_old(engine, at: dt.datetime) -> None:
     """Counts nobody needs any more (older than the longest memory) go, so the table stays small."""
     longest = max(p.memory for p in POLICIES.values())
+    t = LoginThrottle
     with engine.begin() as conn:
-        conn.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at < at - longest))
+        stale_flight = (t.kind == FLIGHT) & (t.last_failure_at < at - STALE)
+        conn.execute(delete(t).where((t.last_failure_at < at - longest) | stale_flight))

@@ -9,9 +9,11 @@ Public API (stable; the web app and the CLI use only these names):
         control) or "separate" (annex_docx); `limits` (Limits) bounds what the file may cost; `name` is
         the file name used in error messages for bytes input. anchor_kind is one of "content_control",
         "bookmark", "placeholder", "heading", "end"; notes say (in German) what was dropped because Word
-        would fetch it from outside when opening the document. Raises InputError for a file that is not an
-        acceptable .docx (one German line, e.g. "altes Word-Format .doc, bitte als .docx speichern"), and
-        its subclass jobs.Busy when this process already works on as many files as the limits allow.
+        would fetch it from outside when opening the document, and that a Strict Open XML file was
+        converted (it is read as Transitional, and the output is Transitional). Raises InputError for a
+        file that is not an acceptable .docx (one German line, e.g. "altes Word-Format .doc, bitte als
+        .docx speichern"), and its subclass jobs.Busy when this process already works on as many files as
+        the limits allow.
     standalone_section_docx(result, reference=None, *, chart=True, annex=False) -> bytes
         A new document with only the section (and, on request, the annex).
     annex_docx(result, reference=None) -> bytes

@@ -26,7 +26,6 @@ W = NS["w"]
 REL_OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 REL_STYLES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
 REL_IMAGE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
-STRICT_OFFICE_DOCUMENT = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
 
 
 def qn(name: str) -> str:

@@ -12,28 +12,19 @@ Reading goes through the checked archive's `Reader`: every member inflates withi
 
 from __future__ import annotations
 
-import io
-import struct
-import zipfile
-import zlib
 from collections.abc import Iterable, Iterator
 
 from lxml import etree
 
 from impactcheck.word import externals, ooxml, xmlread
 from impactcheck.word.safety import CheckedDocx, content_type_of, rels_member, resolve_target
-
-_LOCAL = struct.Struct("<4s2B4HL2L2H")
-_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
-_END = struct.Struct("<4s4H2LH")
-_NEW_MEMBER_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same input gives the same output
+from impactcheck.word.zipwrite import Writer
 
 
 class Package:
     def __init__(self, checked: CheckedDocx):
         self.name = checked.name
         self.main_part = checked.main_part
-        self._data = checked.data
         self._zip = checked.zip
         self._reader = checked.reader
         self._limits = checked.limits
@@ -130,90 +121,18 @@ class Package:
     def to_bytes(self) -> bytes:
         if self._content_types_changed:
             self._changed["[Content_Types].xml"] = ooxml.serialize(self._content_types)
-        out = io.BytesIO()
-        central: list[bytes] = []
-        data = memoryview(self._data)
+        writer = Writer()
         written = set()
         for info in self._infos:
             name = info.filename
             if name in self._removed:
                 continue
             if name in self._changed:
-                central.append(_write_new(out, name, self._changed[name], info))
+                writer.add(name, self._changed[name], info)
             else:
-                central.append(self._copy(out, data, info))
+                writer.copy(self._reader, info)
             written.add(name)
         for name, blob in self._changed.items():
             if name not in written:
-                central.append(_write_new(out, name, blob, None))
-        offset = out.tell()
-        for entry in central:
-            out.write(entry)
-        comment = self._zip.comment[:0xFFFF]
-        out.write(_END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), out.tell() - offset, offset, len(comment)))
-        out.write(comment)
-        return out.getvalue()
-
-    def _copy(self, out: io.BytesIO, data: memoryview, info: zipfile.ZipInfo) -> bytes:
-        span = self._reader.spans[info.filename]  # checked: headers agree with the directory, no overlaps
-        name_len = struct.unpack("<H", bytes(data[span.header + 26 : span.header + 28]))[0]
-        raw_name = bytes(data[span.header + 30 : span.header + 30 + name_len])
-        flags = info.flag_bits & ~0x08  # sizes and CRC go into the local header: no data descriptor
-        payload = data[span.start : span.end]
-        return _emit(
-            out, raw_name, info, flags, info.compress_type, info.CRC, info.compress_size, info.file_size, payload
-        )
-
-
-def _dos_time(date_time: tuple[int, ...]) -> tuple[int, int]:
-    year, month, day, hour, minute, second = date_time
-    year = min(max(year, 1980), 2107)
-    return (hour << 11) | (minute << 5) | (second // 2), ((year - 1980) << 9) | (month << 5) | day
-
-
-def _write_new(out: io.BytesIO, name: str, content: bytes | Iterable[bytes], like: zipfile.ZipInfo | None) -> bytes:
-    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-    packed = io.BytesIO()
-    crc = size = 0
-    for piece in [content] if isinstance(content, bytes) else content:
-        crc = zlib.crc32(piece, crc)
-        size += len(piece)
-        packed.write(compressor.compress(piece))
-    packed.write(compressor.flush())
-    info = like or zipfile.ZipInfo(name, _NEW_MEMBER_TIME)
-    raw_name = name.encode("utf-8")
-    flags = 0x800 if any(b > 0x7F for b in raw_name) else 0
-    payload = packed.getbuffer()
-    return _emit(out, raw_name, info, flags, zipfile.ZIP_DEFLATED, crc, len(payload), size, payload)
-
-
-def _emit(out, raw_name, info, flags, method, crc, csize, usize, payload) -> bytes:
-    """Write one local header and its data; return the matching central directory entry."""
-    mtime, mdate = _dos_time(info.date_time)
-    offset = out.tell()
-    out.write(_LOCAL.pack(b"PK\x03\x04", 20, 0, flags, method, mtime, mdate, crc, csize, usize, len(raw_name), 0))
-    out.write(raw_name)
-    out.write(payload)
-    comment = info.comment[:0xFFFF]
-    entry = _CENTRAL.pack(
-        b"PK\x01\x02",
-        20,
-        info.create_system,
-        20,
-        0,
-        flags,
-        method,
-        mtime,
-        mdate,
-        crc,
-        csize,
-        usize,
-        len(raw_name),
-        0,
-        len(comment),
-        0,
-        info.internal_attr,
-        info.external_attr & 0xFFFFFFFF,
-        offset,
-    )
-    return entry + raw_name + comment
+                writer.add(name, blob)
+        return writer.finish(self._zip.comment)

@@ -11,6 +11,8 @@ parser (`xmlread`), the main document is read the way the insertion reads it (`s
 insertion holds as whole trees are held to the tree limit. So a file the check accepts can be processed,
 and a file it refuses is refused at upload, before it is stored. Relationships that would fetch something
 from outside when the document is opened are found here and reported in `notes`; the insertion drops them.
+A Strict Open XML package is converted to Transitional (`strict`) and the converted package checked in
+full; from then on it is that package that is processed, and the output is Transitional.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from impactcheck.core.numbers import format_number
-from impactcheck.word import externals, ooxml, xmlread
+from impactcheck.word import externals, ooxml, strict, xmlread
 from impactcheck.word.jobs import SLOTS
 from impactcheck.word.limits import MB, Clock, Limits, mb, refuse
 from impactcheck.word.skeleton import Skeleton
@@ -103,9 +105,15 @@ def _check_size(size: int, name: str, limits: Limits) -> None:
         raise refuse(name, "Datei ist leer")
 
 
-def check(data: bytes, name: str, limits: Limits, clock: Clock) -> CheckedDocx:
-    """The whole check, without taking a processing slot (the caller holds one, or the file is our own)."""
-    _check_size(len(data), name, limits)
+def check(data: bytes, name: str, limits: Limits, clock: Clock, *, from_strict: bool = False) -> CheckedDocx:
+    """The whole check, without taking a processing slot (the caller holds one, or the file is our own).
+
+    A Strict Open XML package is converted to Transitional (`strict`) and the result checked again, as a
+    whole and within the same limits and clock (`from_strict`: that result, whose size follows from the
+    checked original's); the CheckedDocx is then that of the Transitional package.
+    """
+    if not from_strict:
+        _check_size(len(data), name, limits)
     _check_magic(data, name)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -124,6 +132,11 @@ def check(data: bytes, name: str, limits: Limits, clock: Clock) -> CheckedDocx:
     content_types = parts.whole("[Content_Types].xml")
     _check_macro_types(content_types, name)
     parts.content_types = content_types
+    if not from_strict and "_rels/.rels" in parts.infos and strict.is_strict(parts.whole("_rels/.rels")):
+        converted = strict.to_transitional(reader, infos, parts.is_xml, zf.comment, name, limits, clock)
+        checked = check(converted, name, limits, clock, from_strict=True)
+        checked.notes.insert(0, strict.NOTE)
+        return checked
     main = _main_part(parts, name)
     _check_main_type(content_types, main, name)
     fetching = _check_relationships(parts, name)
@@ -292,11 +305,6 @@ def _main_part(parts: _Parts, name: str) -> str:
     rels = parts.whole("_rels/.rels")
     found = [r for r in internal_relationships(rels) if r.get("Type") == ooxml.REL_OFFICE_DOCUMENT]
     if not found:
-        if any(r.get("Type") == ooxml.STRICT_OFFICE_DOCUMENT for r in rels):
-            raise refuse(
-                name,
-                "Format „Strict Open XML“ wird nicht unterstützt; bitte als „Word-Dokument (*.docx)“ speichern",
-            )
         raise refuse(name, "keine Word-Datei: das Archiv nennt kein Hauptdokument")
     main = resolve_target("", found[0].get("Target") or "")
     if main not in parts.infos:

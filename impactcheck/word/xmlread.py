@@ -293,6 +293,16 @@ def _syntax(name: str, member: str, exc: etree.XMLSyntaxError):
     return refuse(name, f"beschädigt: „{member}“ ist kein gültiges XML ({message})")
 
 
+def pull_parser(events: tuple[str, ...]) -> etree.XMLPullParser:
+    """A pull parser with the same safe options, for a part `scan` has already accepted."""
+    return etree.XMLPullParser(events=events, **_SAFE)
+
+
+def syntax_error(name: str, member: str, exc: etree.XMLSyntaxError):
+    """The InputError for a part the parser refused (as `scan` and `parse` say it)."""
+    return _syntax(name, member, exc)
+
+
 def parse(data: bytes, member: str, name: str) -> etree._Element:
     """A part already scanned, as a whole tree (with the same safe parser)."""
     try:

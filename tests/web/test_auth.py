@@ -7,8 +7,10 @@ import datetime as dt
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 from sqlalchemy import event, func, select, text
 from werkzeug.serving import make_server
@@ -366,6 +368,108 @@ def test_parallel_guesses_from_many_addresses_stop_at_the_lock(app, db_session, 
     assert statuses.count(401) == 50 and statuses.count(429) == 10
     assert stored_failures(db_session, "name") == [50]
     assert hold.met
+
+
+def parallel_logins(base: str, logins: list[tuple[str, str]]) -> list[int]:
+    """One browser per (username, password), all from this machine's address, all sending at once."""
+    sessions = []
+    for username, password in logins:
+        s = requests.Session()
+        token = TOKEN.search(s.get(base + "/login", timeout=30).text)
+        sessions.append(
+            (s, {"csrf_token": token.group(1) or token.group(2), "username": username, "password": password})
+        )
+    start = threading.Barrier(len(sessions))
+
+    def send(item):
+        s, data = item
+        start.wait()
+        return s.post(base + "/login", data=data, allow_redirects=False, timeout=60).status_code
+
+    with ThreadPoolExecutor(len(sessions)) as pool:
+        return list(pool.map(send, sessions))
+
+
+def colleagues(db_session, count: int) -> list[str]:
+    """`count` more accounts of the default municipality (an office behind one address)."""
+    from impactcheck.store.models import Municipality
+
+    municipality = db_session.scalar(select(Municipality).where(Municipality.slug == "default"))
+    names = [f"kollegin{i}" for i in range(count)]
+    for name in names:
+        ops.create_user(db_session, None, municipality=municipality, username=name, password=PASSWORD, role="author")
+    db_session.commit()
+    return names
+
+
+def in_flight(db_session) -> int:
+    db_session.expire_all()
+    return db_session.scalar(text("SELECT count(*) FROM login_throttle WHERE kind = 'flight'"))
+
+
+@pytest.mark.parametrize("accounts", ["colleagues", "one account in many tabs"])
+def test_many_right_passwords_at_once_from_one_address_all_get_in(app, db_session, accounts):
+    """A town hall behind one address at 8:00: 24 right passwords at once – none may wait (before: from
+    the eleventh on, the others' attempts still being checked counted as failures, 429)."""
+    names = colleagues(db_session, 24) if accounts == "colleagues" else ["author"] * 24
+    hold = HoldFirstCounts(app.extensions["impactcheck.db"].engine, parties=12)
+    try:
+        with served(app) as base:
+            statuses = parallel_logins(base, [(name, PASSWORD) for name in names])
+    finally:
+        hold.remove()
+    assert statuses == [302] * 24
+    assert hold.met  # twelve of them read the same count before any wrote it
+    assert stored_failures(db_session, "address") in ([], [0]) and stored_failures(db_session, "name") == []
+    assert in_flight(db_session) == 0
+
+
+def test_right_and_wrong_passwords_at_once_are_told_apart(app, db_session):
+    """The right ones all get in; every wrong one is counted, and none more."""
+    names = colleagues(db_session, 20)
+    logins = [(name, PASSWORD) for name in names] + [(f"vertippt{i}", WRONG) for i in range(4)]
+    with served(app) as base:
+        statuses = parallel_logins(base, logins)
+    assert statuses == [302] * 20 + [401] * 4
+    assert stored_failures(db_session, "address") == [4] and stored_failures(db_session, "name") == [1] * 4
+    assert in_flight(db_session) == 0
+
+
+def test_parallel_wrong_guesses_on_many_names_are_all_counted(app, db_session):
+    """Twenty guesses at once from one address: the ten the address allows are checked and counted, the
+    others are refused (not checked) – however the twenty interleave."""
+    hold = HoldFirstCounts(app.extensions["impactcheck.db"].engine, parties=12)
+    try:
+        with served(app) as base:
+            statuses = parallel_logins(base, [(f"name{i}", WRONG) for i in range(20)])
+    finally:
+        hold.remove()
+    assert sorted(statuses) == [401] * 10 + [429] * 10
+    assert stored_failures(db_session, "address") == [10] and stored_failures(db_session, "name") == [1] * 10
+    assert in_flight(db_session) == 0
+    assert hold.met
+
+
+def test_an_attempt_lost_in_flight_delays_a_refusal_only_briefly(app, db_session, monkeypatch):
+    """A worker that died while checking a password leaves its attempt in flight: a refusal it could have
+    lifted waits for it HOLD seconds at most, and after STALE it is not waited for at all."""
+    from impactcheck.store import logins
+    from impactcheck.store.models import LoginThrottle, utcnow
+
+    monkeypatch.setattr(logins, "HOLD", 0.5)
+    b = client_at(app, "10.0.0.66")
+    assert [attempt(b, f"name{i}") for i in range(10)] == [401] * 10
+    lost = logins.address_key("10.0.0.66")[:24] + "0" * 40
+    db_session.add(LoginThrottle(key=lost, kind="flight", failures=1, last_failure_at=utcnow()))
+    db_session.commit()
+    started = time.monotonic()
+    assert attempt(b, "name10") == 429
+    assert 0.5 <= time.monotonic() - started < 3
+    db_session.get(LoginThrottle, lost).last_failure_at -= logins.STALE
+    db_session.commit()
+    started = time.monotonic()
+    assert attempt(b, "name10") == 429
+    assert time.monotonic() - started < 0.5
 
 
 def test_a_double_click_on_create_account_is_no_error(app, db_session):

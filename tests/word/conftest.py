@@ -136,11 +136,15 @@ def soffice():
 
 @pytest.fixture(scope="session")
 def lo_docx(soffice, lo_workdir, negative):
-    """name -> .docx bytes written by LibreOffice; "lo_roundtrip" is our output saved again by LibreOffice."""
+    """name -> .docx bytes written by LibreOffice; "lo_roundtrip" is our output saved again by LibreOffice,
+    "lo_strict" our output for a Strict Open XML paper, saved again by LibreOffice."""
     from impactcheck.word import insert_section
+    from tests.word.strictdocs import to_strict
 
     ours = insert_section(docs.make(docs.beschlussvorlage), negative, annex="end").docx
-    return lo.convert({**LO_SOURCES, "lo_roundtrip.docx": ours}, "docx", lo_workdir, soffice)
+    from_strict = insert_section(to_strict(docs.make(docs.beschlussvorlage)), negative).docx
+    sources = {**LO_SOURCES, "lo_roundtrip.docx": ours, "lo_strict.docx": from_strict}
+    return lo.convert(sources, "docx", lo_workdir, soffice)
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,8 @@ NS = {
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
 }
 WNS = f'xmlns:w="{W}"'
+STRICT = "http://purl.oclc.org/ooxml/"  # the namespaces and relationship types of Strict Open XML begin so
+STRICT_W = f"{STRICT}wordprocessingml/main"
 # Content controls tagged klimacheck…, in any case: their content is ours to replace.
 OURS = "ancestor-or-self::w:sdt[w:sdtPr/w:tag[starts-with(translate(@w:val, 'K', 'k'), 'klimacheck')]]"
 
@@ -65,11 +67,17 @@ def section_text(data: bytes, tag: str = "klimacheck") -> str:
     return "\n".join(text_of(p) for p in found[0].iter(w("p")))
 
 
+def namespaces_of(root: etree._Element) -> dict[str, str]:
+    """NS, with "w" bound to the namespace the document uses (a Strict document's own)."""
+    return {**NS, "w": STRICT_W} if etree.QName(root).namespace == STRICT_W else NS
+
+
 def original_texts(root: etree._Element) -> list[str]:
     """Texts of all paragraphs outside our controls, without placeholders and empty ones, in order."""
     out = []
-    for p in root.xpath(f"//w:p[not({OURS})]", namespaces=NS):
-        text = "".join(p.xpath(f".//w:t[not({OURS})]/text()", namespaces=NS))
+    ns = namespaces_of(root)
+    for p in root.xpath(f"//w:p[not({OURS})]", namespaces=ns):
+        text = "".join(p.xpath(f".//w:t[not({OURS})]/text()", namespaces=ns))
         if text.strip() and text.strip().casefold() != "{{klimacheck}}":
             out.append(text)
     return out
@@ -78,8 +86,9 @@ def original_texts(root: etree._Element) -> list[str]:
 def tracked(root: etree._Element) -> list[tuple[str, str]]:
     """Tracked insertions and deletions outside our controls: (kind, text)."""
     out = []
-    for node in root.xpath(f"//w:ins[not({OURS})] | //w:del[not({OURS})]", namespaces=NS):
-        text = "".join(node.xpath(".//w:t/text() | .//w:delText/text()", namespaces=NS))
+    ns = namespaces_of(root)
+    for node in root.xpath(f"//w:ins[not({OURS})] | //w:del[not({OURS})]", namespaces=ns):
+        text = "".join(node.xpath(".//w:t/text() | .//w:delText/text()", namespaces=ns))
         out.append((etree.QName(node).localname, text))
     return out
 
@@ -228,6 +237,13 @@ def assert_kept(original: bytes, output: bytes, *, sections_expected: int = 1) -
     assert not set(before) - set(after), f"members lost: {sorted(set(before) - set(after))}"
     assert not fetching_parts(output), f"fetch-on-open relationships left: {sorted(fetching_parts(output))}"
     editable = {main, rels_of(main), "[Content_Types].xml"} | fetching_parts(original)
+    if is_strict(original):  # read as Transitional: every XML part is written anew, with the same content
+        converted = {n for n in before if _xml(before[n]) is not None}
+        for n in sorted(converted - editable):
+            assert same_content(before[n], after[n]), f"content of {n} changed in the conversion"
+        editable |= converted
+        left = sorted(n for n in converted if STRICT.encode() in after[n])
+        assert not left, f"Strict names left in {left}"
     changed = sorted(n for n in before if n not in editable and before[n] != after[n])
     assert not changed, f"members changed: {changed}"
     added = set(after) - set(before)
@@ -237,3 +253,27 @@ def assert_kept(original: bytes, output: bytes, *, sections_expected: int = 1) -
     assert tracked(old) == tracked(new)
     assert len(sections(new)) == sections_expected
     docx.Document(io.BytesIO(output))
+
+
+# --- Strict Open XML ----------------------------------------------------------------------------
+
+
+def is_strict(data: bytes) -> bool:
+    rels = etree.fromstring(members(data)["_rels/.rels"])
+    return any(rel.get("Type", "").startswith(STRICT) for rel in rels)
+
+
+def _xml(blob: bytes) -> etree._Element | None:
+    try:
+        return etree.fromstring(blob, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+
+
+def same_content(strict_part: bytes, transitional_part: bytes) -> bool:
+    """The same elements and the same text, in order: what a conversion of names and values keeps."""
+    a, b = _xml(strict_part), _xml(transitional_part)
+    if a is None or b is None:
+        return False
+    count = etree.XPath("count(//*)")
+    return "".join(a.itertext()) == "".join(b.itertext()) and count(a) == count(b)

@@ -84,3 +84,13 @@ def test_section_saved_again_by_libreoffice_is_replaced_not_duplicated(lo_docx, 
     assert sum("Prüfcode" in t for t in texts) == 0, "no stray reference line outside the section"
     original = docs.original_texts(docs.document(docs.make(docs.beschlussvorlage)))
     assert texts == original
+
+
+def test_section_in_a_strict_paper_opens_in_libreoffice(lo_docx):
+    """Our output for a Strict Open XML paper (Transitional) opens in LibreOffice with everything in it."""
+    saved = docs.document(lo_docx["lo_strict.docx"])
+    texts = [docs.text_of(p) for p in saved.iter(w("p"))]
+    assert "Klimacheck" in texts
+    assert any("Prüfcode" in t for t in texts)
+    original = docs.original_texts(docs.document(docs.make(docs.beschlussvorlage)))
+    assert [t for t in texts if t in original] == original
