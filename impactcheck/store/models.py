@@ -17,12 +17,14 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -87,10 +89,26 @@ class User(Base):
         return ROLE_LABELS.get(self.role, self.role)
 
 
+OUTCOME_DUE = "outcome IS NULL AND deleted_at IS NULL AND filed_number IS NOT NULL"
+
+
 class Check(Base):
     """One Klimacheck for one council paper; its content lives in numbered revisions."""
 
     __tablename__ = "klimacheck"  # "check" is an SQL keyword
+    __table_args__ = (
+        # The register's default orders within one municipality: a page is an index range, not a sort.
+        Index("ix_klimacheck_municipality_created", "municipality_id", "created_at"),
+        Index("ix_klimacheck_municipality_submitted", "municipality_id", "submitted_at"),
+        # "Beschluss nachtragen" is counted on every page an author or the department sees.
+        Index(
+            "ix_klimacheck_outcome_due",
+            "municipality_id",
+            "meeting_date",
+            sqlite_where=text(OUTCOME_DUE),
+            postgresql_where=text(OUTCOME_DUE),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)

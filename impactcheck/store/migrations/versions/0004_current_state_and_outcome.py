@@ -24,6 +24,9 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
+# Written out here, not imported from the models: a migration keeps the schema of its day.
+OUTCOME_DUE = "outcome IS NULL AND deleted_at IS NULL AND filed_number IS NOT NULL"
+
 
 def _state_columns() -> list[sa.Column]:
     return [
@@ -95,6 +98,15 @@ def upgrade() -> None:
         batch.create_foreign_key("fk_klimacheck_outcome_by_id", "app_user", ["outcome_by_id"], ["id"])
         for name in INDEXED:
             batch.create_index(f"ix_klimacheck_{name}", [name])
+    op.create_index("ix_klimacheck_municipality_created", "klimacheck", ["municipality_id", "created_at"])
+    op.create_index("ix_klimacheck_municipality_submitted", "klimacheck", ["municipality_id", "submitted_at"])
+    op.create_index(
+        "ix_klimacheck_outcome_due",
+        "klimacheck",
+        ["municipality_id", "meeting_date"],
+        sqlite_where=sa.text(OUTCOME_DUE),
+        postgresql_where=sa.text(OUTCOME_DUE),
+    )
     op.create_table(
         "check_sector",
         sa.Column("check_id", sa.Integer(), sa.ForeignKey("klimacheck.id"), nullable=False),
@@ -154,6 +166,12 @@ def _fill(conn) -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_check_sector_sector", table_name="check_sector")
+    for name in (
+        "ix_klimacheck_outcome_due",
+        "ix_klimacheck_municipality_submitted",
+        "ix_klimacheck_municipality_created",
+    ):
+        op.drop_index(name, table_name="klimacheck")
     op.drop_table("check_sector")
     with op.batch_alter_table("klimacheck") as batch:
         for name in INDEXED:
