@@ -33,7 +33,7 @@ from impactcheck.store import current as current_state
 from impactcheck.store import operations as ops
 from impactcheck.store.models import AuditEntry, Check, Revision
 from impactcheck.store.queries import reference_for as _reference
-from impactcheck.web.access import REVIEWERS, load_check
+from impactcheck.web.access import REVIEWERS, load_check, may_insert_into_paper
 from impactcheck.web.context import commit, db
 from impactcheck.web.forms import ReviewForm, UploadForm, VersionForm
 from impactcheck.web.restore import form_with_restored_input
@@ -88,7 +88,13 @@ def _can_review(check: Check, revision: Revision) -> bool:
     )
 
 
-def _result_page(check: Check, number: int | None, review_form: ReviewForm | None = None, status: int = 200):
+def _result_page(
+    check: Check,
+    number: int | None,
+    review_form: ReviewForm | None = None,
+    status: int = 200,
+    upload_form: UploadForm | None = None,
+):
     from impactcheck.word import chart_alt_text, has_chart
 
     revision = _revision(check, number)
@@ -118,7 +124,7 @@ def _result_page(check: Check, number: int | None, review_form: ReviewForm | Non
         own_review=current_user.role in REVIEWERS and check.owner_id == current_user.id,
         review_form=review_form if can_review else None,
         version_form=VersionForm(),
-        upload_form=UploadForm(),
+        upload_form=(upload_form or UploadForm()) if may_insert_into_paper(current_user) else None,
         audit=audit,
     )
     return page, status
@@ -177,14 +183,21 @@ def paper_with_section(check_id: int):
 
     check = load_check(check_id)
     revision = _revision(check, request.args.get("revision", type=int))
+    if not may_insert_into_paper(current_user):
+        abort(403)
     form = UploadForm()
     if not form.validate_on_submit():
         abort(400)
+
+    def refused(message: str):
+        # The page again, the message at the upload form (focus moves there), the choice of annex kept.
+        form.paper.errors = [message]
+        return _result_page(check, revision.number, status=422, upload_form=form)
+
     try:
         upload = read_docx_upload(form.paper.data)
     except InputError as exc:
-        flash(exc.one_line(), "error")
-        return redirect(url_for("results.view", check_id=check.id, revision=revision.number) + "#word")
+        return refused(exc.one_line())
     own = check.owner_id == current_user.id
     if upload is not None:
         if own:
@@ -195,8 +208,7 @@ def paper_with_section(check_id: int):
         # The author's stored paper; other readers bring their own copy (a draft paper is the author's).
         filename, content = check.uploads[-1].filename, check.uploads[-1].content
     else:
-        flash(_("Bitte wählen Sie Ihre Vorlage als Word-Datei (.docx) aus."), "error")
-        return redirect(url_for("results.view", check_id=check.id, revision=revision.number) + "#word")
+        return refused(_("Bitte wählen Sie Ihre Vorlage als Word-Datei (.docx) aus."))
     annex = form.annex.data or "none"
     try:
         outcome = insert_section(
@@ -208,8 +220,7 @@ def paper_with_section(check_id: int):
             limits=word_limits(),
         )
     except InputError as exc:
-        flash(exc.one_line(), "error")
-        return redirect(url_for("results.view", check_id=check.id, revision=revision.number) + "#word")
+        return refused(exc.one_line())
     stem = Path(ops.clean_filename(filename)).stem[:80] or "Vorlage"
     if annex == "separate" and outcome.annex_docx is not None:
         import zipfile

@@ -5,14 +5,16 @@ Views stay thin: they check access, read the form, call one operation, commit, r
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from impactcheck.core.errors import AnswersError, InputError
@@ -20,8 +22,9 @@ from impactcheck.core.evaluate import Visibility, evaluate, known_answers, steps
 from impactcheck.core.model import EXIT_STEP_ID, RuleSet, Step
 from impactcheck.core.result import Result
 from impactcheck.store import operations as ops
-from impactcheck.store.models import Check, Revision
-from impactcheck.web.access import CREATORS, REVIEWERS, load_check, roles_required
+from impactcheck.store.models import Check, Revision, utcnow
+from impactcheck.store.roles import STATUS_LABELS
+from impactcheck.web.access import CREATORS, READERS_OF_ALL, REVIEWERS, load_check, may_delete_draft, roles_required
 from impactcheck.web.context import commit, db, offered_rulesets, ruleset
 from impactcheck.web.forms import AlternativeForm, PaperForm, SubmitForm, VersionForm, parse_version
 from impactcheck.web.restore import form_with_restored_input, restored_input
@@ -46,7 +49,33 @@ def index():
 @bp.get("/klimachecks")
 @roles_required(*CREATORS)
 def my_checks():
-    return render_template("my_checks.html", checks=db().scalars(_own_checks()).all())
+    """The author's checks, paged, from the check rows' current-state columns alone: a constant number
+    of statements however many checks there are (no revision is loaded)."""
+    from sqlalchemy.orm import raiseload
+
+    from impactcheck.core.model import VERDICT_LABELS
+    from impactcheck.store import listing
+
+    number, size = listing.parse_paging(request.args)
+    query = _own_checks().options(raiseload(Check.revisions), raiseload(Check.sector_figures), raiseload(Check.uploads))
+    page = listing.paginate(db(), query, number, size)
+
+    def page_url(n: int) -> str:
+        args = {listing.SIZE_ARG: page.size} if page.size != listing.DEFAULT_PAGE_SIZE else {}
+        return url_for("wizard.my_checks", **args, **({listing.PAGE_ARG: n} if n > 1 else {}))
+
+    return render_template(
+        "my_checks.html",
+        page=page,
+        checks=page.items,
+        page_url=page_url,
+        window=listing.page_window(page.number, page.pages),
+        page_sizes=listing.PAGE_SIZES,
+        default_size=listing.DEFAULT_PAGE_SIZE,
+        statuses={k: _(v) for k, v in STATUS_LABELS.items()},
+        verdicts={k: _(v) for k, v in VERDICT_LABELS.items()},
+        deletable={c.id for c in page.items if may_delete_draft(current_user, c)},
+    )
 
 
 def _own_checks():
@@ -133,6 +162,79 @@ def _prefill_from_last_check(form: PaperForm) -> None:
         form.committee.data = form.committee.data or last.committee
 
 
+@dataclass(frozen=True)
+class SameReference:
+    """A check of the municipality for the paper reference just typed, as far as the user may know it."""
+
+    reference: str
+    department: str
+    created_at: dt.datetime
+    own: bool
+    title: str | None = None  # only where the user may open the check
+    status: str | None = None
+    url: str | None = None
+
+
+def reference_key(reference: str) -> str:
+    """A paper reference as compared for "already started": trimmed, case ignored."""
+    return reference.strip().lower()
+
+
+def _same_reference(paper: ops.PaperData) -> list[SameReference]:
+    """Checks (not deleted) of the user's municipality with this reference, newest first.
+
+    The author's own checks come with a link; another person's check with a link only where the user
+    may read it anyway (the register's readers, once it is submitted); else only that it exists and
+    which office brings the paper in, so nobody learns the content of a draft they may not see."""
+    reference = paper.reference
+    if not reference_key(reference):
+        return []
+    recent = utcnow() - dt.timedelta(seconds=ops.DOUBLE_START_SECONDS)
+    checks = (
+        db()
+        .scalars(
+            select(Check)
+            .where(
+                Check.municipality_id == current_user.municipality_id,
+                Check.deleted_at.is_(None),
+                # The same function on both sides: SQLite's lower() knows only ASCII, PostgreSQL's all letters.
+                func.lower(func.trim(Check.reference)) == func.lower(reference.strip()),
+            )
+            .order_by(Check.created_at.desc(), Check.id.desc())
+            .limit(20)
+        )
+        .all()
+    )
+    found = []
+    for c in checks:
+        own = c.owner_id == current_user.id
+        same_form = (c.title, c.department, c.committee, c.meeting_date) == (
+            paper.title,
+            paper.department,
+            paper.committee,
+            paper.meeting_date,
+        )
+        if own and c.created_at >= recent and c.reference == reference and same_form:
+            return []  # the same form sent a moment ago: a double click, create_check gives that check
+        readable = own or (current_user.role in READERS_OF_ALL and c.filed_number is not None)
+        url = None
+        if readable:
+            draft = own and c.filed_number is None
+            url = url_for("wizard.resume" if draft else "results.view", check_id=c.id)
+        found.append(
+            SameReference(
+                reference=c.reference,
+                department=c.department,
+                created_at=c.created_at,
+                own=own,
+                title=c.title if readable else None,
+                status=_(STATUS_LABELS.get(c.status, c.status)) if readable else None,
+                url=url,
+            )
+        )
+    return found
+
+
 @bp.route("/klimachecks/neu", methods=["GET", "POST"])
 @roles_required(*CREATORS)
 def new_check():
@@ -144,7 +246,11 @@ def new_check():
         form.ruleset.data = form.ruleset.choices[0].value
     if request.method == "GET" and not _restored:
         _prefill_from_last_check(form)
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    same: list[SameReference] = []
+    if valid and request.form.get("trotzdem") != reference_key(form.reference.data):
+        same = _same_reference(_paper_data(form))  # warn first; "Trotzdem neu beginnen" sends it again
+    if valid and not same:
         try:
             upload = read_docx_upload(form.paper.data)
         except InputError as exc:
@@ -154,7 +260,14 @@ def new_check():
             check = ops.create_check(db(), current_user, paper=_paper_data(form), ruleset=rs, upload=upload)
             commit()
             return redirect(url_for("wizard.step", check_id=check.id, step_id=rs.all_steps[0].id))
-    return render_template("paper.html", form=form, check=None)
+    return render_template(
+        "paper.html",
+        form=form,
+        check=None,
+        same=same,
+        same_key=reference_key(form.reference.data or ""),
+        file_chosen=bool(same) and bool(getattr(form.paper.data, "filename", None)),
+    )
 
 
 @bp.route("/klimachecks/<int:check_id>/vorlage", methods=["GET", "POST"])
@@ -174,7 +287,9 @@ def paper(check: Check, revision: Revision, rs: RuleSet):
             conflict = _conflict(exc, check, form)
         else:
             return redirect(url_for("wizard.step", check_id=check.id, step_id=rs.all_steps[0].id))
-    return render_template("paper.html", form=form, check=check, conflict=conflict)
+    return render_template(
+        "paper.html", form=form, check=check, conflict=conflict, may_delete=may_delete_draft(current_user, check)
+    )
 
 
 # --- the steps --------------------------------------------------------------------------------
@@ -453,6 +568,7 @@ def review_context(check: Check, revision: Revision, rs: RuleSet) -> dict[str, A
         "can_submit": proposal is not None and (not alt_needed or (alt is not None and not alt_problems)),
         "unknown": unknown,
         "previous_review": previous,
+        "may_delete": may_delete_draft(current_user, check),
     }
 
 
@@ -505,14 +621,17 @@ def submit(check: Check, revision: Revision, rs: RuleSet):
                 )
             return redirect(url_for("results.view", check_id=check.id))
     else:
-        error = "; ".join(e for errors in form.errors.values() for e in errors)
+        error = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+    context = review_context(check, revision, rs)
+    if context["alt_negative"] and context["can_submit"] and not (form.justification.data or "").strip():
+        form.justification.errors = [error]  # the missing justification: said at its field too
     return render_template(
         "review.html",
         check=check,
         revision=revision,
         form=form,
         submit_error=error,
-        **review_context(check, revision, rs),
+        **context,
     ), 422
 
 
@@ -539,3 +658,45 @@ def new_revision(check_id: int):
     else:
         flash(_("Neue Revision angelegt. Ihre bisherigen Antworten sind übernommen."), "success")
     return redirect(url_for("wizard.review", check_id=check_id))
+
+
+# --- deleting a draft -------------------------------------------------------------------------
+
+
+def _deleted_own(check_id: int) -> Check | None:
+    """The user's own check with this id if it is deleted already (the second click of a double click)."""
+    return db().scalar(
+        select(Check).where(
+            Check.id == check_id,
+            Check.municipality_id == current_user.municipality_id,
+            Check.owner_id == current_user.id,
+            Check.deleted_at.is_not(None),
+        )
+    )
+
+
+@bp.route("/klimachecks/<int:check_id>/loeschen", methods=["GET", "POST"])
+@login_required
+def delete(check_id: int):
+    """Delete a draft that was never submitted: a page that asks, then a POST (soft delete, audited)."""
+    if request.method == "POST" and (gone := _deleted_own(check_id)) is not None:
+        flash(_("Der Entwurf „%(ref)s“ ist gelöscht.", ref=gone.reference), "success")
+        return redirect(url_for("wizard.my_checks"))
+    check = load_check(check_id, edit=True)
+    if not may_delete_draft(current_user, check):
+        flash(_("Eingereichte Klimachecks bleiben erhalten und können nicht gelöscht werden."), "error")
+        return redirect(url_for("results.view", check_id=check.id))
+    form = VersionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            ops.delete_draft(db(), current_user, check)
+            commit()
+        except ops.OperationError as exc:  # submitted meanwhile, from another tab
+            db().rollback()
+            flash(exc.one_line(), "error")
+            return redirect(url_for("results.view", check_id=check_id))
+        flash(_("Der Entwurf „%(ref)s“ ist gelöscht.", ref=check.reference), "success")
+        return redirect(url_for("wizard.my_checks"))
+    return render_template("delete_draft.html", check=check, revision=check.current, form=form)

@@ -4,6 +4,12 @@ A new user's way, as the README describes it: the admin account from the first s
 author account in the web interface; the author then completes a check that exits in the screening,
 a positive check with numbers, and a negative check with its alternative. Every wizard page is
 photographed at 1280 px and at 390 px into artifacts/screenshots/ (ignored by git).
+
+Every page these tests visit is checked with axe-core (WCAG 2.0/2.1 A and AA) at both widths; a
+serious or critical violation fails the test. axe comes from npm (package.json, `npm ci`); it is put
+into the page with `page.evaluate`, which the app's Content-Security-Policy does not block (Playwright's
+`add_script_tag` inserts an inline script, which `script-src 'self'` refuses), so the pages are checked
+exactly as served, CSP on.
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ from tests.support import ROOT, require, require_program
 from tests.web.flows import TOPICS
 
 SHOTS = ROOT / "artifacts" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WIDTHS = ((1280, 900), (390, 844))
 CHROMIUM_FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -50,6 +59,60 @@ def chromium():
     yield browser
     browser.close()
     pw.stop()
+
+
+class Axe:
+    """axe-core run in the page; collects the serious and critical violations of every page checked."""
+
+    RUN = """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
+        .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 300),
+                                      summary: n.failureSummary}))})))"""
+
+    def __init__(self, source: str | None):
+        self.source = source  # None: axe-core is not installed; the pages are walked, not checked
+        self.checked: list[str] = []
+        self.found: list[str] = []
+
+    def check(self, page, name: str) -> None:
+        """The page as it is now, at the current viewport width."""
+        if self.source is None:
+            return
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(self.source)
+        width = page.viewport_size["width"]
+        self.checked.append(f"{name}@{width}")
+        for v in page.evaluate(self.RUN, AXE_TAGS):
+            if v["impact"] in ("serious", "critical"):
+                nodes = "\n".join(f"      {n['target']}: {n['html']}\n        {n['summary']}" for n in v["nodes"][:5])
+                self.found.append(f"{name} @ {width}px: {v['id']} ({v['impact']}): {v['help']}\n{nodes}")
+
+    def check_widths(self, page, name: str) -> None:
+        """At desktop and at phone width; the viewport ends at desktop width."""
+        for width, height in WIDTHS:
+            page.set_viewport_size({"width": width, "height": height})
+            self.check(page, name)
+        page.set_viewport_size({"width": WIDTHS[0][0], "height": WIDTHS[0][1]})
+
+    def assert_clean(self) -> None:
+        """Fails with every violation found so far; without axe-core, skips (fails under
+        IMPACTCHECK_STRICT=1) once the test's own assertions have passed."""
+        require(self.source is not None, f"axe-core not installed ({AXE.relative_to(ROOT)} missing: run `npm ci`)")
+        found, self.found = self.found, []
+        assert not found, f"axe: {len(found)} serious or critical violation(s):\n" + "\n".join(found)
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str | None:
+    return AXE.read_text(encoding="utf-8") if AXE.is_file() else None
+
+
+@pytest.fixture
+def axe(axe_source):
+    checker = Axe(axe_source)
+    yield checker
+    if checker.checked:
+        print(f"\naxe checked {len(checker.checked)} page views: {', '.join(checker.checked)}")
 
 
 @pytest.fixture
@@ -84,21 +147,24 @@ def live(backend, tmp_path):
 
 
 class Walk:
-    """A page plus screenshots of every page at both widths."""
+    """A page plus screenshots of every page at both widths, each checked by axe when given."""
 
-    def __init__(self, page, prefix: str):
+    def __init__(self, page, prefix: str, axe: Axe | None = None):
         self.page = page
         self.prefix = prefix
+        self.axe = axe
         self.count = 0
         SHOTS.mkdir(parents=True, exist_ok=True)
 
     def shot(self, name: str) -> None:
         self.count += 1
         self.page.wait_for_load_state("networkidle")  # the chart image comes separately
-        for width, height in ((1280, 900), (390, 844)):
+        for width, height in WIDTHS:
             self.page.set_viewport_size({"width": width, "height": height})
             self.page.screenshot(path=str(SHOTS / f"{self.prefix}-{self.count:02d}-{name}-{width}.png"), full_page=True)
-        self.page.set_viewport_size({"width": 1280, "height": 900})
+            if self.axe is not None:
+                self.axe.check(self.page, name)
+        self.page.set_viewport_size({"width": WIDTHS[0][0], "height": WIDTHS[0][1]})
 
     def heading(self) -> str:
         return self.page.locator("h1").inner_text()
@@ -244,7 +310,7 @@ def new_author(page, base: str, username: str, password: str, walk: Walk | None 
     assert page.url.endswith("/klimachecks")
 
 
-def test_main_paths_with_page_loads(chromium, live):
+def test_main_paths_with_page_loads(chromium, live, axe):
     """Quick exit in ≤ 5 page loads, the one-click "none of these", a fragile verdict shown end to end,
     and a negative check with its alternative in ≤ 12 page loads."""
     base, backend_name = live
@@ -254,7 +320,7 @@ def test_main_paths_with_page_loads(chromium, live):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     # A console error would be, e.g., a script or style the Content-Security-Policy blocked.
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    walk = Walk(page, f"{backend_name}")
+    walk = Walk(page, f"{backend_name}", axe)
     loads = Loads(page)
     new_author(page, base, "a.meier", "meier-passwort-2026", walk)
     walk.shot("meine-leer")
@@ -375,6 +441,7 @@ def test_main_paths_with_page_loads(chromium, live):
     expect(body.locator("tr").first).to_contain_text("nicht robust")
     walk.shot("register-fragil")
     assert not errors, errors
+    axe.assert_clean()
 
 
 def test_same_page_question_appears_with_its_condition(chromium, live):
@@ -403,3 +470,250 @@ def test_same_page_question_appears_with_its_condition(chromium, live):
     expect(page.locator('input[name="geb_massnahme"][value="anmietung"]')).to_be_checked()
     page.locator('.error-summary a[href="#q-heizung_neu"]').click()
     expect(page).to_have_url(re.compile(r"#q-heizung_neu$"))
+
+
+# --- what a new user hit (issue 9, point 6) and axe on every other page -----------------------------
+
+
+def make_accounts(page, base: str, accounts: dict[str, str]) -> None:
+    """The admin creates accounts ({username: role}); each is sent with Enter in the password field,
+    which must mean "Konto anlegen"."""
+    login(page, base, "admin", ADMIN_PASSWORD)
+    for username, role in accounts.items():
+        page.get_by_label("Benutzername").fill(username)
+        page.get_by_label("Name", exact=True).fill(username.replace(".", " ").title())
+        page.get_by_label("Rolle").select_option(role)
+        page.get_by_label("Erstes Passwort").fill(f"{username}-passwort-2026")
+        page.get_by_label("Erstes Passwort").press("Enter")
+        page.wait_for_load_state()
+        expect(page.locator(".notice--success")).to_contain_text(f"Das Konto „{username}“ ist angelegt.")
+    page.get_by_role("button", name="Abmelden").click()
+    page.wait_for_load_state()
+
+
+def login_as(page, base: str, username: str) -> None:
+    login(page, base, username, f"{username}-passwort-2026")
+
+
+FOCUS = """() => { const el = document.activeElement; const r = el.getBoundingClientRect();
+    return {id: el.id, cls: el.className, text: el.innerText.slice(0, 200),
+            top: r.top, bottom: r.bottom, height: window.innerHeight}; }"""
+
+
+def assert_focused_in_view(page, element_id: str, text: str) -> None:
+    """The error (or warning) has the focus, and its top is on the screen (not thousands of pixels away)."""
+    focus = page.evaluate(FOCUS)
+    assert focus["id"] == element_id, focus
+    assert text in focus["text"], focus
+    assert 0 <= focus["top"] < focus["height"] - 40, focus
+
+
+def exit_check(page, base: str, paper: dict) -> None:
+    """A check that exits in the screening, from "Neuen Klimacheck beginnen" to its result page."""
+    page.goto(f"{base}/klimachecks/neu")
+    for label, key in (("Drucksachen-Nummer", "reference"), ("Titel der Vorlage", "title")):
+        page.get_by_label(label).fill(paper[key])
+    page.get_by_label("Einbringendes Amt").fill(paper["department"])
+    page.get_by_label("Gremium").fill(paper["committee"])
+    page.get_by_role("button", name="Weiter").click()
+    page.wait_for_load_state()
+    page.locator('input[name="entscheidung_art"][value="formal"]').check()
+    page.get_by_role("button", name="Weiter", exact=True).click()
+    page.wait_for_load_state()
+    page.get_by_label("Erläutern Sie das in einem Satz.").fill("Nur der Straßenname ändert sich.")
+    page.get_by_role("button", name="Weiter", exact=True).click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="Klimacheck einreichen").click()
+    page.wait_for_load_state()
+    assert "Ergebnis: nicht klimarelevant" in page.content()
+
+
+def test_enter_in_a_field_goes_on(chromium, live, axe):
+    """Enter in a text or number field means "Weiter" (it was the "Zurück" link at the top)."""
+    base, _ = live
+    page = chromium.new_context(locale="de-DE", viewport={"width": 1280, "height": 900}).new_page()
+    make_accounts(page, base, {"e.enter": "author"})
+    login_as(page, base, "e.enter")
+    # The paper form: Enter in the title.
+    page.goto(f"{base}/klimachecks/neu")
+    page.get_by_label("Drucksachen-Nummer").fill(PAPER_HEATING["reference"])
+    page.get_by_label("Einbringendes Amt").fill(PAPER_HEATING["department"])
+    page.get_by_label("Gremium").fill(PAPER_HEATING["committee"])
+    page.get_by_label("Titel der Vorlage").fill(PAPER_HEATING["title"])
+    page.get_by_label("Titel der Vorlage").press("Enter")
+    page.wait_for_url("**/schritt/vorpruefung")
+    walk = Walk(page, "enter")
+    walk.fill_step(FRAGILE)
+    page.get_by_role("button", name="Weiter", exact=True).click()
+    page.wait_for_url("**/schritt/gebaeude")
+    # A number field: Enter saves the step and goes on to the next one (here the review page).
+    walk.fill_step(FRAGILE)
+    area = page.locator("#geb_flaeche_m2")
+    area.focus()
+    area.press("Enter")
+    page.wait_for_url("**/pruefen")
+    assert "Prüfen Sie Ihre Angaben" in walk.heading()
+    # On the phone, changing the number from the review page ("Ändern"): Enter leads back to it.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator('a[href$="/schritt/gebaeude?zurueck=pruefen#q-geb_flaeche_m2"]').click()
+    page.wait_for_url("**/schritt/gebaeude?zurueck=pruefen*")
+    area = page.locator("#geb_flaeche_m2")
+    area.fill("1.150")
+    area.press("Enter")
+    page.wait_for_url(re.compile(r"/pruefen(#.*)?$"))  # the link's #q-… goes along through the redirect
+    expect(page.locator("main")).to_contain_text("1.150 m²")
+    axe.check_widths(page, "pruefen")
+    axe.assert_clean()
+
+
+def test_errors_take_the_focus_where_they_are_and_axe_on_every_page(chromium, live, axe):
+    """After an error the message has the focus where the person acted (paper form, the upload and the
+    review form at the end of the long result page, the duplicate warning); and every page of the app
+    not walked above passes axe at both widths."""
+    base, _ = live
+    context = chromium.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # A console error is, e.g., a script or style the CSP refused; an error page's own status is not one.
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource: the server responded")
+            else None
+        ),
+    )
+    page.goto(f"{base}/login")
+    axe.check_widths(page, "login")
+    page.get_by_label("Benutzername").fill("admin")
+    page.get_by_label("Passwort").fill("falsch")
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_load_state()
+    axe.check_widths(page, "login-fehler")
+    login(page, base, "admin", ADMIN_PASSWORD)
+    page.get_by_role("button", name="Konto anlegen").click()  # nothing filled in
+    page.wait_for_load_state()
+    assert_focused_in_view(page, "error-summary", "Bitte geben Sie einen Benutzernamen an.")
+    axe.check_widths(page, "benutzer-fehler")
+    page.get_by_role("button", name="Abmelden").click()
+    make_accounts(page, base, {"f.autor": "author", "f.klima": "climate", "f.rat": "council"})
+
+    # The paper form: the error summary takes the focus.
+    login_as(page, base, "f.autor")
+    axe.check_widths(page, "meine-leer")
+    page.goto(f"{base}/klimachecks/neu")
+    page.get_by_label("Drucksachen-Nummer").fill(PAPER_EXIT["reference"])
+    page.get_by_role("button", name="Weiter").click()
+    page.wait_for_load_state()
+    assert_focused_in_view(page, "error-summary", "Bitte geben Sie den Titel der Vorlage an.")
+    axe.check_widths(page, "vorlage-fehler")
+    exit_check(page, base, PAPER_EXIT)
+    result_url = page.url
+    axe.check_widths(page, "ergebnis-autor")
+
+    # The upload at the end of the result page: the message there, with the focus, at both widths.
+    for width, height in WIDTHS:
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(result_url)
+        page.locator("#annex-end").check()
+        page.locator("#paper").set_input_files(
+            files=[{"name": "vorlage.docx", "mimeType": "application/octet-stream", "buffer": b"kein Word"}]
+        )
+        page.get_by_role("button", name="Vorlage mit Klimacheck herunterladen").click()
+        page.wait_for_load_state()
+        assert_focused_in_view(page, "upload-error-summary", "vorlage.docx")
+        expect(page.locator("#annex-end")).to_be_checked()
+        axe.check(page, "ergebnis-upload-fehler")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # The same paper again: the warning names the check, takes the focus; "Trotzdem" goes on.
+    page.goto(f"{base}/klimachecks/neu")
+    page.get_by_label("Drucksachen-Nummer").fill(PAPER_EXIT["reference"].upper() + " ")
+    page.get_by_label("Titel der Vorlage").fill("Zweiter Versuch")
+    page.get_by_role("button", name="Weiter").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/klimachecks/neu"), page.url  # not on to the first step
+    assert_focused_in_view(page, "schon-begonnen", PAPER_EXIT["title"])
+    axe.check_widths(page, "vorlage-schon-begonnen")
+    page.get_by_role("button", name="Trotzdem neu beginnen").click()
+    page.wait_for_url("**/schritt/vorpruefung")
+    axe.check_widths(page, "schritt-1")
+    # … and that second draft is deleted again, after the question.
+    draft_url = page.url.rsplit("/schritt/", 1)[0]
+    page.goto(f"{draft_url}/pruefen")
+    page.get_by_role("link", name="Entwurf löschen").click()
+    page.wait_for_load_state()
+    assert "Entwurf löschen?" in walk_heading(page)
+    axe.check_widths(page, "entwurf-loeschen")
+    page.get_by_role("button", name="Entwurf endgültig löschen").click()
+    page.wait_for_url("**/klimachecks")
+    expect(page.locator(".notice--success")).to_contain_text("ist gelöscht")
+    expect(page.locator("table")).not_to_contain_text("Zweiter Versuch")
+    axe.check_widths(page, "meine-klimachecks")
+    page.goto(f"{base}/klimachecks/999999")
+    axe.check_widths(page, "fehler-404")
+    page.goto(f"{base}/register")
+    axe.check_widths(page, "fehler-403")
+    for path, name in (("/beschluesse-nachtragen", "beschluesse-nachtragen"),):
+        page.goto(base + path)
+        axe.check_widths(page, name)
+    page.get_by_role("button", name="Abmelden").click()
+
+    # The climate department: the review form at the end of the result page.
+    login_as(page, base, "f.klima")
+    page.goto(result_url)
+    axe.check_widths(page, "ergebnis-klimaschutzstelle")
+    page.get_by_role("button", name="Entscheidung speichern").click()
+    page.wait_for_load_state()
+    assert_focused_in_view(page, "review-error-summary", "Bitte wählen Sie eine Entscheidung.")
+    axe.check_widths(page, "pruefung-fehler")
+    for path, name in (
+        ("/register", "register"),
+        ("/register?status=submitted&q=umbenennung&votum=not_relevant", "register-gefiltert"),
+        ("/uebersicht", "uebersicht"),
+        ("/beschluesse-nachtragen", "beschluesse-nachtragen-klima"),
+        (result_url.replace(base, "") + "/beschluss", "beschluss-eintragen"),
+    ):
+        page.goto(base + path)
+        assert page.locator("h1").count() == 1, path
+        axe.check_widths(page, name)
+    page.get_by_role("button", name="Beschluss speichern").click()  # nothing chosen: the form's errors
+    page.wait_for_load_state()
+    expect(page.locator(".error-summary")).to_be_visible()
+    axe.check_widths(page, "beschluss-fehler")
+    page.get_by_role("button", name="Abmelden").click()
+
+    # A councillor: the check without the author's upload, the register, the overview.
+    login_as(page, base, "f.rat")
+    page.goto(result_url)
+    assert page.get_by_label("In Ihre Vorlage einfügen").count() == 0
+    expect(page.get_by_role("link", name="Klimacheck-Abschnitt als Word-Datei")).to_be_visible()
+    axe.check_widths(page, "ergebnis-rat")
+    for path, name in (("/register", "register-rat"), ("/uebersicht", "uebersicht-rat")):
+        page.goto(base + path)
+        axe.check_widths(page, name)
+    axe.assert_clean()
+    assert not errors, errors
+
+
+def walk_heading(page) -> str:
+    return page.locator("h1").inner_text()
+
+
+def test_axe_reports_what_it_should(chromium, live, axe):
+    """The check itself works: an unnamed image and a scroll box out of keyboard reach are reported."""
+    require(axe.source is not None, f"axe-core not installed ({AXE.relative_to(ROOT)} missing: run `npm ci`)")
+    base, _ = live
+    page = chromium.new_context(locale="de-DE", viewport={"width": 390, "height": 844}).new_page()
+    page.goto(f"{base}/login")
+    page.evaluate(
+        """() => { const main = document.querySelector('main');
+        main.insertAdjacentHTML('beforeend', '<img src="/static/favicon.svg">'
+          + '<div id="box" style="overflow-x:auto;width:100px"><p style="width:900px">'
+          + 'breit '.repeat(50) + '</p></div>'); }"""
+    )
+    axe.check(page, "kaputt")
+    found, axe.found = "\n".join(axe.found), []
+    assert "image-alt (critical)" in found, found
+    assert "scrollable-region-focusable (serious)" in found, found

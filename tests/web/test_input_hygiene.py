@@ -185,10 +185,10 @@ def test_a_file_that_is_too_large_is_still_413(app, as_role):
 
 def test_a_text_over_its_limit_gets_the_field_message(as_role):
     author = as_role("author")
-    data = _new_check_form(author, title="x" * 400)
+    data = _new_check_form(author, title="x" * 1001)
     response = author.client.post("/klimachecks/neu", data=data)
     assert response.status_code == 200
-    assert "300" in response.get_data(as_text=True)  # the field says how long it may be
+    assert "Höchstens 1.000 Zeichen" in response.get_data(as_text=True)  # the field says how long it may be
 
 
 # --- control characters ----------------------------------------------------------------------------------

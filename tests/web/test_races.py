@@ -125,7 +125,10 @@ def engine(app):
 
 def start(client: Client, **paper) -> int:
     client.get("/klimachecks/neu")
-    response = client.post("/klimachecks/neu", {**PAPER, **paper, "ruleset": "kassel-2030"})
+    data = {**PAPER, **paper, "ruleset": "kassel-2030"}
+    # "Trotzdem neu beginnen": past the warning that this paper reference has a check already.
+    data["trotzdem"] = data["reference"].strip().lower()
+    response = client.post("/klimachecks/neu", data)
     assert response.status_code == 302, response.text[:2000]
     return int(re.search(r"/klimachecks/(\d+)/", response.headers["Location"]).group(1))
 
