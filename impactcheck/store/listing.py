@@ -4,14 +4,21 @@ the exports, the overview and the CLI), on the current-state columns of the chec
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, String, bindparam, case, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.expression import ColumnElement, UnaryExpression
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import NullType
 
 from impactcheck.store.current import CHANGED_BY_CHECK, OUTCOMES
-from impactcheck.store.models import STATUSES, Check
+from impactcheck.store.models import STATUSES, Check, RulesetSnapshot
 
 VERDICTS = ("negative", "neutral", "positive", "not_relevant")
 PAGE_SIZES = (25, 50, 100, 200)
@@ -19,7 +26,8 @@ DEFAULT_PAGE_SIZE = 50
 MAX_SEARCH = 200
 
 # sort key in the URL -> column; "-key" sorts descending. The check id breaks ties (stable pages).
-_VERDICT_ORDER = case({v: i for i, v in enumerate(VERDICTS)}, value=Check.verdict, else_=len(VERDICTS))
+# No verdict (never submitted) is NULL, so it goes last in both directions.
+_VERDICT_ORDER = case({v: i for i, v in enumerate(VERDICTS)}, value=Check.verdict)
 SORTS = {
     "datum": Check.submitted_at,
     "angelegt": Check.created_at,
@@ -29,6 +37,7 @@ SORTS = {
     "sitzung": Check.meeting_date,
 }
 DEFAULT_SORT = "-angelegt"
+DEFAULT_TIMEZONE = "Europe/Berlin"  # settings.TIMEZONE's default
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,9 @@ class RegisterFilter:
     changed: str | None = None  # yes | partly | no
     search: str | None = None
     sort: str = DEFAULT_SORT
+    # The municipality's time zone (setting TIMEZONE): the date range means local days, the stored
+    # times are UTC. Not a URL parameter; the caller of parse_filter knows it.
+    timezone: str = field(default=DEFAULT_TIMEZONE, compare=False)
 
     def is_empty(self) -> bool:
         return self == RegisterFilter(sort=self.sort)
@@ -60,6 +72,8 @@ class RegisterFilter:
         """The URL parameters that give this filter back (for links, the export and paging)."""
         out: dict[str, str] = {}
         for f in fields(self):
+            if f.name not in ARGS:
+                continue
             value = getattr(self, f.name)
             if value in (None, False, "") or (f.name == "sort" and value == DEFAULT_SORT):
                 continue
@@ -88,19 +102,32 @@ ARGS = {
     "search": "q",
     "sort": "sort",
 }
+_FLAGS = ("flagged", "fragile", "open_points")  # checkboxes: "1" or absent
 _LEGACY = {"verdict": "votum"}  # bookmarks from before 0004 used ?verdict=
 
 
+_GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+
+
 def _date(value: str) -> dt.date | None:
+    """An ISO date (what `<input type="date">` sends) or a German one typed by hand (1.3.2026)."""
+    value = value.strip()
+    german = _GERMAN_DATE.fullmatch(value)
     try:
-        return dt.date.fromisoformat(value.strip())
+        if german:
+            day, month, year = (int(g) for g in german.groups())
+            return dt.date(year, month, day)
+        if len(value) != 10:  # fromisoformat also takes "20260301" and week dates: not from our form
+            return None
+        return dt.date.fromisoformat(value)
     except ValueError:
         return None
 
 
-def parse_filter(args: Mapping[str, str]) -> RegisterFilter:
+def parse_filter(args: Mapping[str, str], timezone: str = DEFAULT_TIMEZONE) -> RegisterFilter:
     """The filter from URL parameters; unknown or malformed values are ignored (a shared link never
-    breaks the page), and each survives only if it is one of the allowed values."""
+    breaks the page), and each survives only if it is one of the allowed values (`ignored_args` names
+    what was dropped). `timezone` is the municipality's: the date range means its local days."""
     for old, new in _LEGACY.items():
         if old in args and new not in args:
             args = {**args, new: args[old]}
@@ -134,12 +161,94 @@ def parse_filter(args: Mapping[str, str]) -> RegisterFilter:
         changed=one_of("changed", CHANGED_BY_CHECK),
         search=search[:MAX_SEARCH] if search else None,
         sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT,
+        timezone=timezone,
     )
+
+
+def ignored_args(args: Mapping[str, str], flt: RegisterFilter) -> list[str]:
+    """The filter attributes the URL gave a value for that `parse_filter` did not accept (a mistyped
+    date, an unknown verdict), so the page can say it ignored them instead of silently showing more."""
+    for old, new in _LEGACY.items():
+        if old in args and new not in args:
+            args = {**args, new: args[old]}
+    given = flt.to_args()
+    out = []
+    for name, arg in ARGS.items():
+        raw = (args.get(arg) or "").strip()
+        if not raw or arg in given:
+            continue
+        if (name == "sort" and raw == DEFAULT_SORT) or (name in _FLAGS and raw == "0"):
+            continue
+        out.append(name)
+    return out
+
+
+def local_midnight_utc(day: dt.date, timezone: str) -> dt.datetime:
+    """The start of `day` in `timezone` as the naive UTC time the database stores."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo(DEFAULT_TIMEZONE)
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def _glob(text: str) -> str:
+    """A SQLite GLOB pattern for "contains `text`, ignoring case": each cased letter as a class of
+    both cases ([üÜ]), GLOB's own wildcards as literal classes. SQLite's LIKE and lower() fold ASCII
+    only, and a search for "übergang" must find "Übergang"."""
+    out = []
+    for ch in text:
+        lower, upper = ch.lower(), ch.upper()
+        if len(lower) == 1 and len(upper) == 1 and lower != upper:
+            out.append(f"[{lower}{upper}]")
+        elif ch in "*?[":
+            out.append(f"[{ch}]")
+        else:
+            out.append(ch)
+    return "*" + "".join(out) + "*"
+
+
+class ContainsText(ColumnElement):
+    """`column` contains `text`, case-insensitive, `%` and `_` taken literally: ILIKE on PostgreSQL
+    (its case folding knows umlauts; a trigram index can serve it); on SQLite LIKE for an ASCII text,
+    else GLOB with letter classes.
+    Both patterns are bound parameters of the element, so SQLAlchemy's statement cache keys on them."""
+
+    type = NullType()  # a condition (Boolean would make SQLite compare it with 1)
+    inherit_cache = True
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("like", InternalTraversal.dp_clauseelement),
+        ("glob", InternalTraversal.dp_clauseelement),
+        ("ascii", InternalTraversal.dp_boolean),
+    ]
+
+    def __init__(self, column, text: str):
+        self.column = column
+        self.like = bindparam(None, _like(text), type_=String())
+        self.glob = bindparam(None, _glob(text), type_=String())
+        self.ascii = text.isascii()
+
+
+@compiles(ContainsText)
+def _contains_default(element, compiler, **kw):
+    return compiler.process(element.column.ilike(element.like, escape="\\"), **kw)
+
+
+@compiles(ContainsText, "sqlite")
+def _contains_sqlite(element, compiler, **kw):
+    if element.ascii:  # SQLite's LIKE ignores the case of ASCII letters itself (and is faster than GLOB)
+        return compiler.process(element.column.like(element.like, escape="\\"), **kw)
+    return compiler.process(element.column.op("GLOB")(element.glob), **kw)
+
+
+def contains_text(column, text: str) -> ContainsText:
+    return ContainsText(column, text)
 
 
 def visible_checks(municipality_id: int, role: str) -> Select:
@@ -163,10 +272,11 @@ def apply_filter(query: Select, flt: RegisterFilter, role: str) -> Select:
     if flt.committee:
         query = query.where(Check.committee == flt.committee)
     if flt.submitted_from:
-        query = query.where(Check.submitted_at >= dt.datetime.combine(flt.submitted_from, dt.time()))
+        query = query.where(Check.submitted_at >= local_midnight_utc(flt.submitted_from, flt.timezone))
     if flt.submitted_to:
-        until = dt.datetime.combine(flt.submitted_to + dt.timedelta(days=1), dt.time())
-        query = query.where(Check.submitted_at < until)
+        query = query.where(
+            Check.submitted_at < local_midnight_utc(flt.submitted_to + dt.timedelta(days=1), flt.timezone)
+        )
     if flt.ruleset:
         ident, _, version = flt.ruleset.partition("@")
         query = query.where(Check.ruleset_id == ident)
@@ -189,16 +299,24 @@ def apply_filter(query: Select, flt: RegisterFilter, role: str) -> Select:
     if flt.changed:
         query = query.where(Check.outcome_changed == flt.changed)
     if flt.search:
-        pattern = _like(flt.search)
-        query = query.where(or_(Check.reference.ilike(pattern, escape="\\"), Check.title.ilike(pattern, escape="\\")))
+        query = query.where(or_(contains_text(Check.reference, flt.search), contains_text(Check.title, flt.search)))
     return query
+
+
+# Sort columns that are never NULL: ordered without NULLS LAST, which would keep both databases from
+# reading an index in order (PostgreSQL's indexes end DESC with NULLs first, SQLite's end ASC so).
+_NOT_NULL_SORTS = ("angelegt", "nummer")
 
 
 def apply_sort(query: Select, sort: str) -> Select:
     key = sort.lstrip("-")
-    column = SORTS.get(key, SORTS[DEFAULT_SORT.lstrip("-")])
+    if key not in SORTS:
+        key = DEFAULT_SORT.lstrip("-")
+    column = SORTS[key]
     descending = sort.startswith("-")
-    ordered = column.desc().nulls_last() if descending else column.asc().nulls_last()
+    ordered = column.desc() if descending else column.asc()
+    if key not in _NOT_NULL_SORTS:
+        ordered = ordered.nulls_last()  # no date, no tonnes, no verdict: at the end either way
     return query.order_by(ordered, Check.id.desc() if descending else Check.id.asc())
 
 
@@ -220,14 +338,135 @@ class Page:
 
 
 def paginate(s: Session, query: Select, number: int, size: int) -> Page:
-    """One page of `query` and the total count of the filtered set, in two SQL statements."""
+    """One page of `query` (a select of Check, sorted) and the total count of the filtered set.
+
+    Three statements: the count; the ids of the page (narrow rows, so a deep OFFSET walks an index,
+    not whole rows); then the rows of those ids with whatever `query` joins in. A number past the
+    last page gives the last page."""
     size = size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
     total = s.scalar(query.with_only_columns(func.count(Check.id)).order_by(None)) or 0
     last = max(1, -(-total // size))
     number = min(max(1, number), last)
-    items = list(s.scalars(query.limit(size).offset((number - 1) * size)))
+    ids = list(s.scalars(query.with_only_columns(Check.id).limit(size).offset((number - 1) * size)))
+    items = []
+    if ids:
+        # By primary key alone, with the loader options of `query` (the author's name joined in, …):
+        # repeating the filter would tempt SQLite without statistics to walk an index instead.
+        rows = select(Check).where(Check.id.in_(ids)).options(*getattr(query, "_with_options", ()))
+        position = {ident: i for i, ident in enumerate(ids)}
+        items = sorted(s.scalars(rows), key=lambda c: position[c.id])
     return Page(items=items, total=total, number=number, size=size)
+
+
+def page_window(number: int, pages: int, width: int = 2) -> list[int | None]:
+    """Page numbers to link: the first, the last and `width` around the current one; None is a gap."""
+    shown = sorted({1, pages, *range(max(1, number - width), min(pages, number + width) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - out[-1] > 1:
+            out.append(None)
+        out.append(n)
+    return out
 
 
 def with_filter(flt: RegisterFilter, **changes) -> RegisterFilter:
     return replace(flt, **changes)
+
+
+# --- what the filter form offers ---------------------------------------------------------------
+
+NOT_NULL = "not null"
+PAGE_ARG = "seite"
+SIZE_ARG = "pro_seite"
+
+
+def parse_paging(args: Mapping[str, str]) -> tuple[int, int]:
+    """Page number (1-based) and page size from the URL; anything malformed gives the first page
+    and the default size (`paginate` clamps a number past the last page)."""
+
+    def number(name: str) -> int | None:
+        value = (args.get(name) or "").strip()
+        return int(value) if value.isdigit() and len(value) < 10 else None
+
+    size = number(SIZE_ARG)
+    return max(1, number(PAGE_ARG) or 1), size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+
+def _no_index(column):
+    """`+column`: the same value, but SQLite will not pick the column's index for a condition on it.
+    Without statistics (no ANALYZE) SQLite takes any equality on an indexed column as selective,
+    "municipality_id = 1" included, and would read every row of the municipality and sort them."""
+    return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
+
+
+def distinct_values(s: Session, column, scope: Sequence[tuple]) -> list:
+    """The distinct non-NULL values of an indexed column among the rows matching `scope` (pairs of
+    column and value: equal, or None for IS NULL / "not null" for IS NOT NULL), ascending, as a
+    "loose index scan": a recursive query that seeks the next larger value in the column's index,
+    once per distinct value. The number of distinct values (a few dozen departments) decides the
+    cost, not the number of rows, where a plain SELECT DISTINCT reads every row. The same SQL runs
+    on SQLite and PostgreSQL."""
+    sqlite = s.get_bind().dialect.name == "sqlite"
+    conditions = []
+    for col, value in scope:
+        col = _no_index(col) if sqlite else col
+        if value is None:
+            conditions.append(col.is_(None))
+        elif value == NOT_NULL:
+            conditions.append(col.is_not(None))
+        else:
+            conditions.append(col == value)
+
+    def first_above(previous=None):
+        query = select(column).where(column.is_not(None), *conditions)
+        if previous is not None:
+            query = query.where(column > previous)
+        return query.order_by(column).limit(1).scalar_subquery()
+
+    seed = select(first_above().label("v")).cte("distinct_values", recursive=True)
+    step = select(first_above(seed.c.v)).where(seed.c.v.is_not(None))
+    values = seed.union_all(step)
+    return list(s.scalars(select(values.c.v).where(values.c.v.is_not(None))))
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The values present in the municipality (what this role may list), for the filter form."""
+
+    departments: list[str]
+    committees: list[str]
+    exit_reasons: list[str]
+    reviewer_ids: list[int]
+    rulesets: list[tuple[str, list[str]]]  # (rule set id, its versions), ascending
+
+
+def _version_key(version: str) -> tuple:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-]", version))
+
+
+def register_choices(s: Session, municipality_id: int, role: str) -> Choices:
+    """A handful of index seeks per field, independent of the number of checks. The versions of a
+    rule set are those the installation has evaluated with (its snapshots, a small table): the
+    check rows have no index on the version, and a version no check of this municipality used
+    merely finds nothing."""
+    scope = [(Check.municipality_id, municipality_id), (Check.deleted_at, None)]
+    if role == "council":
+        scope.append((Check.filed_status, NOT_NULL))
+    ruleset_ids = distinct_values(s, Check.ruleset_id, scope)
+    versions: dict[str, set[str]] = {ident: set() for ident in ruleset_ids}
+    if ruleset_ids:
+        found = s.execute(
+            select(RulesetSnapshot.ident, RulesetSnapshot.version)
+            .distinct()
+            .where(RulesetSnapshot.kind == "ruleset", RulesetSnapshot.ident.in_(ruleset_ids))
+        )
+        for ident, version in found:
+            if version:
+                versions[ident].add(version)
+    return Choices(
+        departments=distinct_values(s, Check.department, scope),
+        committees=distinct_values(s, Check.committee, scope),
+        exit_reasons=distinct_values(s, Check.exit_reason, scope),
+        reviewer_ids=distinct_values(s, Check.reviewer_id, scope),
+        rulesets=[(ident, sorted(versions[ident], key=_version_key)) for ident in ruleset_ids],
+    )
