@@ -34,4 +34,4 @@ def outcomes_due(municipality_id: int, today: dt.date, owner_id: int | None = No
 
 def count_outcomes_due(s: Session, municipality_id: int, today: dt.date, owner_id: int | None = None) -> int:
     query = outcomes_due(municipality_id, today, owner_id)
-    return s.scalar(query.with_only_columns(func.count(Check.id)).order_by(None)) or 0
+    return s.scalar(query.with_only_columns(func.count()).order_by(None)) or 0  # count(*): index-only

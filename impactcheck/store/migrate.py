@@ -30,7 +30,11 @@ def upgrade(engine: Engine, target: str = "head") -> None:
         elif connection.dialect.name == "sqlite":
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         cfg.attributes["connection"] = connection
+        before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(cfg, target)
+        if before is not None and MigrationContext.configure(connection).get_current_revision() != before:
+            # New indexes and filled columns: fresh planner statistics, or SQLite guesses its plans.
+            connection.exec_driver_sql("ANALYZE")
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -89,6 +89,7 @@ class User(Base):
         return ROLE_LABELS.get(self.role, self.role)
 
 
+LISTED = "deleted_at IS NULL"
 OUTCOME_DUE = "outcome IS NULL AND deleted_at IS NULL AND filed_number IS NOT NULL"
 
 
@@ -98,13 +99,31 @@ class Check(Base):
     __tablename__ = "klimacheck"  # "check" is an SQL keyword
     __table_args__ = (
         # The register's default orders within one municipality: a page is an index range, not a sort.
-        Index("ix_klimacheck_municipality_created", "municipality_id", "created_at"),
+        # Partial on the listed rows, with the id as tie-breaker, so PostgreSQL reads a page in index order.
+        Index(
+            "ix_klimacheck_list_created",
+            "municipality_id",
+            "created_at",
+            "id",
+            sqlite_where=text(LISTED),
+            postgresql_where=text(LISTED),
+        ),
+        Index(
+            "ix_klimacheck_list_reference",
+            "municipality_id",
+            "reference",
+            "id",
+            sqlite_where=text(LISTED),
+            postgresql_where=text(LISTED),
+        ),
         Index("ix_klimacheck_municipality_submitted", "municipality_id", "submitted_at"),
         # "Beschluss nachtragen" is counted on every page an author or the department sees.
         Index(
             "ix_klimacheck_outcome_due",
             "municipality_id",
             "meeting_date",
+            "owner_id",
+            "id",
             sqlite_where=text(OUTCOME_DUE),
             postgresql_where=text(OUTCOME_DUE),
         ),
@@ -240,6 +259,18 @@ class CheckSector(Base):
     score and the t CO2e of the counted lines (store/current.sector_figures). Statistics sum these."""
 
     __tablename__ = "check_sector"
+    __table_args__ = (
+        # The overview sums figures; most sector rows have none (a score only).
+        Index(
+            "ix_check_sector_figures",
+            "check_id",
+            "variant",
+            "sector",
+            "t_co2e_per_year",
+            sqlite_where=text("t_co2e_per_year IS NOT NULL"),
+            postgresql_where=text("t_co2e_per_year IS NOT NULL"),
+        ),
+    )
 
     check_id: Mapped[int] = mapped_column(ForeignKey("klimacheck.id"), primary_key=True)
     variant: Mapped[str] = mapped_column(String(12), primary_key=True)  # proposal | alternative

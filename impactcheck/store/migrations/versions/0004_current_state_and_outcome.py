@@ -25,6 +25,7 @@ branch_labels = None
 depends_on = None
 
 # Written out here, not imported from the models: a migration keeps the schema of its day.
+LISTED = "deleted_at IS NULL"
 OUTCOME_DUE = "outcome IS NULL AND deleted_at IS NULL AND filed_number IS NOT NULL"
 
 
@@ -98,12 +99,16 @@ def upgrade() -> None:
         batch.create_foreign_key("fk_klimacheck_outcome_by_id", "app_user", ["outcome_by_id"], ["id"])
         for name in INDEXED:
             batch.create_index(f"ix_klimacheck_{name}", [name])
-    op.create_index("ix_klimacheck_municipality_created", "klimacheck", ["municipality_id", "created_at"])
+    for name, columns in (
+        ("ix_klimacheck_list_created", ["municipality_id", "created_at", "id"]),
+        ("ix_klimacheck_list_reference", ["municipality_id", "reference", "id"]),
+    ):
+        op.create_index(name, "klimacheck", columns, sqlite_where=sa.text(LISTED), postgresql_where=sa.text(LISTED))
     op.create_index("ix_klimacheck_municipality_submitted", "klimacheck", ["municipality_id", "submitted_at"])
     op.create_index(
         "ix_klimacheck_outcome_due",
         "klimacheck",
-        ["municipality_id", "meeting_date"],
+        ["municipality_id", "meeting_date", "owner_id", "id"],
         sqlite_where=sa.text(OUTCOME_DUE),
         postgresql_where=sa.text(OUTCOME_DUE),
     )
@@ -118,6 +123,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("check_id", "variant", "sector"),
     )
     op.create_index("ix_check_sector_sector", "check_sector", ["sector"])
+    op.create_index(
+        "ix_check_sector_figures",
+        "check_sector",
+        ["check_id", "variant", "sector", "t_co2e_per_year"],
+        sqlite_where=sa.text("t_co2e_per_year IS NOT NULL"),
+        postgresql_where=sa.text("t_co2e_per_year IS NOT NULL"),
+    )
     _fill(op.get_bind())
 
 
@@ -165,11 +177,13 @@ def _fill(conn) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_check_sector_figures", table_name="check_sector")
     op.drop_index("ix_check_sector_sector", table_name="check_sector")
     for name in (
         "ix_klimacheck_outcome_due",
         "ix_klimacheck_municipality_submitted",
-        "ix_klimacheck_municipality_created",
+        "ix_klimacheck_list_reference",
+        "ix_klimacheck_list_created",
     ):
         op.drop_index(name, table_name="klimacheck")
     op.drop_table("check_sector")
