@@ -697,6 +697,62 @@ def test_errors_take_the_focus_where_they_are_and_axe_on_every_page(chromium, li
     assert not errors, errors
 
 
+def test_a_recorded_decision_is_found_in_register_overview_and_excel(chromium, live, axe, tmp_path):
+    """The climate department records the council's decision, filters the register by it, downloads the
+    filtered register as XLSX (opened with openpyxl) and finds the decision in the overview."""
+    import openpyxl
+
+    base, _ = live
+    context = chromium.new_context(locale="de-DE", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    login(page, base, "admin", ADMIN_PASSWORD)
+    page.get_by_role("button", name="Abmelden").click()
+    make_accounts(page, base, {"w.autor": "author", "w.klima": "climate"})
+    login_as(page, base, "w.autor")
+    exit_check(page, base, PAPER_EXIT)
+    result_url = page.url
+    page.get_by_role("button", name="Abmelden").click()
+
+    login_as(page, base, "w.klima")
+    page.goto(result_url)
+    page.get_by_role("link", name="Beschluss eintragen").click()
+    page.wait_for_load_state()
+    page.get_by_label("beschlossen wie vorgeschlagen").check()
+    page.get_by_label("Datum des Beschlusses").fill("2026-11-24")
+    page.get_by_label("nein", exact=True).check()
+    page.get_by_role("button", name="Beschluss speichern").click()
+    page.wait_for_url(result_url)
+    expect(page.locator("main")).to_contain_text("beschlossen wie vorgeschlagen")
+
+    page.goto(f"{base}/register")
+    page.locator("details summary").first.click()
+    page.get_by_label("Beschluss des Rates").select_option("adopted")
+    page.get_by_role("button", name="Filtern").click()
+    page.wait_for_load_state()
+    assert "beschluss=adopted" in page.url
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(PAPER_EXIT["reference"])
+    axe.check_widths(page, "register-nach-beschluss")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Als Excel herunterladen").click()
+    target = tmp_path / "register.xlsx"
+    download.value.save_as(target)
+    sheet = openpyxl.load_workbook(target, read_only=True).active
+    header, *lines = list(sheet.iter_rows(values_only=True))
+    assert len(lines) == 1, lines
+    row = dict(zip(header, lines[0], strict=True))
+    assert row["Drucksache"] == PAPER_EXIT["reference"] and row["Beschluss"] == "beschlossen wie vorgeschlagen"
+
+    page.goto(f"{base}/uebersicht?zeitraum=alle")
+    adopted = page.locator("#ov-t-outcomes tr", has_text="beschlossen wie vorgeschlagen")
+    expect(adopted).to_have_count(1)
+    expect(adopted.locator("td").first).to_have_text("1")
+    axe.check_widths(page, "uebersicht-mit-beschluss")
+    axe.assert_clean()
+    context.close()
+
+
 def walk_heading(page) -> str:
     return page.locator("h1").inner_text()
 
