@@ -109,6 +109,9 @@ _LEGACY = {"verdict": "votum"}  # bookmarks from before 0004 used ?verdict=
 _GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
 def _date(value: str) -> dt.date | None:
     """An ISO date (what `<input type="date">` sends) or a German one typed by hand (1.3.2026)."""
     value = value.strip()
@@ -116,12 +119,15 @@ def _date(value: str) -> dt.date | None:
     try:
         if german:
             day, month, year = (int(g) for g in german.groups())
-            return dt.date(year, month, day)
-        if len(value) != 10:  # fromisoformat also takes "20260301" and week dates: not from our form
+            day = dt.date(year, month, day)
+        elif len(value) != 10:  # fromisoformat also takes "20260301" and week dates: not from our form
             return None
-        return dt.date.fromisoformat(value)
+        else:
+            day = dt.date.fromisoformat(value)
     except ValueError:
         return None
+    # Years the time-zone arithmetic cannot reach (0001, 9999) are no real submission dates either.
+    return day if MIN_YEAR <= day.year <= MAX_YEAR else None
 
 
 def parse_filter(args: Mapping[str, str], timezone: str = DEFAULT_TIMEZONE) -> RegisterFilter:

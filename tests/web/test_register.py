@@ -552,6 +552,8 @@ def test_a_page_past_the_end_shows_the_last_page(site):
         "pro_seite=-1",
         "von=kaputt",
         "bis=2026-02-30",
+        "bis=9999-12-31",
+        "von=0001-01-01",
         "votum=katastrophal",
         "status=%00",
         "pruefer=abc",
@@ -571,6 +573,12 @@ def test_malformed_parameters_give_the_page_with_sane_defaults(site, query):
         assert "Nicht verstanden und daher nicht angewandt" in text, query
     got = REF.findall(text)
     assert len(got) in (0, listing.DEFAULT_PAGE_SIZE, MANY, MANY - 25) or query.startswith("seite=9")
+
+
+@pytest.mark.parametrize("path", ["/register/export.csv", "/register/export.xlsx", "/uebersicht"])
+def test_dates_out_of_reach_do_not_break_exports_or_the_overview(site, path):
+    response = site["login"]("climate").get(f"{path}?bis=9999-12-31&von=0001-01-01")
+    assert response.status_code == 200
 
 
 def test_the_ignored_parameter_is_named(site):
