@@ -32,9 +32,25 @@ def upgrade(engine: Engine, target: str = "head") -> None:
         cfg.attributes["connection"] = connection
         before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(cfg, target)
-        if before is not None and MigrationContext.configure(connection).get_current_revision() != before:
-            # New indexes and filled columns: fresh planner statistics, or SQLite guesses its plans.
+        changed = before is not None and MigrationContext.configure(connection).get_current_revision() != before
+        if changed or _sqlite_without_statistics(connection):
+            # New indexes and filled columns, or a grown SQLite file nobody analysed: fresh planner
+            # statistics, or SQLite guesses its plans (PostgreSQL's autovacuum keeps them up to date).
             connection.exec_driver_sql("ANALYZE")
+
+
+def _sqlite_without_statistics(connection, rows: int = 1000) -> bool:
+    """SQLite with at least `rows` checks and no statistics for them (checked at every start)."""
+    if connection.dialect.name != "sqlite":
+        return False
+    has_stats = (
+        connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first()
+        and connection.exec_driver_sql("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'klimacheck' LIMIT 1").first()
+    )
+    if has_stats:
+        return False
+    exists = connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'klimacheck'").first()
+    return bool(exists) and connection.exec_driver_sql(f"SELECT count(*) >= {rows} FROM klimacheck").scalar()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -105,3 +105,36 @@ def test_0002_fills_fragile_and_open_points(empty_engine):
         rows = conn.execute(sa.text("SELECT number, fragile, open_points FROM revision ORDER BY number")).all()
     assert [(n, bool(f), o) for n, f, o in rows] == [(1, False, 0), (2, True, 2), (3, False, 0)]
     assert migrate.pending_changes(empty_engine) == []
+
+
+def test_a_grown_sqlite_file_gets_planner_statistics_at_the_next_start(tmp_path):
+    """Without statistics SQLite guesses its plans for the register; a start analyses a file that grew."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO municipality (id, slug, name, rulesets, created_at)"
+                " VALUES (1, 'm', 'M', '[]', '2026-01-01')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO app_user (id, municipality_id, username, display_name, password_hash, role, active,"
+                " created_at, session_version) VALUES (1, 1, 'u', 'U', 'x', 'author', 1, '2026-01-01', 0)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO klimacheck (municipality_id, owner_id, reference, title, department, committee,"
+                " created_at) VALUES (1, 1, :r, 'T', 'D', 'C', '2026-01-01')"
+            ),
+            [{"r": str(i)} for i in range(1000)],
+        )
+    stats = "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+    with engine.connect() as conn:
+        assert conn.execute(sa.text(stats)).scalar() == 0
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'klimacheck'")).scalar() > 0
+    engine.dispose()
