@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,26 @@ def imported_modules(package: str) -> list[tuple[str, str]]:
             elif isinstance(node, ast.ImportFrom) and node.module:
                 found.append((path.name, node.module))
     return found
+
+
+def scratch_postgres_database(prefix: str) -> tuple[str, Callable[[], None]]:
+    """A new empty database on the test server (IMPACTCHECK_TEST_POSTGRES_URL): its URL, and how to drop
+    it. Skips (in strict mode: fails) without a server."""
+    import uuid
+
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    admin_url = os.environ.get("IMPACTCHECK_TEST_POSTGRES_URL")
+    require(admin_url, "IMPACTCHECK_TEST_POSTGRES_URL not set (PostgreSQL tests)")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop

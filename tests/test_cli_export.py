@@ -7,20 +7,19 @@ import csv
 import datetime as dt
 import io
 import os
-import uuid
 
 import openpyxl
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from impactcheck import cli
 from impactcheck.bootstrap import prepare
 from impactcheck.store import export, listing
 from impactcheck.store import operations as ops
 from impactcheck.store.models import Check, Municipality
-from tests.support import require
+from tests.support import scratch_postgres_database
 from tests.web import exportworld
+from tests.web.conftest import _config as prepare_config
 
 PASSWORD = "richtig-langes-passwort"
 KEEP_ENV = ("IMPACTCHECK_TEST_POSTGRES_URL", "IMPACTCHECK_STRICT")
@@ -30,27 +29,11 @@ KEEP_ENV = ("IMPACTCHECK_TEST_POSTGRES_URL", "IMPACTCHECK_STRICT")
 def installation(request, tmp_path_factory):
     """An instance folder and a database with the register of exportworld."""
     instance = tmp_path_factory.mktemp("cli-export") / "instance"
-    admin = None
     if request.param == "sqlite":
-        url = f"sqlite:///{instance.parent / 'impactcheck.sqlite3'}"
+        url, drop = f"sqlite:///{instance.parent / 'impactcheck.sqlite3'}", lambda: None
     else:
-        admin_url = os.environ.get("IMPACTCHECK_TEST_POSTGRES_URL")
-        require(admin_url, "IMPACTCHECK_TEST_POSTGRES_URL not set (PostgreSQL tests)")
-        name = f"impactcheck_cli_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    config = {
-        "DATABASE_URL": url,
-        "INSTANCE_PATH": str(instance),
-        "MUNICIPALITY_SLUG": "default",
-        "MUNICIPALITY_NAME": None,
-        "DEFAULT_RULESET": "kassel-2030",
-        "RULESETS": None,
-        "RULES_DIR": None,
-    }
-    prepared = prepare(config, create_admin=False)
+        url, drop = scratch_postgres_database("impactcheck_cli")
+    prepared = prepare(prepare_config(url, instance), create_admin=False)
     with prepared.database.session() as s:
         municipality = s.get(Municipality, prepared.municipality_id)
         for username, role in (("author", "author"), ("author2", "author"), ("climate", "climate")):
@@ -61,10 +44,7 @@ def installation(request, tmp_path_factory):
         ids = exportworld.build(s)
     yield {"url": url, "instance": instance, "ids": ids, "database": prepared.database}
     prepared.database.dispose()
-    if admin is not None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-        admin.dispose()
+    drop()
 
 
 @pytest.fixture

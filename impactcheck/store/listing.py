@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Select, String, bindparam, case, func, or_, select
@@ -373,10 +373,6 @@ def page_window(number: int, pages: int, width: int = 2) -> list[int | None]:
             out.append(None)
         out.append(n)
     return out
-
-
-def with_filter(flt: RegisterFilter, **changes) -> RegisterFilter:
-    return replace(flt, **changes)
 
 
 # --- what the filter form offers ---------------------------------------------------------------

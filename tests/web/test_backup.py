@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from impactcheck.app import create_app
 from impactcheck.cli import main
 from impactcheck.store import current, migrate
 from impactcheck.store.models import Check
+from tests.support import scratch_postgres_database
 from tests.web.test_races import Client, start, submitted
 
 AUTHORS = 3
@@ -35,17 +34,7 @@ def _empty_target(app, tmp_path) -> tuple[str, callable]:
     url = app.config["DATABASE_URL"]
     if url.startswith("sqlite"):
         return f"sqlite:///{tmp_path / 'restored.sqlite3'}", lambda: None
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"impactcheck_restore_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
+    return scratch_postgres_database("impactcheck_restore")
 
 
 def test_a_backup_under_load_restores_to_a_consistent_database(app, live, tmp_path, monkeypatch, capsys):

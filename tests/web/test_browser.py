@@ -27,6 +27,7 @@ from impactcheck.core.numbers import format_number
 from impactcheck.store import operations as ops
 from impactcheck.store.models import Municipality
 from tests.support import ROOT, require, require_program
+from tests.web.conftest import _config
 from tests.web.flows import TOPICS
 
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -120,18 +121,7 @@ def live(backend, tmp_path):
     """The app on a real HTTP port, with only the first-start admin account (as after `impactcheck serve`)."""
     name, fresh = backend
     url = fresh()
-    prepared = prepare(
-        {
-            "DATABASE_URL": url,
-            "INSTANCE_PATH": str(tmp_path),
-            "MUNICIPALITY_SLUG": "default",
-            "MUNICIPALITY_NAME": None,
-            "DEFAULT_RULESET": "kassel-2030",
-            "RULESETS": None,
-            "RULES_DIR": None,
-        },
-        create_admin=False,
-    )
+    prepared = prepare(_config(url, tmp_path), create_admin=False)
     with prepared.database.session() as s:
         municipality = s.get(Municipality, prepared.municipality_id)
         ops.create_user(s, None, municipality=municipality, username="admin", password=ADMIN_PASSWORD, role="admin")

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from impactcheck.store import current, migrate
 from impactcheck.store import operations as ops
-from impactcheck.store.models import Check, CheckSector, User
+from impactcheck.store.models import Check, User
 from tests.web.flows import submit_example
 from tests.web.old_catalogue import FIXTURES
 from tests.web.test_migrations import empty_engine  # noqa: F401  (fixture)
@@ -201,4 +201,3 @@ def test_0004_fills_the_current_state_of_stored_checks(empty_engine):  # noqa: F
     }
     assert (second["status"], second["filed_number"], second["verdict"]) == ("draft", None, None)
     assert migrate.pending_changes(empty_engine) == []
-    assert CheckSector.__tablename__ == "check_sector"

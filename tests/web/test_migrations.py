@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import uuid
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from impactcheck.store import migrate
-from tests.support import require
+from tests.support import scratch_postgres_database
 from tests.web.old_catalogue import FIXTURES
 
 BACKENDS = ("sqlite", "postgresql")
@@ -24,18 +21,11 @@ def empty_engine(request, tmp_path):
         yield engine
         engine.dispose()
         return
-    admin_url = os.environ.get("IMPACTCHECK_TEST_POSTGRES_URL")
-    require(admin_url, "IMPACTCHECK_TEST_POSTGRES_URL not set (PostgreSQL tests)")
-    name = f"impactcheck_mig_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine = sa.create_engine(make_url(admin_url).set(database=name))
+    url, drop = scratch_postgres_database("impactcheck_mig")
+    engine = sa.create_engine(url)
     yield engine
     engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop()
 
 
 def test_0002_fills_fragile_and_open_points(empty_engine):

@@ -29,7 +29,7 @@ from impactcheck.store import operations as ops
 from impactcheck.store.models import AuditEntry, LoginThrottle, Municipality, User
 from impactcheck.web import ldapauth, sso
 from tests.support import ROOT, require
-from tests.web.conftest import PASSWORD, Browser
+from tests.web.conftest import PASSWORD, Browser, _config
 
 HERE = ROOT / "tests" / "web"
 # Read when the module loads: the suite's autouse fixture removes IMPACTCHECK_* variables from each test.
@@ -73,18 +73,7 @@ def make_app(backend, tmp_path):
             **settings,
         }
         application = create_app(config)
-        prepared = prepare(
-            {
-                "DATABASE_URL": url,
-                "INSTANCE_PATH": str(tmp_path),
-                "MUNICIPALITY_SLUG": "default",
-                "MUNICIPALITY_NAME": None,
-                "DEFAULT_RULESET": "kassel-2030",
-                "RULESETS": None,
-                "RULES_DIR": None,
-            },
-            create_admin=False,
-        )
+        prepared = prepare(_config(url, tmp_path), create_admin=False)
         with prepared.database.session() as s:
             municipality = s.get(Municipality, prepared.municipality_id)
             ops.create_user(s, None, municipality=municipality, username="author", password=PASSWORD, role="author")
