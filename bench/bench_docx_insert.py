@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "artifacts" / "bench"
-ANSWERS = ROOT / "rules" / "examples" / "kassel-2030" / "gasheizung-kita.yaml"
+ANSWERS = ROOT / "impactcheck" / "rules" / "examples" / "kassel-2030" / "gasheizung-kita.yaml"
 WORDS_PER_PAGE = (
     336  # LibreOffice lays out 1,000 pages of this generator's A4 Letter pages (checked with --count-pages)
 )

@@ -42,7 +42,7 @@ import requests  # noqa: E402
 from tests.word import docs, hostile  # noqa: E402
 from tests.word.hostile import MB, Entry  # noqa: E402
 
-ANSWERS = ROOT / "rules/examples/kassel-2030/gasheizung-ersatz-kita/schaetzt.yaml"
+ANSWERS = ROOT / "impactcheck/rules/examples/kassel-2030/gasheizung-ersatz-kita/schaetzt.yaml"
 PASSWORD = "ein-langes-bench-passwort"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 VERSION = re.compile(r'name="version"[^>]*value="(-?\d+)"|value="(-?\d+)"[^>]*name="version"')

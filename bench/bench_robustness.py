@@ -20,10 +20,11 @@ from impactcheck.core.examples import check_scenario, readings
 from impactcheck.core.loader import load_ruleset
 
 ROOT = Path(__file__).resolve().parents[1]
+RULES = ROOT / "impactcheck" / "rules"
 SUITES = {
-    "2026.2 (current)": (ROOT / "rules" / "kassel-2030.yaml", ROOT / "rules" / "examples" / "kassel-2030"),
+    "2026.2 (current)": (RULES / "kassel-2030.yaml", RULES / "examples" / "kassel-2030"),
     "2026.1 (previous)": (
-        ROOT / "rules" / "archive" / "kassel-2030-2026.1" / "kassel-2030.yaml",
+        RULES / "archive" / "kassel-2030-2026.1" / "kassel-2030.yaml",
         ROOT / "bench" / "robustness" / "kassel-2030-2026.1",
     ),
 }

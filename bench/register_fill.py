@@ -40,7 +40,7 @@ from impactcheck.store import current as current_state  # noqa: E402
 PASSWORD = "bench-passwort-lang"
 CLIMATE_USER = "klima1"
 COUNCIL_USER = "rat1"
-EXAMPLES = ROOT / "rules" / "examples" / "kassel-2030"
+EXAMPLES = ROOT / "impactcheck" / "rules" / "examples" / "kassel-2030"
 
 DEPARTMENTS = (
     "Amt für Hochbau und Gebäudebewirtschaftung",

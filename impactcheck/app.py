@@ -9,7 +9,6 @@ from flask import Flask
 
 from impactcheck import settings
 
-ROOT = Path(__file__).resolve().parents[1]
 # Text fields are held in memory while a form is read: the longest text a form may carry, per field.
 TEXT_FIELD_MAX_BYTES = 500_000
 
@@ -23,8 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         __name__,
         instance_path=config["INSTANCE_PATH"],
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        # templates/ and static/ are package data beside this module (Flask's defaults).
     )
     from impactcheck.web.hygiene import CleanRequest, IdConverter
 
@@ -46,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+        app.config["RULES_DIR"] = config["RULES_DIR"]  # resolved once, by settings.load
 
     from impactcheck.web import setup
 

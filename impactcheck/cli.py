@@ -25,6 +25,13 @@ def cli() -> None:
     """Klimacheck für Beschlussvorlagen."""
 
 
+def _rules_dir() -> Path:
+    """The installation's rules folder: RULES_DIR as every entry point reads it (settings.load)."""
+    from impactcheck import settings
+
+    return Path(settings.load()["RULES_DIR"])
+
+
 # --- rules ------------------------------------------------------------------------------------
 
 
@@ -36,15 +43,15 @@ def rules() -> None:
 @rules.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def rules_check(paths: tuple[Path, ...]) -> None:
-    """Regeldateien prüfen (ohne PATH: alle in rules/, samt Beispielen)."""
+    """Regeldateien prüfen (ohne PATH: alle im Regelordner RULES_DIR, samt Beispielen)."""
     from impactcheck.core import registry
     from impactcheck.core.examples import check_examples
     from impactcheck.core.loader import check_file
 
     files = list(paths)
     with_examples = not files
+    directory = _rules_dir()
     if not files:
-        directory = registry.rules_dir()
         files = registry.factor_files(directory) + registry.ruleset_files(directory)
         if not files:
             raise BadInput(f"{directory}: keine Regeldateien gefunden")
@@ -55,7 +62,7 @@ def rules_check(paths: tuple[Path, ...]) -> None:
         if not found:
             click.echo(f"OK  {path}")
     if with_examples:
-        for line, found in check_examples(registry.rules_dir()):
+        for line, found in check_examples(directory):
             problems += found
             if not found:
                 click.echo(f"OK  {line}")
@@ -79,7 +86,7 @@ def assess(rules_ref: str, fmt: str, answers: Path) -> None:
     from impactcheck.core.answers import evaluate_submission, load_submission
     from impactcheck.core.registry import resolve_ruleset
 
-    ruleset = resolve_ruleset(rules_ref)
+    ruleset = resolve_ruleset(rules_ref, _rules_dir())
     submission = load_submission(answers)
     result = evaluate_submission(ruleset, submission)
     if fmt == "text":
@@ -152,7 +159,7 @@ def docx_insert(
         from impactcheck.core.answers import evaluate_submission, load_submission
         from impactcheck.core.registry import resolve_ruleset
 
-        result = evaluate_submission(resolve_ruleset(rules_ref), load_submission(answers))
+        result = evaluate_submission(resolve_ruleset(rules_ref, _rules_dir()), load_submission(answers))
         reference = Reference(check_id=None, author=author)
     outcome = insert_section(source, result, reference, annex=annex, chart=not no_chart, limits=_word_limits())
     files = [(output, outcome.docx)]
@@ -375,7 +382,7 @@ def _refuse_ignored(args: dict[str, str], flt) -> None:
 def _export_rulesets(config):
     from impactcheck.core.registry import RulesetCache
 
-    cache = RulesetCache(Path(config["RULES_DIR"]) if config.get("RULES_DIR") else None)
+    cache = RulesetCache(Path(config["RULES_DIR"]))
     return cache.get
 
 

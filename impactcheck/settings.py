@@ -1,6 +1,8 @@
 """Configuration: defaults, then `instance/config.py`, then IMPACTCHECK_* environment variables.
 
-Plain data, no Flask: the CLI reads the same settings to reach the database without the web app.
+The one reader of every setting: the web app, `serve` and every CLI command call `load()`, so a
+`RULES_DIR` in `instance/config.py` means the same folder for `rules check` as for the wizard. Plain
+data, no Flask: the headless commands read the same settings without loading the web app.
 """
 
 from __future__ import annotations
@@ -8,16 +10,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import runpy
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = Path(__file__).resolve().parent
+# The shipped rule sets, factor tables and examples: package data, present in a wheel as in a checkout.
+SHIPPED_RULES = PACKAGE / "rules"
 
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # generated once into instance/secret_key when not configured
     "DATABASE_URL": None,  # default: SQLite file in the instance folder
-    "RULES_DIR": None,  # default: rules/ of the checkout
+    "RULES_DIR": None,  # default: the rule sets shipped in the package (impactcheck/rules/)
     "DEFAULT_RULESET": "kassel-2030",
     "RULESETS": None,  # rule set ids offered to authors; default: every rule set in RULES_DIR
     "MUNICIPALITY_SLUG": "default",
@@ -81,8 +87,15 @@ DEFAULTS: dict[str, Any] = {
 
 
 def instance_path() -> Path:
+    """IMPACTCHECK_INSTANCE; else `instance/` of a checkout (editable install), else Flask's place for an
+    installed package: `<venv>/var/impactcheck-instance`."""
     configured = os.environ.get("IMPACTCHECK_INSTANCE")
-    return Path(configured).resolve() if configured else ROOT / "instance"
+    if configured:
+        return Path(configured).resolve()
+    checkout = PACKAGE.parent
+    if (checkout / "pyproject.toml").is_file():
+        return checkout / "instance"
+    return Path(sys.prefix) / "var" / "impactcheck-instance"
 
 
 def _parse_env(value: str) -> Any:
@@ -98,9 +111,13 @@ def load(instance: Path | None = None, overrides: dict[str, Any] | None = None) 
     config = dict(DEFAULTS)
     pyfile = instance / "config.py"
     if pyfile.is_file():
-        namespace: dict[str, Any] = {}
-        # The administrator's own Python file, read like Flask's config.from_pyfile.
-        exec(compile(pyfile.read_text(encoding="utf-8"), str(pyfile), "exec"), namespace)
+        # The administrator's own Python file, its upper-case names as settings (Flask's from_pyfile rule).
+        try:
+            namespace = runpy.run_path(str(pyfile))
+        except Exception as exc:  # the administrator's file: say where it broke, in one line
+            from impactcheck.core.errors import InputError, Problem
+
+            raise InputError(Problem(f"Konfiguration nicht lesbar: {type(exc).__name__}: {exc}", str(pyfile))) from exc
         config.update({k: v for k, v in namespace.items() if k.isupper()})
     for key, value in os.environ.items():
         if key.startswith("IMPACTCHECK_") and key != "IMPACTCHECK_INSTANCE":
@@ -109,7 +126,17 @@ def load(instance: Path | None = None, overrides: dict[str, Any] | None = None) 
     config["INSTANCE_PATH"] = str(instance)
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{instance / 'impactcheck.sqlite3'}"
+    config["RULES_DIR"] = str(rules_dir(config))
     return config
+
+
+def rules_dir(config: dict[str, Any]) -> Path:
+    """The configured rules folder (relative to the instance folder when not absolute), else the shipped one."""
+    configured = config.get("RULES_DIR")
+    if not configured:
+        return SHIPPED_RULES
+    path = Path(configured).expanduser()
+    return path if path.is_absolute() else (Path(config["INSTANCE_PATH"]) / path).resolve()
 
 
 def ensure_instance(config: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-RULES = ROOT / "rules"
+RULES = ROOT / "impactcheck" / "rules"
 # The catalogue version 2026.1 as archived, with its factors and examples: stored checks were made with it.
 ARCHIVE = RULES / "archive" / "kassel-2030-2026.1"
 SHARED = ROOT.parent / "shared"

@@ -8,7 +8,7 @@ import sys
 
 from tests.support import ROOT
 
-TEMPLATES = sorted((ROOT / "templates").glob("*.html"))
+TEMPLATES = sorted((ROOT / "impactcheck" / "templates").glob("*.html"))
 
 
 def visible_text(source: str) -> str:

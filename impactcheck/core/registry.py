@@ -11,11 +11,9 @@ from impactcheck.core.model import RuleSet
 
 
 def rules_dir() -> Path:
-    """IMPACTCHECK_RULES_DIR, else the `rules/` folder of the checkout."""
-    configured = os.environ.get("IMPACTCHECK_RULES_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2] / "rules"
+    """The rule sets shipped in the package. The installation's folder is the setting RULES_DIR
+    (impactcheck.settings.rules_dir); callers that know the installation pass it as `directory`."""
+    return Path(__file__).resolve().parents[1] / "rules"
 
 
 def ruleset_files(directory: Path | None = None) -> list[Path]:

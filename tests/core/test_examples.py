@@ -8,6 +8,7 @@ CLI's own code for all readings; one real subprocess shows the console script do
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -126,6 +127,49 @@ def test_rules_check_reports_a_scenario_whose_readings_disagree(tmp_path):
     result = CliRunner().invoke(cli, ["rules", "check"], env={"IMPACTCHECK_RULES_DIR": str(copy)})
     assert result.exit_code == 2
     assert "gasheizung-ersatz-kita: die Lesarten ergeben verschiedene Ergebnisse" in result.output
+
+
+def test_rules_check_and_assess_read_rules_dir_from_the_instance_config(tmp_path):
+    """RULES_DIR in instance/config.py is the folder `rules check` checks, as the web app uses it."""
+    copy = tmp_path / "stadt-regeln"
+    shutil.copytree(RULES, copy)
+    reading = copy / "examples" / "kassel-2030" / "gasheizung-ersatz-kita" / "ohne-zahlen.yaml"
+    reading.write_text(reading.read_text(encoding="utf-8").replace("heizung_neu: gas", "heizung_neu: waermepumpe"))
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    # Relative to the instance folder, as the README documents.
+    (instance / "config.py").write_text('RULES_DIR = "../stadt-regeln"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["rules", "check"], env={"IMPACTCHECK_INSTANCE": str(instance)})
+    assert result.exit_code == 2
+    assert f"OK  {copy / 'kassel-2030.yaml'}" in result.output
+    assert "gasheizung-ersatz-kita: die Lesarten ergeben verschiedene Ergebnisse" in result.output
+    # assess resolves a rule set id in the same folder: a rule set only the city's folder has.
+    (copy / "nur-hier.yaml").write_text((copy / "schnellcheck.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    answers = RULES / "examples" / "schnellcheck"
+    example = next(p for p in sorted(answers.rglob("*.yaml")))
+    found = CliRunner().invoke(
+        cli, ["assess", "--rules", "nur-hier", str(example)], env={"IMPACTCHECK_INSTANCE": str(instance)}
+    )
+    assert found.exit_code == 0, found.output
+    elsewhere = {"IMPACTCHECK_INSTANCE": str(tmp_path / "ohne-konfiguration")}
+    unknown = CliRunner().invoke(cli, ["assess", "--rules", "nur-hier", str(example)], env=elsewhere)
+    assert "Regelwerk „nur-hier“ unbekannt" in str(unknown.exception)  # the shipped folder has no such id
+
+
+def test_a_broken_instance_config_is_one_line(tmp_path):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text("RULES_DIR = (\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "impactcheck", "rules", "check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "IMPACTCHECK_INSTANCE": str(instance)},
+    )
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "config.py" in proc.stderr and "Konfiguration nicht lesbar" in proc.stderr
 
 
 def test_a_scenario_needs_two_readings(tmp_path, kassel):

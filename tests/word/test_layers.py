@@ -8,7 +8,7 @@ import sys
 from tests.support import ROOT, imported_modules
 
 FORBIDDEN = ("flask", "flask_wtf", "flask_login", "flask_babel", "sqlalchemy", "alembic", "wtforms")
-READING = ROOT / "rules/examples/kassel-2030/gasheizung-ersatz-kita/schaetzt.yaml"
+READING = ROOT / "impactcheck/rules/examples/kassel-2030/gasheizung-ersatz-kita/schaetzt.yaml"
 
 
 def test_word_sources_import_nothing_of_the_shell():

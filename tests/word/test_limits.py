@@ -154,7 +154,7 @@ started = time.monotonic()
 out = insert_section(data, result)
 print(before, peak(), time.monotonic() - started, len(out.docx))
 """
-ANSWERS = ROOT / "rules/examples/kassel-2030/gasheizung-ersatz-kita/schaetzt.yaml"
+ANSWERS = ROOT / "impactcheck/rules/examples/kassel-2030/gasheizung-ersatz-kita/schaetzt.yaml"
 
 
 def measure(body: str) -> tuple[float, float, float]:
