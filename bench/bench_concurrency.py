@@ -55,6 +55,7 @@ from tests.web.flows import SCREEN_NO as SCREENING  # noqa: E402  (read from the
 EXIT = {"exit_reason": "information", "exit_explanation": "Die Vorlage berichtet nur."}
 CONFLICT = "an anderer Stelle geändert"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+ID_IN_PATH = re.compile(r"/\d+(?=/|$)")
 VERSION = re.compile(r'name="version"[^>]*value="(-?\d+)"|value="(-?\d+)"[^>]*name="version"')
 
 
@@ -68,12 +69,15 @@ class Stats:
     statuses: Counter = field(default_factory=Counter)
     unexpected: list[str] = field(default_factory=list)
     doubles: Counter = field(default_factory=Counter)
+    by_route: dict[str, list[float]] = field(default_factory=dict)  # "POST /klimachecks/N/einreichen": seconds
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, kind: str, seconds: float, status: int) -> None:
+    def record(self, kind: str, seconds: float, status: int, route: str | None = None) -> None:
         with self.lock:
             self.latencies[kind].append(seconds)
             self.statuses[status] += 1
+            if route is not None:
+                self.by_route.setdefault(route, []).append(seconds)
 
     def fail(self, message: str) -> None:
         with self.lock:
@@ -96,7 +100,8 @@ class Browser:
     def _send(self, kind: str, method: str, path: str, **kw) -> requests.Response:
         start = time.perf_counter()
         response = self.http.request(method, self.base + path, allow_redirects=False, timeout=300, **kw)
-        self.stats.record(kind, time.perf_counter() - start, response.status_code)
+        route = method + " " + ID_IN_PATH.sub("/N", path.split("?")[0])
+        self.stats.record(kind, time.perf_counter() - start, response.status_code, route)
         return response
 
     def page(self, path: str) -> str:
@@ -228,7 +233,7 @@ def log_in(base: str, index: int, stats: Stats) -> Browser:
     return browser
 
 
-def run_client(browser: Browser, index: int, plans: list[Planned], args, stats: Stats) -> None:
+def run_client(browser: Browser, index: int, plans: list[Planned], args, stats: Stats, healthz: bool = True) -> None:
     rng = random.Random(args.seed * 1000 + index)
     for plan in plans:
         try:
@@ -237,7 +242,8 @@ def run_client(browser: Browser, index: int, plans: list[Planned], args, stats: 
             stats.fail(f"{plan.reference}: {exc}")
         except requests.RequestException as exc:
             stats.fail(f"{plan.reference}: {type(exc).__name__}: {exc}")
-        browser.healthz()  # the baseline under the same load
+        if healthz:
+            browser.healthz()  # the baseline under the same load
 
 
 # --- the server and its database --------------------------------------------------------------
@@ -323,8 +329,9 @@ def start_server(url: str, instance: Path, port: int) -> subprocess.Popen:
     raise SystemExit("the server did not answer within 60 s")
 
 
-def verify(url: str, plans: list[Planned]) -> tuple[int, int, list[str]]:
-    """(lost, duplicated, details) from the database, against what the clients did."""
+def verify(url: str, plans: list[Planned], ignore: str | None = None) -> tuple[int, int, list[str]]:
+    """(lost, duplicated, details) from the database, against what the clients did (checks whose
+    reference starts with `ignore` were made by something else, e.g. a measuring phase)."""
     from sqlalchemy import func, select
 
     from impactcheck.store.db import Database
@@ -341,6 +348,8 @@ def verify(url: str, plans: list[Planned]) -> tuple[int, int, list[str]]:
         submits = dict(s.execute(submitted.group_by(AuditEntry.check_id)).all())
         planned = {p.reference for p in plans}
         for reference in set(by_reference) - planned:
+            if ignore and reference.startswith(ignore):
+                continue
             duplicated += len(by_reference[reference])
             details.append(f"{reference}: stored, but no client started it")
         for plan in plans:

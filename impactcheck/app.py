@@ -47,6 +47,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["RULES_DIR"] = config["RULES_DIR"]  # resolved once, by settings.load
 
     from impactcheck.web import setup
+    from impactcheck.web import static as static_files
 
     setup(app)
+    static_files.init_app(app)  # fingerprinted static URLs, compression, no shared caching of pages
+    from impactcheck import logs
+
+    logs.configure()
     return app

@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import select
 
 from impactcheck import settings
-from impactcheck.core.registry import available_ids, resolve_ruleset
+from impactcheck.core.registry import resolve_ruleset
 from impactcheck.store import migrate
+from impactcheck.store import municipalities as municipal
 from impactcheck.store import operations as ops
 from impactcheck.store.db import Database
 from impactcheck.store.models import Municipality, User
@@ -27,8 +28,8 @@ class Prepared:
     admin_password: str | None = None
 
 
-def _rules_dir(config: dict[str, Any]) -> Path | None:
-    return Path(config["RULES_DIR"]) if config.get("RULES_DIR") else None
+def _rules_dir(config: dict[str, Any]) -> Path:
+    return Path(config["RULES_DIR"]) if config.get("RULES_DIR") else settings.SHIPPED_RULES
 
 
 def prepare(config: dict[str, Any], *, create_admin: bool = True) -> Prepared:
@@ -45,7 +46,7 @@ def prepare(config: dict[str, Any], *, create_admin: bool = True) -> Prepared:
             username = "admin"
             if s.scalar(select(User.id).where(User.username == username)) is not None:
                 username = f"admin-{municipality.slug}"
-            ops.create_user(
+            admin = ops.create_user(
                 s,
                 None,
                 municipality=municipality,
@@ -54,21 +55,31 @@ def prepare(config: dict[str, Any], *, create_admin: bool = True) -> Prepared:
                 role="admin",
                 display_name="Admin",
             )
+            if not s.scalar(select(User.id).where(User.installation_admin.is_(True)).limit(1)):
+                # The first admin of a new installation also runs it (creates further municipalities).
+                ops.set_installation_admin(s, None, admin, True)
         s.commit()
         return Prepared(database, municipality.id, username if password else None, password)
 
 
 def default_municipality(s, config: dict[str, Any]) -> Municipality:
-    """The installation's municipality, created on first start and brought in line with the settings on
-    every start: the rule sets offered (RULESETS, default first) and, if set, MUNICIPALITY_NAME."""
+    """The installation's municipality (setting MUNICIPALITY_SLUG), created on first start and brought in
+    line with the settings on every start: the rule sets offered (RULESETS, default first; default: every
+    shared rule set and its own, see store/municipalities.py) and, if set, MUNICIPALITY_NAME.
+
+    A single-town installation is configured by these settings alone; further municipalities of a
+    district's installation are created with `impactcheck municipalities add` or in the web app and
+    keep what was set there."""
     rules_dir = _rules_dir(config)
     default = config["DEFAULT_RULESET"]
-    offered = [r for r in (config.get("RULESETS") or available_ids(rules_dir)) if r != default]
-    offered.insert(0, default)
     slug = config["MUNICIPALITY_SLUG"]
+    everything = municipal.available_ids(rules_dir, slug)
+    offered = [r for r in (config.get("RULESETS") or everything) if r != default]
+    offered.insert(0, default)
     found = s.scalar(select(Municipality).where(Municipality.slug == slug))
     if found is None:
-        name = config.get("MUNICIPALITY_NAME") or resolve_ruleset(default, rules_dir).municipality
+        folder = municipal.folder_of(rules_dir, slug, default)
+        name = config.get("MUNICIPALITY_NAME") or resolve_ruleset(default, folder).municipality
         return ops.ensure_municipality(s, slug=slug, name=name, rulesets=offered)
     ops.update_municipality(s, found, name=config.get("MUNICIPALITY_NAME") or found.name, rulesets=offered)
     return found

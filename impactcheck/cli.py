@@ -47,22 +47,26 @@ def rules_check(paths: tuple[Path, ...]) -> None:
     from impactcheck.core import registry
     from impactcheck.core.examples import check_examples
     from impactcheck.core.loader import check_file
+    from impactcheck.store import municipalities as municipal
 
     files = list(paths)
     with_examples = not files
     directory = _rules_dir()
+    # The shared rule sets, then each municipality's own (RULES_DIR/kommunen/<slug>/, same layout).
+    folders = [directory, *municipal.own_folders(directory)] if with_examples else []
     if not files:
-        files = registry.factor_files(directory) + registry.ruleset_files(directory)
+        for folder in folders:
+            files += registry.factor_files(folder) + registry.ruleset_files(folder)
         if not files:
             raise BadInput(f"{directory}: keine Regeldateien gefunden")
-    problems = []
+    problems = [*municipal.own_folder_problems(directory)] if with_examples else []
     for path in files:
         found = check_file(path)
         problems += found
         if not found:
             click.echo(f"OK  {path}")
-    if with_examples:
-        for line, found in check_examples(directory):
+    for folder in folders:
+        for line, found in check_examples(folder):
             problems += found
             if not found:
                 click.echo(f"OK  {line}")
@@ -194,13 +198,14 @@ def _result_for_check(check_id: str):
     Only this path loads SQLAlchemy; --rules/--answers stay without it.
     """
     from impactcheck.cli_server import _config, open_existing_database
+    from impactcheck.store.municipalities import timezone_of_check
     from impactcheck.store.queries import stored_result
 
     config = _config()
     database = open_existing_database(config)  # read only: no migration, nothing created
     try:
         with database.session() as s:
-            return stored_result(s, check_id, config["TIMEZONE"])
+            return stored_result(s, check_id, timezone_of_check(s, check_id, config))
     finally:
         database.dispose()
 
@@ -304,9 +309,9 @@ def export_cmd(fmt: str | None, output: Path, slug: str | None, pruefer: str | N
             raise BadInput(f"--{name.replace('_', '-')}: leerer Wert")
     args.update({arg: "1" for name, arg in _EXPORT_FLAGS.items() if options[name]})
     from impactcheck.cli_server import _config, open_existing_database
+    from impactcheck.store.municipalities import timezone_of
 
     config = _config()
-    timezone = _export_timezone(config)
     database = open_existing_database(config)  # read only: no migration, nothing created
     try:
         with database.session() as s:
@@ -315,6 +320,7 @@ def export_cmd(fmt: str | None, output: Path, slug: str | None, pruefer: str | N
             if municipality is None:
                 known = ", ".join(s.scalars(select(Municipality.slug).order_by(Municipality.slug))) or "keine"
                 raise BadInput(f"--municipality: Kommune „{slug}“ gibt es nicht; vorhanden: {known}")
+            timezone = _export_timezone({"TIMEZONE": timezone_of(municipality, config)})
             if pruefer is not None:
                 reviewer = s.scalar(
                     select(User.id).where(User.username == pruefer.strip(), User.municipality_id == municipality.id)
@@ -332,7 +338,7 @@ def export_cmd(fmt: str | None, output: Path, slug: str | None, pruefer: str | N
                 role="climate",
                 timezone=timezone,
                 link=export.check_link(base_url),
-                rulesets=_export_rulesets(config),
+                rulesets=_export_rulesets(config, municipality.slug),
             )
             count = _write_export(output, fmt, rows)
     finally:
@@ -379,11 +385,11 @@ def _refuse_ignored(args: dict[str, str], flt) -> None:
         )
 
 
-def _export_rulesets(config):
-    from impactcheck.core.registry import RulesetCache
+def _export_rulesets(config, slug: str):
+    """The rule sets as the municipality sees them: its own folder first, then the shared ones."""
+    from impactcheck.store.municipalities import Rulesets
 
-    cache = RulesetCache(Path(config["RULES_DIR"]))
-    return cache.get
+    return Rulesets(Path(config["RULES_DIR"])).getter(slug)
 
 
 def _write_export(output: Path, fmt: str, rows) -> int:
@@ -412,6 +418,7 @@ def _write_export(output: Path, fmt: str, rows) -> int:
 
 # --- server, database, users (their own module; imported here so they register) ---------------
 
+import impactcheck.cli_municipalities  # noqa: E402
 import impactcheck.cli_server  # noqa: E402,F401
 
 # --- entry point ------------------------------------------------------------------------------

@@ -61,11 +61,37 @@ def open_existing_database(config):
 @cli.command()
 @click.option("--host", default=None, help="Adresse (Standard 127.0.0.1; 0.0.0.0 für alle)")
 @click.option("--port", default=None, type=int, help="Port (Standard 8080)")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(min=1, max=64),
+    help="Arbeitsprozesse (Standard 1: waitress; mehr: gunicorn, nur Linux/Unix; Einstellung WORKERS)",
+)
+@click.option(
+    "--threads",
+    default=None,
+    type=click.IntRange(min=1, max=64),
+    help="Threads je Prozess (Standard 8 bei einem Prozess, 4 je gunicorn-Prozess; Einstellung THREADS)",
+)
+@click.option(
+    "--access-log",
+    is_flag=True,
+    help="mit --workers: eine Zeile je Anfrage auf die Standardausgabe (ohne Suchbegriffe)",
+)
 @click.option("--debug", is_flag=True, help="Flask-Entwicklungsserver mit Neuladen")
-def serve(host: str | None, port: int | None, debug: bool) -> None:
+def serve(
+    host: str | None, port: int | None, workers: int | None, threads: int | None, access_log: bool, debug: bool
+) -> None:
     """Die Web-Anwendung starten (legt beim ersten Start Datenbank und Admin-Konto an)."""
-    prepared = _prepare(create_admin=True)
+    from impactcheck import serving
+
     config = _config()
+    workers = workers or _count_setting(config, "WORKERS") or 1
+    threads = threads or _count_setting(config, "THREADS")
+    if workers > 1 and not serving.supports_workers():
+        raise BadInput("--workers über 1 braucht gunicorn und läuft nur unter Linux/Unix; hier: --workers 1")
+    # Migrations and the first start happen here, once, before any worker exists.
+    prepared = _prepare(create_admin=True)
     host = host or config["HOST"]
     port = port or int(config["PORT"])
     if prepared.admin_password:
@@ -77,14 +103,38 @@ def serve(host: str | None, port: int | None, debug: bool) -> None:
     prepared.database.dispose()
     from impactcheck.app import create_app
 
-    app = create_app()
-    click.echo(f"impactcheck läuft auf http://{host}:{port}/ (Datenbank: {_safe_url(config['DATABASE_URL'])})")
+    app = create_app()  # also with workers: a broken setting is one line here, not a crash per worker
+    where = f"http://{bind_host(host)}:{port}/ (Datenbank: {_safe_url(config['DATABASE_URL'])})"
     if debug:
+        click.echo(f"impactcheck läuft auf {where}")
         app.run(host=host, port=port, debug=True)
         return
-    from waitress import serve as waitress_serve
+    if workers == 1:
+        click.echo(f"impactcheck läuft auf {where}")
+        serving.run_waitress(app, host=host, port=port, threads=threads or 8)
+        return
+    app.extensions["impactcheck.db"].dispose()  # no connection of the master's may reach a worker
+    click.echo(f"impactcheck läuft auf {where} mit {workers} Arbeitsprozessen")
+    serving.run(
+        "impactcheck.app:create_app", host=host, port=port, workers=workers, threads=threads, access_log=access_log
+    )
 
-    waitress_serve(app, host=host, port=port, threads=8, ident="impactcheck")
+
+def bind_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _count_setting(config, key: str) -> int | None:
+    value = config.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if not 1 <= number <= 64:
+        raise BadInput(f"Einstellung {key}: eine ganze Zahl von 1 bis 64 erwartet, nicht „{value}“")
+    return number
 
 
 def _safe_url(url: str) -> str:
@@ -158,20 +208,28 @@ def _read_password() -> str:
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--display-name", default=None, help="Voller Name (Standard: NAME)")
-def users_add(name: str, role: str, display_name: str | None) -> None:
+@click.option("--municipality", "slug", default=None, metavar="SLUG", help="Kommune (Standard: MUNICIPALITY_SLUG)")
+@click.option("--installation-admin", is_flag=True, help="(mit --role admin) verwaltet auch die Kommunen")
+def users_add(name: str, role: str, display_name: str | None, slug: str | None, installation_admin: bool) -> None:
     """Ein Konto anlegen; das Passwort kommt von der Standardeingabe oder wird abgefragt."""
     from impactcheck.bootstrap import default_municipality
+    from impactcheck.cli_municipalities import find_municipality
     from impactcheck.store import operations as ops
 
+    if installation_admin and role != "admin":
+        raise BadInput("--installation-admin gilt nur mit --role admin")
     password = _read_password()
     prepared = _prepare()
     with prepared.database.session() as s:
-        municipality = default_municipality(s, _config())
-        ops.create_user(
+        municipality = find_municipality(s, slug) if slug is not None else default_municipality(s, _config())
+        user = ops.create_user(
             s, None, municipality=municipality, username=name, password=password, role=role, display_name=display_name
         )
+        if installation_admin:
+            ops.set_installation_admin(s, None, user, True)
         s.commit()
-    click.echo(f"Konto „{name}“ ({role}) angelegt.")
+        where = f" in „{municipality.name}“" if slug is not None else ""
+    click.echo(f"Konto „{name}“ ({role}){where} angelegt.")
 
 
 @users.command("password")
@@ -194,15 +252,67 @@ def users_password(name: str) -> None:
     click.echo(f"Passwort von „{name}“ geändert.")
 
 
+@users.command("sso-release")
+@click.argument("name")
+def users_sso_release(name: str) -> None:
+    """Ein Konto für Single Sign-on freigeben: die nächste Anmeldung dieses Namens über OIDC oder LDAP
+    übernimmt es samt seinen Klimachecks (ein neues Passwort macht das rückgängig)."""
+    from sqlalchemy import select
+
+    from impactcheck.store import operations as ops
+    from impactcheck.store.models import User
+
+    prepared = _prepare()
+    with prepared.database.session() as s:
+        user = s.scalar(select(User).where(User.username == name))
+        if user is None:
+            raise BadInput(f"Konto „{name}“ gibt es nicht")
+        ops.release_for_sso(s, None, user)
+        s.commit()
+    click.echo(
+        f"Konto „{name}“ ist für Single Sign-on freigegeben; die nächste Anmeldung über OIDC oder LDAP übernimmt es."
+    )
+
+
+@users.command("anonymise")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="ohne Rückfrage")
+def users_anonymise(name: str, yes: bool) -> None:
+    """Das Konto einer ausgeschiedenen Person anonymisieren: deaktiviert, Name und Benutzername ersetzt
+    (auch in Register, Exporten und Word-Abschnitt), Klimachecks und Protokoll bleiben. Endgültig."""
+    from sqlalchemy import select
+
+    from impactcheck.store import operations as ops
+    from impactcheck.store.models import User
+
+    prepared = _prepare()
+    with prepared.database.session() as s:
+        user = s.scalar(select(User).where(User.username == name))
+        if user is None:
+            raise BadInput(f"Konto „{name}“ gibt es nicht")
+        if ops.is_anonymised(user):
+            click.echo(f"Konto „{name}“ ist bereits anonymisiert.")
+            return
+        question = f"Konto „{name}“ ({user.display_name}) endgültig anonymisieren?"
+        if not yes and not click.confirm(question, err=True):
+            raise BadInput("abgebrochen, nichts geändert")
+        ops.anonymise_user(s, None, user)  # OperationError: exit 2 with its one line (cli.main)
+        s.commit()
+        click.echo(f"Konto „{name}“ ist anonymisiert: jetzt „{user.username}“ ({user.display_name}).")
+
+
 @users.command("list")
 def users_list() -> None:
     """Alle Konten anzeigen."""
     from sqlalchemy import select
 
+    from impactcheck.store import operations as ops
     from impactcheck.store.models import User
 
     prepared = _prepare()
     with prepared.database.session() as s:
         for user in s.scalars(select(User).order_by(User.username)):
-            state = "" if user.active else " (deaktiviert)"
+            state = " (anonymisiert)" if ops.is_anonymised(user) else "" if user.active else " (deaktiviert)"
+            if ops.sso_released(user):
+                state += " (für Single Sign-on freigegeben)"
             click.echo(f"{user.username}\t{user.role}\t{user.display_name}{state}")

@@ -39,10 +39,26 @@ DEFAULTS: dict[str, Any] = {
     "WORD_QUEUE": 2,
     "SESSION_IDLE_MINUTES": 8 * 60,  # a login ends after this long without a request
     "SESSION_MAX_HOURS": 24,  # ... and at the latest this long after it began (0 or None: no limit)
+    # Failed logins (store/logins.py), counted in the database for every worker: free failures per client
+    # address and per user name, the first wait (doubling with each further failure, at most 15 minutes),
+    # and after how many failures on one name it is locked until an admin lifts it.
+    "LOGIN_FREE_FAILURES": 10,
+    "LOGIN_NAME_FREE_FAILURES": 5,
+    "LOGIN_FIRST_WAIT_SECONDS": 5,
+    "LOGIN_LOCK_FAILURES": 50,
     "TRUST_PROXY": False,  # behind a reverse proxy that sets X-Forwarded-Proto/-For
     "TIMEZONE": "Europe/Berlin",  # how stored (UTC) times are shown
+    # The council information system (web/oparl.py): the OParl endpoint (System or Body URL) for every
+    # municipality without its own (municipality.oparl_endpoint); seconds per request (connect, each read,
+    # and a whole answer), the largest JSON answer, and how many pages of the body's papers a search reads.
+    "OPARL_ENDPOINT": None,
+    "OPARL_TIMEOUT": 10,
+    "OPARL_MAX_JSON_BYTES": 5 * 1024 * 1024,
+    "OPARL_SEARCH_PAGES": 20,
     "HOST": "127.0.0.1",
     "PORT": 8080,
+    "WORKERS": 1,  # `serve`: 1 = waitress in one process; more = gunicorn worker processes (Linux/Unix)
+    "THREADS": None,  # threads per process; default 8 for waitress, 4 per gunicorn worker
     # Single sign-on beside the local accounts (README: "Anmeldung über Single Sign-on"). An account is
     # created at the first login in the mapped municipality with the mapped role; the role follows the
     # IdP or directory at every login; someone none of whose groups maps to a role is refused.
@@ -83,6 +99,10 @@ DEFAULTS: dict[str, Any] = {
     "LDAP_MUNICIPALITY_MAP": None,  # its value (DN or CN for groups) -> municipality slug; None: the slug
     "LDAP_MUNICIPALITY": None,  # fixed municipality slug; default: MUNICIPALITY_SLUG
     "LDAP_TIMEOUT": 5,  # seconds to connect and per answer
+    # /pruefen (web/verify.py, no login): look-ups of verification codes per client address and window,
+    # counted in the database (store/ratelimit.py); beyond them a 429 page with Retry-After. 0: no limit.
+    "VERIFY_MAX_LOOKUPS": 30,
+    "VERIFY_WINDOW_SECONDS": 600,
 }
 
 

@@ -79,3 +79,31 @@ def scratch_postgres_database(prefix: str) -> tuple[str, Callable[[], None]]:
         admin.dispose()
 
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
+
+
+def seed_old_rows(conn, tables, checks, *, role: str = "author", rulesets=("kassel-2030",), now=None, **user) -> None:
+    """A municipality, one user of `role` and the checks `checks` (id → reference) as rows of an older
+    schema (for migration tests, which cannot use today's models); `user` adds columns to the user row."""
+    import sqlalchemy as sa
+
+    now = now if now is not None else sa.func.now()
+    conn.execute(
+        tables["municipality"].insert().values(id=1, slug="m", name="M", rulesets=list(rulesets), created_at=now)
+    )
+    conn.execute(
+        tables["app_user"]
+        .insert()
+        .values(
+            id=1, municipality_id=1, username="u", display_name="U", password_hash="x", role=role, active=True,
+            created_at=now, **user,
+        )
+    )
+    for check_id, reference in checks.items():
+        conn.execute(
+            tables["klimacheck"]
+            .insert()
+            .values(
+                id=check_id, municipality_id=1, owner_id=1, reference=reference, title="T", department="D",
+                committee="C", created_at=now,
+            )
+        )

@@ -74,6 +74,16 @@ def test_duplicate_user_is_refused(tmp_path):
     assert proc.returncode == 2 and "gibt es schon" in proc.stderr
 
 
+def test_users_sso_release_moves_a_local_account_to_single_sign_on(tmp_path):
+    assert run(["users", "add", "anna", "--role", "author"], tmp_path, stdin="ein-langes-passwort\n").returncode == 0
+    proc = run(["users", "sso-release", "anna"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "für Single Sign-on freigegeben" in proc.stdout
+    assert "anna\tauthor\tanna (für Single Sign-on freigegeben)" in run(["users", "list"], tmp_path).stdout
+    missing = run(["users", "sso-release", "niemand"], tmp_path)
+    assert missing.returncode == 2 and "gibt es nicht" in missing.stderr
+
+
 def test_unreachable_database_is_one_line(tmp_path):
     proc = run(
         ["db", "upgrade"],

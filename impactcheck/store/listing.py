@@ -9,7 +9,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, String, bindparam, case, func, or_, select
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
@@ -18,7 +32,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import NullType
 
 from impactcheck.store.current import CHANGED_BY_CHECK, OUTCOMES
-from impactcheck.store.models import STATUSES, Check, RulesetSnapshot
+from impactcheck.store.models import STATUSES, Check, RulesetSnapshot, User
 
 VERDICTS = ("negative", "neutral", "positive", "not_relevant")
 PAGE_SIZES = (25, 50, 100, 200)
@@ -346,22 +360,44 @@ class Page:
 def paginate(s: Session, query: Select, number: int, size: int) -> Page:
     """One page of `query` (a select of Check, sorted) and the total count of the filtered set.
 
-    Three statements: the count; the ids of the page (narrow rows, so a deep OFFSET walks an index,
-    not whole rows); then the rows of those ids with whatever `query` joins in. A number past the
-    last page gives the last page."""
+    One statement in the usual case: the page as a deferred join (the narrow ids of the page sorted
+    and cut, so a deep OFFSET walks an index, not whole rows; then their rows by primary key, with
+    whatever `query` joins in) and the count of the filtered set as an uncorrelated scalar subquery
+    beside it (evaluated once). Only an empty page needs more: the count alone, and for a number
+    past the last page (the list got shorter since the link was made) the last page again."""
     size = size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
-    total = s.scalar(query.with_only_columns(func.count(Check.id)).order_by(None)) or 0
-    last = max(1, -(-total // size))
-    number = min(max(1, number), last)
-    ids = list(s.scalars(query.with_only_columns(Check.id).limit(size).offset((number - 1) * size)))
-    items = []
-    if ids:
-        # By primary key alone, with the loader options of `query` (the author's name joined in, …):
-        # repeating the filter would tempt SQLite without statistics to walk an index instead.
-        rows = select(Check).where(Check.id.in_(ids)).options(*getattr(query, "_with_options", ()))
-        position = {ident: i for i, ident in enumerate(ids)}
-        items = sorted(s.scalars(rows), key=lambda c: position[c.id])
-    return Page(items=items, total=total, number=number, size=size)
+    number = max(1, number)
+    items, total = _page_and_total(s, query, number, size)
+    if not items:
+        total = s.scalar(_count(query)) or 0
+        last = max(1, -(-total // size))
+        if number > last and total:
+            number = last
+            items, total = _page_and_total(s, query, number, size)
+        else:
+            number = min(number, last)
+    return Page(items=items, total=total or 0, number=number, size=size)
+
+
+def _count(query: Select) -> Select:
+    return query.with_only_columns(func.count(Check.id)).order_by(None)
+
+
+def _page_and_total(s: Session, query: Select, number: int, size: int) -> tuple[list, int | None]:
+    ids = query.with_only_columns(Check.id).limit(size).offset((number - 1) * size).subquery("page")
+    # correlate(None): the count's FROM is its own, not the outer row's klimacheck
+    total = _count(query).correlate(None).scalar_subquery().label("total")
+    # By primary key alone, with the loader options of `query` (the author's name joined in, …):
+    # repeating the filter outside the subquery would tempt SQLite without statistics to walk an
+    # index instead. The outer ORDER BY is the query's own, over the 50 rows of the page.
+    rows = (
+        select(Check, total)
+        .join(ids, ids.c.id == Check.id)
+        .options(*getattr(query, "_with_options", ()))
+        .order_by(*query._order_by_clauses)
+    )
+    result = s.execute(rows).all()
+    return [row[0] for row in result], (result[0][1] if result else None)
 
 
 def page_window(number: int, pages: int, width: int = 2) -> list[int | None]:
@@ -401,13 +437,7 @@ def _no_index(column):
     return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
 
-def distinct_values(s: Session, column, scope: Sequence[tuple]) -> list:
-    """The distinct non-NULL values of an indexed column among the rows matching `scope` (pairs of
-    column and value: equal, or None for IS NULL / "not null" for IS NOT NULL), ascending, as a
-    "loose index scan": a recursive query that seeks the next larger value in the column's index,
-    once per distinct value. The number of distinct values (a few dozen departments) decides the
-    cost, not the number of rows, where a plain SELECT DISTINCT reads every row. The same SQL runs
-    on SQLite and PostgreSQL."""
+def _scope_conditions(s: Session, scope: Sequence[tuple]) -> list:
     sqlite = s.get_bind().dialect.name == "sqlite"
     conditions = []
     for col, value in scope:
@@ -418,6 +448,12 @@ def distinct_values(s: Session, column, scope: Sequence[tuple]) -> list:
             conditions.append(col.is_not(None))
         else:
             conditions.append(col == value)
+    return conditions
+
+
+def _distinct_cte(column, conditions: list, name: str):
+    """The recursive CTE (v, n) of `distinct_values`: the n-th distinct value v, ascending in the
+    database's collation; its last row has v NULL."""
 
     def first_above(previous=None):
         query = select(column).where(column.is_not(None), *conditions)
@@ -425,10 +461,20 @@ def distinct_values(s: Session, column, scope: Sequence[tuple]) -> list:
             query = query.where(column > previous)
         return query.order_by(column).limit(1).scalar_subquery()
 
-    seed = select(first_above().label("v")).cte("distinct_values", recursive=True)
-    step = select(first_above(seed.c.v)).where(seed.c.v.is_not(None))
-    values = seed.union_all(step)
-    return list(s.scalars(select(values.c.v).where(values.c.v.is_not(None))))
+    seed = select(first_above().label("v"), literal(1).label("n")).cte(name, recursive=True)
+    step = select(first_above(seed.c.v), seed.c.n + 1).where(seed.c.v.is_not(None))
+    return seed.union_all(step)
+
+
+def distinct_values(s: Session, column, scope: Sequence[tuple]) -> list:
+    """The distinct non-NULL values of an indexed column among the rows matching `scope` (pairs of
+    column and value: equal, or None for IS NULL / "not null" for IS NOT NULL), ascending, as a
+    "loose index scan": a recursive query that seeks the next larger value in the column's index,
+    once per distinct value. The number of distinct values (a few dozen departments) decides the
+    cost, not the number of rows, where a plain SELECT DISTINCT reads every row. The same SQL runs
+    on SQLite and PostgreSQL."""
+    values = _distinct_cte(column, _scope_conditions(s, scope), "distinct_values")
+    return list(s.scalars(select(values.c.v).where(values.c.v.is_not(None)).order_by(values.c.n)))
 
 
 @dataclass(frozen=True)
@@ -440,35 +486,83 @@ class Choices:
     exit_reasons: list[str]
     reviewer_ids: list[int]
     rulesets: list[tuple[str, list[str]]]  # (rule set id, its versions), ascending
+    # display names of the reviewers (and of the one asked for in the URL), where the account exists
+    reviewer_names: dict[int, str] = field(default_factory=dict)
 
 
 def _version_key(version: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-]", version))
 
 
-def register_choices(s: Session, municipality_id: int, role: str) -> Choices:
-    """A handful of index seeks per field, independent of the number of checks. The versions of a
-    rule set are those the installation has evaluated with (its snapshots, a small table): the
-    check rows have no index on the version, and a version no check of this municipality used
-    merely finds nothing."""
-    scope = [(Check.municipality_id, municipality_id), (Check.deleted_at, None)]
-    if role == "council":
-        scope.append((Check.filed_status, NOT_NULL))
-    ruleset_ids = distinct_values(s, Check.ruleset_id, scope)
-    versions: dict[str, set[str]] = {ident: set() for ident in ruleset_ids}
-    if ruleset_ids:
-        found = s.execute(
-            select(RulesetSnapshot.ident, RulesetSnapshot.version)
-            .distinct()
-            .where(RulesetSnapshot.kind == "ruleset", RulesetSnapshot.ident.in_(ruleset_ids))
+_CHOICE_COLUMNS = {
+    "ruleset": Check.ruleset_id,
+    "department": Check.department,
+    "committee": Check.committee,
+    "exit_reason": Check.exit_reason,
+    "reviewer": Check.reviewer_id,
+}
+
+
+# The statement depends only on the database and the role; built once (its parameters are bound).
+_CHOICES_STATEMENTS: dict[tuple[str, bool], CompoundSelect] = {}
+
+
+def _choices_statement(dialect: str, council: bool) -> CompoundSelect:
+    municipality = bindparam("choices_m", type_=Integer())
+    sqlite = dialect == "sqlite"
+    scope_columns = [Check.municipality_id, Check.deleted_at, *([Check.filed_status] if council else [])]
+    col = {c.key: (_no_index(c) if sqlite else c) for c in scope_columns}
+    conditions = [col["municipality_id"] == municipality, col["deleted_at"].is_(None)]
+    if council:
+        conditions.append(col["filed_status"].is_not(None))
+    ctes = {kind: _distinct_cte(column, conditions, f"choice_{kind}") for kind, column in _CHOICE_COLUMNS.items()}
+    none = cast(null(), String)
+    arms = [
+        select(literal(kind).label("kind"), cte.c.n, cast(cte.c.v, String).label("value"), none.label("extra")).where(
+            cte.c.v.is_not(None)
         )
-        for ident, version in found:
-            if version:
-                versions[ident].add(version)
+        for kind, cte in ctes.items()
+    ]
+    arms.append(
+        select(literal("version"), literal(0), RulesetSnapshot.ident, RulesetSnapshot.version)
+        .where(RulesetSnapshot.kind == "ruleset", RulesetSnapshot.ident.in_(select(ctes["ruleset"].c.v)))
+        .group_by(RulesetSnapshot.ident, RulesetSnapshot.version)
+    )
+    named = or_(User.id.in_(select(ctes["reviewer"].c.v)), User.id == bindparam("choices_reviewer", type_=Integer()))
+    arms.append(
+        select(literal("reviewer_name"), literal(0), cast(User.id, String), User.display_name).where(
+            User.municipality_id == municipality, named
+        )
+    )
+    return union_all(*arms)
+
+
+def register_choices(s: Session, municipality_id: int, role: str, reviewer_id: int | None = None) -> Choices:
+    """One statement, independent of the number of checks: a loose index scan per field (a handful
+    of index seeks each), the versions of the rule sets found and the reviewers' names, as rows of
+    (kind, position, value, extra). The versions of a rule set are those the installation has
+    evaluated with (its snapshots, a small table): the check rows have no index on the version, and
+    a version no check of this municipality used merely finds nothing. `reviewer_id` (a reviewer
+    asked for in the URL) is named too, if the account belongs to the municipality."""
+    dialect = s.get_bind().dialect.name
+    key = (dialect, role == "council")
+    statement = _CHOICES_STATEMENTS.get(key)
+    if statement is None:
+        statement = _CHOICES_STATEMENTS[key] = _choices_statement(dialect, council=role == "council")
+    rows = s.execute(statement, {"choices_m": municipality_id, "choices_reviewer": reviewer_id})
+    found: dict[str, list] = {kind: [] for kind in (*_CHOICE_COLUMNS, "version", "reviewer_name")}
+    for kind, _n, value, extra in sorted(rows, key=lambda row: (row[0], row[1])):
+        found[kind].append((value, extra))
+    ruleset_ids = [value for value, _extra in found["ruleset"]]
+    versions: dict[str, set[str]] = {ident: set() for ident in ruleset_ids}
+    for ident, version in found["version"]:
+        if version and ident in versions:
+            versions[ident].add(version)
     return Choices(
-        departments=distinct_values(s, Check.department, scope),
-        committees=distinct_values(s, Check.committee, scope),
-        exit_reasons=distinct_values(s, Check.exit_reason, scope),
-        reviewer_ids=distinct_values(s, Check.reviewer_id, scope),
+        departments=[value for value, _extra in found["department"]],
+        committees=[value for value, _extra in found["committee"]],
+        exit_reasons=[value for value, _extra in found["exit_reason"]],
+        reviewer_ids=[int(value) for value, _extra in found["reviewer"]],
         rulesets=[(ident, sorted(versions[ident], key=_version_key)) for ident in ruleset_ids],
+        reviewer_names={int(value): name for value, name in found["reviewer_name"]},
     )

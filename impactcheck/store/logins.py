@@ -58,6 +58,24 @@ NAME_POLICY = Policy(free=5, base=5, cap=15 * 60, memory=dt.timedelta(hours=24),
 POLICIES = {ADDRESS: ADDRESS_POLICY, NAME: NAME_POLICY}
 
 
+def configure(config) -> None:
+    """The policies from the settings LOGIN_* (defaults as above). Every worker process reads the same
+    settings, so all of them judge the shared counts alike."""
+    global ADDRESS_POLICY, NAME_POLICY
+    base = float(config.get("LOGIN_FIRST_WAIT_SECONDS", 5))
+    ADDRESS_POLICY = Policy(
+        free=int(config.get("LOGIN_FREE_FAILURES", 10)), base=base, cap=15 * 60, memory=dt.timedelta(hours=1)
+    )
+    NAME_POLICY = Policy(
+        free=int(config.get("LOGIN_NAME_FREE_FAILURES", 5)),
+        base=base,
+        cap=15 * 60,
+        memory=dt.timedelta(hours=24),
+        lock=int(config.get("LOGIN_LOCK_FAILURES", 50)),
+    )
+    POLICIES.update({ADDRESS: ADDRESS_POLICY, NAME: NAME_POLICY})
+
+
 def wait_after(failures: int, policy: Policy) -> float:
     """Seconds to wait after the last of `failures` failures (exponential, capped)."""
     if failures < policy.free:

@@ -49,6 +49,18 @@ class Municipality(Base):
     # Rule set ids offered to authors; the first is the default.
     rulesets: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # How stored (UTC) times are shown and which local day a date filter means; None: the
+    # installation's setting TIMEZONE (store/municipalities.timezone_of reads it, nobody else).
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The year the municipality resolved to be climate neutral (e.g. 2030), for the climate budget.
+    neutrality_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The council information system's OParl endpoint (a System or a Body URL), where authors start a
+    # check from a paper (web/oparl.py); None: the installation's setting OPARL_ENDPOINT (migration 0008).
+    oparl_endpoint: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+
+    @property
+    def default_ruleset(self) -> str | None:
+        return self.rulesets[0] if self.rulesets else None
 
 
 class User(Base):
@@ -65,6 +77,12 @@ class User(Base):
     # Every login cookie carries the version it was issued under; logout, a new password or
     # deactivation raise it, which ends every session of the user at once (copied cookies too).
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # An admin who also runs the installation: creates and edits municipalities and their admins
+    # (web/municipalities.py, `impactcheck municipalities`). Only meaningful with role "admin".
+    installation_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # A councillor's committees (names as on the checks' "Gremium"): "Vorlagen meiner Ausschüsse" lists
+    # the checks of papers for these (web/councillors.py). Set by the user or an admin, via operations.
+    committees: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
     municipality: Mapped[Municipality] = relationship()
 
@@ -169,6 +187,12 @@ class Check(Base):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True, index=True)
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True, index=True)
+    # The paper in the council information system (OParl Paper id URL) when the check was started from it,
+    # its SHA-256 (the public OParl view looks it up), and the paper's type and date as OParl gave them.
+    paper_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    paper_url_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    paper_type: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    paper_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
@@ -237,6 +261,9 @@ class Revision(Base):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
     review_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The verification code of a filed revision (core/verification.py), as the Word section printed it:
+    # set when the revision is submitted, looked up by /pruefen (web/verify.py). Drafts have none.
+    verification_code: Mapped[str | None] = mapped_column(String(9), nullable=True, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     check: Mapped[Check] = relationship(back_populates="revisions")
@@ -353,6 +380,37 @@ class LoginThrottle(Base):
     kind: Mapped[str] = mapped_column(String(8))  # address | name
     failures: Mapped[int] = mapped_column(Integer)
     last_failure_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class RateLimit(Base):
+    """Requests counted per client address and purpose in fixed windows (store/ratelimit.py), e.g. the
+    public verification look-ups. In the database so every worker and every restart sees the same count;
+    the key is a SHA-256 of purpose and address (no address is stored readable)."""
+
+    __tablename__ = "rate_limit"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(16))
+    hits: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API (/api/v1), acting as its user. Only a SHA-256 of the token is
+    stored; the token itself is shown once, when it is made (store/tokens.py is the only writer)."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # the token's first characters, to tell tokens apart
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    user: Mapped[User] = relationship()
 
 
 class AuditLogIsAppendOnly(Exception):

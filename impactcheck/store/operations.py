@@ -17,16 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from impactcheck.core.errors import InputError, Problem
-from impactcheck.core.evaluate import alternative_changes, evaluate, known_answers
 from impactcheck.core.model import RuleSet
 from impactcheck.core.result import Result
 from impactcheck.store import current as current_state
+from impactcheck.store import municipalities as municipality_rules
+from impactcheck.store import permissions, workflow
 from impactcheck.store.db import insert_or_ignore, lock_row
 from impactcheck.store.models import (
     ROLES,
@@ -41,6 +42,8 @@ from impactcheck.store.models import (
     User,
     utcnow,
 )
+from impactcheck.store.municipalities import MunicipalityData
+from impactcheck.store.verify import code_of as verification_code_of
 
 MIN_PASSWORD_LENGTH = 10
 # werkzeug's default (scrypt); the test suite lowers the cost, it creates hundreds of logins.
@@ -132,6 +135,68 @@ def update_municipality(s: Session, municipality: Municipality, *, name: str, ru
         audit(s, None, "municipality.update", municipality_id=municipality.id, **changed)
 
 
+def create_municipality(
+    s: Session, actor: User | None, *, slug: str, data: MunicipalityData, available: list[str]
+) -> Municipality:
+    """A new municipality of the installation (an installation admin, or the CLI with actor None).
+    `available`: the rule set ids it may offer (store/municipalities.available_ids). Two at once with
+    the same slug: one is created, the other is told the slug is taken."""
+    slug = (slug or "").strip()
+    message = municipality_rules.slug_problem(slug)
+    found = [Problem(message, path=("slug",))] if message else []
+    found += municipality_rules.problems(data, available)
+    if found:
+        raise OperationError(found)
+    values = {
+        "slug": slug,
+        "name": data.name.strip(),
+        "rulesets": list(data.rulesets),
+        "timezone": data.timezone,
+        "neutrality_year": data.neutrality_year,
+        "created_at": utcnow(),
+    }
+    if not insert_or_ignore(s, Municipality.__table__, values, ["slug"]):
+        raise OperationError([Problem(f"Die Kommune „{slug}“ gibt es schon.", path=("slug",))])
+    municipality = s.scalars(select(Municipality).where(Municipality.slug == slug)).one()
+    detail = {k: v for k, v in values.items() if k != "created_at"}
+    audit(s, actor, "municipality.create", municipality_id=municipality.id, **detail)
+    return municipality
+
+
+def edit_municipality(
+    s: Session, actor: User | None, municipality: Municipality, data: MunicipalityData, *, available: list[str]
+) -> bool:
+    """Change a municipality's name, time zone, offered rule sets and neutrality year (logged when
+    something changed; True then). Checks already stored keep the rule set they were evaluated with."""
+    found = municipality_rules.problems(data, available)
+    if found:
+        raise OperationError(found)
+    wanted = {
+        "name": data.name.strip(),
+        "timezone": data.timezone,
+        "rulesets": list(data.rulesets),
+        "neutrality_year": data.neutrality_year,
+    }
+    changed = {k: v for k, v in wanted.items() if getattr(municipality, k) != v}
+    for key, value in changed.items():
+        setattr(municipality, key, value)
+    if changed:
+        s.flush()
+        audit(s, actor, "municipality.update", municipality_id=municipality.id, **changed)
+    return bool(changed)
+
+
+def set_installation_admin(s: Session, actor: User | None, user: User, value: bool) -> None:
+    """Let an admin run the installation (create and edit municipalities), or stop it."""
+    if value and user.role != "admin":
+        raise _fail("Nur ein Konto mit der Rolle „admin“ kann die Installation verwalten.")
+    if user.installation_admin == value:
+        return
+    user.installation_admin = value
+    s.flush()
+    audit(s, actor, "user.installation_admin", municipality_id=user.municipality_id, user=user.username, value=value)
+
+
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise OperationError(
@@ -187,6 +252,7 @@ def create_user(
 
 
 def set_password(s: Session, actor: User | None, user: User, password: str) -> None:
+    _refuse_anonymised(user)
     if sso_source(user) is not None:  # its password lives at the identity provider or in the directory
         raise _fail("Dieses Konto meldet sich über Single Sign-on an; sein Passwort wird dort geändert.")
     _check_password(password)
@@ -199,6 +265,8 @@ def set_password(s: Session, actor: User | None, user: User, password: str) -> N
 def set_active(s: Session, actor: User | None, user: User, active: bool) -> None:
     if user.active == active:
         return
+    if active:
+        _refuse_anonymised(user)
     user.active = active
     if not active:
         user.session_version = User.session_version + 1  # reactivating must not revive old cookies
@@ -212,10 +280,120 @@ def set_active(s: Session, actor: User | None, user: User, active: bool) -> None
     )
 
 
+MAX_COMMITTEES = 50
+MAX_COMMITTEE_NAME = 200  # as Check.committee
+
+
+def set_committees(s: Session, actor: User | None, user: User, names: list[str]) -> list[str]:
+    """The committees whose papers `user` (a councillor) follows: trimmed, duplicates (ignoring case)
+    dropped, in the given order. Raises OperationError for a name that is too long or too many names."""
+    cleaned: list[str] = []
+    for name in names:
+        name = " ".join((name or "").split())
+        if not name or name.casefold() in {c.casefold() for c in cleaned}:
+            continue
+        if len(name) > MAX_COMMITTEE_NAME:
+            raise _fail(f"Ein Gremium darf höchstens {MAX_COMMITTEE_NAME} Zeichen lang sein: „{name[:40]}…“.")
+        cleaned.append(name)
+    if len(cleaned) > MAX_COMMITTEES:
+        raise _fail(f"Wählen Sie höchstens {MAX_COMMITTEES} Gremien.")
+    if cleaned == list(user.committees or []):
+        return cleaned
+    user.committees = cleaned
+    s.flush()
+    audit(s, actor, "user.committees", municipality_id=user.municipality_id, user=user.username, committees=cleaned)
+    return cleaned
+
+
 def end_sessions(s: Session, user: User) -> None:
     """Every login cookie of `user` stops working (at logout: in this browser and every copy of it)."""
     user.session_version = User.session_version + 1  # in SQL: two at once both count
     s.flush()
+
+
+# A departed user's account, anonymised (anonymise_user): the name is gone, the checks and the audit log
+# stay. Its password_hash is this marker (no password matches it, werkzeug needs "method$salt$hash"),
+# then a digest of the former user name and, for an OIDC account, the digest of the IdP's subject it
+# had: so single sign-on under the former name or subject is refused instead of giving the person a
+# fresh account (see sso_user). The former name itself is not kept in the account.
+ANONYMISED_MARK = "!anonymised:"
+ANONYMISED_USERNAME = "ehemalig-{id}"
+ANONYMISED_NAME = "Ehemalige Mitarbeiterin/ehemaliger Mitarbeiter Nr. {id}"
+ANONYMISED_REFUSAL = (
+    "Das Konto zu diesem Benutzernamen wurde nach dem Ausscheiden anonymisiert und kann sich nicht mehr "
+    "anmelden. Bitte wenden Sie sich an die Administration."
+)
+
+
+def is_anonymised(user: User) -> bool:
+    return user.password_hash.startswith(ANONYMISED_MARK)
+
+
+def _refuse_anonymised(user: User) -> None:
+    if is_anonymised(user):
+        raise _fail(
+            "Dieses Konto ist anonymisiert und kann nicht wieder verwendet werden. Legen Sie bei Bedarf ein "
+            "neues Konto an."
+        )
+
+
+def _name_digest(username: str) -> str:
+    return hashlib.sha256(f"impactcheck-anonymised\n{username.strip().lower()}".encode()).hexdigest()[:40]
+
+
+def anonymise_user(s: Session, actor: User | None, user: User) -> bool:
+    """A departed user: deactivated, every session ended, the password unusable, user name and display
+    name replaced by „ehemalig-<id>“ and „Ehemalige Mitarbeiterin/ehemaliger Mitarbeiter Nr. <id>“. Every
+    page, export, JSON and Word section that names the author, reviewer or recorder of a check takes the
+    name from the account, so the former name disappears from all of them; submitted revisions and
+    stored Results hold no names and stay untouched (their SHA-256 and verification codes still hold).
+    Their form input kept after an expired login is deleted. The audit log is append-only: this is one
+    new entry (without the former name); older entries are not changed. False if it was done already
+    (a double click); an OperationError for one's own account."""
+    from impactcheck.store.logins import name_key  # logins imports this module
+    from impactcheck.store.models import LoginThrottle
+
+    lock_row(s, User.__table__, user.id)  # two admins at once: the second finds it done
+    s.refresh(user)
+    if is_anonymised(user):
+        return False
+    if actor is not None and actor.id == user.id:
+        raise _fail("Sie können Ihr eigenes Konto nicht anonymisieren.")
+    new_username = ANONYMISED_USERNAME.format(id=user.id)
+    if s.scalar(select(User.id).where(User.username == new_username, User.id != user.id)) is not None:
+        raise _fail(f"Den Benutzernamen „{new_username}“ hat schon ein anderes Konto; bitte benennen Sie es um.")
+    former = user.username
+    subject = ""
+    if user.password_hash.startswith(f"{SSO_MARK}oidc:"):
+        subject = user.password_hash.split(":", 2)[2]
+    was_active = user.active
+    s.execute(delete(LoginThrottle).where(LoginThrottle.key == name_key(former)))  # its failed logins
+    s.execute(delete(PendingInput).where(PendingInput.user_id == user.id))
+    user.username = new_username
+    user.display_name = ANONYMISED_NAME.format(id=user.id)
+    user.password_hash = f"{ANONYMISED_MARK}{_name_digest(former)}:{subject}"
+    user.active = False
+    user.session_version = User.session_version + 1
+    s.flush()
+    audit(
+        s,
+        actor,
+        "user.anonymise",
+        municipality_id=user.municipality_id,
+        user_id=user.id,
+        user=new_username,
+        was_active=was_active,
+    )
+    return True
+
+
+def _refuse_anonymised_identity(s: Session, username: str, mark: str) -> None:
+    """Single sign-on of a former user name or IdP subject of an anonymised account: refused."""
+    wanted = [User.password_hash.like(f"{ANONYMISED_MARK}{_name_digest(username)}:%")]
+    if mark.startswith(f"{SSO_MARK}oidc:"):
+        wanted.append(User.password_hash.like(f"{ANONYMISED_MARK}%:{mark.split(':', 2)[2]}"))
+    if s.scalar(select(User.id).where(or_(*wanted)).limit(1)) is not None:
+        raise _fail(ANONYMISED_REFUSAL)
 
 
 def login_unlocked(s: Session, actor: User | None, user: User) -> None:
@@ -249,13 +427,37 @@ def random_password() -> str:
 # from and, for OIDC, a digest of the IdP's subject, so a reassigned user name cannot take it over.
 SSO_MARK = "!sso:"
 SSO_SOURCES = ("oidc", "ldap")
+# An account the administration has released for single sign-on (release_for_sso): the next login of
+# its user name through OIDC or LDAP binds it to that source and subject and keeps its checks.
+SSO_RELEASED = f"{SSO_MARK}*"
 
 
 def sso_source(user: User) -> str | None:
-    """'oidc' or 'ldap' for an account of single sign-on, None for a local account."""
-    if not user.password_hash.startswith(SSO_MARK):
+    """'oidc' or 'ldap' for an account of single sign-on, None for a local account (and for one released
+    for single sign-on but not yet bound: see sso_released)."""
+    if not user.password_hash.startswith(SSO_MARK) or user.password_hash == SSO_RELEASED:
         return None
     return user.password_hash.removeprefix(SSO_MARK).split(":", 1)[0]
+
+
+def sso_released(user: User) -> bool:
+    return user.password_hash == SSO_RELEASED
+
+
+def release_for_sso(s: Session, actor: User | None, user: User) -> None:
+    """Let the next single sign-on of this user name take the account over (its checks, its history):
+    a local account moving to the city's identity provider or directory, or an SSO account whose
+    subject changed (a new IdP, a re-created directory entry). Its password stops working at once and
+    every session ends; until the first SSO login nobody can log in with it. A new password
+    (set_password) undoes the release."""
+    if sso_released(user):
+        return
+    _refuse_anonymised(user)
+    previous = sso_source(user) or "local"
+    user.password_hash = SSO_RELEASED
+    user.session_version = User.session_version + 1
+    s.flush()
+    audit(s, actor, "user.sso_release", municipality_id=user.municipality_id, user=user.username, previous=previous)
 
 
 def _sso_mark(source: str, subject: str | None) -> str:
@@ -302,12 +504,23 @@ def sso_user(
         "created_at": utcnow(),
         "session_version": 0,
     }
+    if s.scalar(select(User.id).where(User.username == username)) is None:
+        _refuse_anonymised_identity(s, username, mark)  # a departed user's name or subject: no new account
     created = insert_or_ignore(s, User.__table__, values, ["username"])  # two first logins at once: one row
     user = s.scalars(select(User).where(User.username == username)).one()
     if created:
         audit(s, user, "user.create", municipality_id=municipality.id, user=username, role=role, source=source)
         return user
     s.refresh(user)
+    if sso_released(user):
+        _refuse_inactive_or_elsewhere(user, municipality)
+        # Bound to this source and subject from now on; the row lock makes a second login at once wait.
+        s.execute(select(User.id).where(User.id == user.id).with_for_update())
+        s.refresh(user)
+        if sso_released(user):
+            user.password_hash = mark
+            s.flush()
+            audit(s, user, "user.sso_bind", municipality_id=user.municipality_id, user=username, source=source)
     if user.password_hash != mark:
         if sso_source(user) is None:
             raise _fail(
@@ -318,13 +531,7 @@ def sso_user(
             f"Der Benutzername „{username}“ gehört hier zu einem anderen Konto. Bitte wenden Sie sich an die "
             "Administration."
         )
-    if not user.active:
-        raise _fail("Ihr Konto ist deaktiviert. Bitte wenden Sie sich an die Administration.")
-    if user.municipality_id != municipality.id:
-        raise _fail(
-            "Ihr Konto gehört zu einer anderen Kommune, als Ihr Anmeldedienst jetzt angibt. Bitte wenden Sie "
-            "sich an die Administration."
-        )
+    _refuse_inactive_or_elsewhere(user, municipality)
     changed: dict[str, Any] = {}
     if user.role != role:
         changed.update(role=role, previous_role=user.role)
@@ -336,6 +543,16 @@ def sso_user(
         s.flush()
         audit(s, user, "user.sso_update", municipality_id=user.municipality_id, user=username, source=source, **changed)
     return user
+
+
+def _refuse_inactive_or_elsewhere(user: User, municipality: Municipality) -> None:
+    if not user.active:
+        raise _fail("Ihr Konto ist deaktiviert. Bitte wenden Sie sich an die Administration.")
+    if user.municipality_id != municipality.id:
+        raise _fail(
+            "Ihr Konto gehört zu einer anderen Kommune, als Ihr Anmeldedienst jetzt angibt. Bitte wenden Sie "
+            "sich an die Administration."
+        )
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -397,11 +614,13 @@ def _recent_identical_start(
     return None
 
 
-def _refresh_state(s: Session, check: Check) -> None:
+def _refresh_state(s: Session, check: Check, *, reload: bool = True) -> None:
     """Write the check's current-state columns and sector figures (store/current.py), after every
-    change of its revisions or outcome, so lists in SQL never disagree with the revisions."""
+    change of its revisions or outcome, so lists in SQL never disagree with the revisions.
+    `reload=False`: the loaded revisions are complete (only one of them changed), no second SELECT."""
     s.flush()
-    s.expire(check, ["revisions"])
+    if reload or "revisions" not in check.__dict__:
+        s.expire(check, ["revisions"])
     state = current_state.state_of(check, check.revisions)
     if state["filed_number"] != check.filed_number:  # a filed revision is frozen: its figures change with it only
         s.execute(delete(CheckSector).where(CheckSector.check_id == check.id))
@@ -463,6 +682,28 @@ def update_paper(s: Session, actor: User, check: Check, paper: PaperData, *, exp
     audit(
         s, actor, "check.paper", municipality_id=check.municipality_id, check=check, revision=revision, changed=changed
     )
+
+
+@dataclass(frozen=True)
+class PaperSource:
+    """Where a check's paper lives in the council information system (OParl, web/oparl.py)."""
+
+    url: str
+    paper_type: str | None = None
+    paper_date: dt.date | None = None
+
+
+def link_paper(s: Session, actor: User, check: Check, source: PaperSource) -> None:
+    """Keep the OParl Paper a check was started from (its URL, type and date), audit-logged."""
+    url = source.url.strip()[:2000]
+    if (check.paper_url, check.paper_type, check.paper_date) == (url, source.paper_type, source.paper_date):
+        return  # the same start sent twice: create_check gave the first check, already linked
+    check.paper_url = url
+    check.paper_url_sha256 = hashlib.sha256(url.encode("utf-8")).hexdigest()
+    check.paper_type = (source.paper_type or "").strip()[:200] or None
+    check.paper_date = source.paper_date
+    s.flush()
+    audit(s, actor, "check.oparl", municipality_id=check.municipality_id, check=check, paper_url=url)
 
 
 def clean_filename(name: str) -> str:
@@ -591,22 +832,17 @@ def preview(ruleset: RuleSet, check: Check, revision: Revision) -> Result:
 
     Answers to questions the rule set no longer has (it changed since the draft began) are left out.
     """
-    answers, _ = known_answers(ruleset, revision.answers or {})
-    alternative = None
-    if revision.alternative_answers is not None:
-        alt_answers, _ = known_answers(ruleset, revision.alternative_answers)
-        alternative = {
-            "description": revision.alternative_description or "",
-            "answers": alternative_changes(answers, alt_answers),
-        }
-    return evaluate(ruleset, answers, alternative=alternative, paper=check.paper)
+    return workflow.preview(
+        ruleset, revision.answers, revision.alternative_answers, revision.alternative_description, check.paper
+    )
 
 
 def _snapshot(s: Session, sha256: str, kind: str, ident: str, version: str | None, path: str) -> None:
     """Keep the exact text of a rule file or factor table, once per SHA-256. The first submits after a
     file changed may store the same text at the same moment: insert-or-ignore, so neither fails."""
     with s.no_autoflush:  # nothing of the revision may be written before this
-        if s.get(RulesetSnapshot, sha256) is not None:
+        # Only the key: the stored text (the whole rule file) need not travel for every submit.
+        if s.scalar(select(RulesetSnapshot.sha256).where(RulesetSnapshot.sha256 == sha256)) is not None:
             return
     raw = Path(path).read_bytes()
     # Decoded as they are (CRLF stays CRLF): the stored text must hash to the recorded SHA-256.
@@ -631,26 +867,12 @@ def submit(
     needs a written justification and marks the check for the climate department."""
     revision = check.current
     _require_draft(revision, expected_version)
-    result = preview(ruleset, check, revision)
-    if result.requires_alternative and result.alternative is None:
-        raise _fail(
-            f"Das Ergebnis ist {result.assessment.verdict_label}. Beschreiben und bewerten Sie eine "
-            "klimafreundlichere Alternative, bevor Sie einreichen."
-        )
-    flagged = False
+    result = preview(ruleset, check, revision)  # raises AnswersError while answers are missing
+    blockers = workflow.result_blockers(ruleset, result, justification)  # the rule: store/workflow.py
+    if blockers:
+        raise _fail(blockers[0].message)
+    flagged = workflow.flagged(ruleset, result)
     justification = (justification or "").strip() or None
-    alternative_fails = (
-        result.requires_alternative
-        and result.alternative is not None
-        and result.alternative.assessment.verdict in ruleset.settings.alternative_required_for
-    )
-    if alternative_fails:
-        if not justification:
-            raise _fail(
-                "Auch die Alternative ist negativ. Begründen Sie schriftlich, warum die Vorlage trotzdem "
-                "eingebracht werden soll; die Klimaschutzstelle wird den Check prüfen."
-            )
-        flagged = True
     table = ruleset.factor_table
     # The texts first, the revision after: the revision's UPDATE is where a second click loses (its
     # version is gone), and it must lose there, as a ConflictError, not inside another statement.
@@ -677,8 +899,9 @@ def submit(
     revision.status = "submitted"
     revision.submitted_at = utcnow()
     revision.submitted_by_id = actor.id
+    revision.verification_code = verification_code_of(check.id, revision.number, revision.result)  # /pruefen
     _flush(s)
-    _refresh_state(s, check)
+    _refresh_state(s, check, reload=False)  # the revision just written is the loaded one: no re-read
     audit(
         s,
         actor,
@@ -743,7 +966,7 @@ def review(s: Session, actor: User, check: Check, *, decision: str, comment: str
     revision = latest_submitted(check)
     if revision is None:
         raise _fail("Nur eingereichte Klimachecks können geprüft werden.")
-    if check.owner_id == actor.id:
+    if not permissions.four_eyes(actor, check):
         raise _fail("Eigene Klimachecks prüft eine andere Person der Klimaschutzstelle.")
     if revision.version != expected_version:
         raise ConflictError([Problem("Der Klimacheck wurde inzwischen geändert. Bitte laden Sie die Seite neu.")])

@@ -17,6 +17,22 @@ def setup(app: Flask) -> None:
     errors.init_app(app)
     for module in (health, auth, wizard, results, register, exports, outcome, overview, admin):
         app.register_blueprint(module.bp)
+    from impactcheck.web import municipalities  # the installation admin's pages
+
+    app.register_blueprint(municipalities.bp)
+    from impactcheck.web import councillors, verify  # /pruefen (no login), the councillors' committees
+
+    app.register_blueprint(verify.bp)
+    app.register_blueprint(councillors.bp)
+
+    from impactcheck.web import api, tokens  # the JSON API and the page where users make its tokens
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(tokens.bp)
+
+    from impactcheck.web import oparl_views  # start a check from a paper in the council information system
+
+    app.register_blueprint(oparl_views.bp)
 
     # Single sign-on beside the local accounts, each on only when configured (README).
     from impactcheck.web import ldapauth, oidc

@@ -8,13 +8,16 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from impactcheck.store import permissions
 from impactcheck.store.models import Check
 from impactcheck.web.context import db
 
-CREATORS = ("author", "climate")  # may start checks and edit their own drafts
-READERS_OF_ALL = ("council", "climate", "admin")  # see the register of all checks
-REVIEWERS = ("climate",)
-OUTCOME_RECORDERS = ("author", "climate")  # record the council's decision (see may_record_outcome)
+# The role lists and every "may …" rule live in store/permissions.py; these names stay for the views.
+CREATORS, READERS_OF_ALL, REVIEWERS = permissions.CREATORS, permissions.READERS_OF_ALL, permissions.REVIEWERS
+OUTCOME_RECORDERS, INSERTERS = permissions.OUTCOME_RECORDERS, permissions.INSERTERS
+may_record_outcome = permissions.may_record_outcome
+may_insert_into_paper = permissions.may_insert_into_paper
+may_delete_draft = permissions.may_delete_draft
 
 
 def roles_required(*roles: str):
@@ -32,7 +35,8 @@ def roles_required(*roles: str):
 
 
 def load_check(check_id: int, *, edit: bool = False) -> Check:
-    """The check, if the current user may see it (and, with `edit`, change it); else 404 or 403.
+    """The check, if the current user may see it (and, with `edit`, change it); else 404 or 403
+    (store/permissions.py decides).
 
     Authors do not learn that other people's checks exist (404); the others get 403 where they may
     look but not touch. Every lookup is scoped to the user's municipality.
@@ -44,50 +48,26 @@ def load_check(check_id: int, *, edit: bool = False) -> Check:
             Check.deleted_at.is_(None),  # a deleted draft is gone for everyone (the audit log keeps it)
         )
     )
-    if check is None:
+    if check is None or not permissions.may_see(current_user, check):
         abort(404)
-    role = current_user.role
-    own = check.owner_id == current_user.id
-    if role == "author" and not own:
-        abort(404)
-    if role == "council" and check.filed_status is None:
-        abort(404)  # councillors read what was submitted, not drafts
-    if edit and not (own and role in CREATORS):
+    if edit and not permissions.may_edit(current_user, check):
         abort(403)
     return check
 
 
-def may_record_outcome(user, check: Check) -> bool:
-    """Whether `user` may record the council's decision on `check`: its author (in a creating role)
-    and the climate department of its municipality, once a revision is submitted. The one place that
-    decides it: the outcome views and the check page ask here."""
-    if not getattr(user, "is_authenticated", False) or user.role not in OUTCOME_RECORDERS:
-        return False
-    if check.municipality_id != user.municipality_id or check.deleted_at is not None or check.filed_number is None:
-        return False
-    return user.role == "climate" or check.owner_id == user.id
+def is_installation_admin(user) -> bool:
+    """Whether `user` runs the installation: creates and edits municipalities and their admins
+    (web/municipalities.py). An admin with the flag `installation_admin`; within their own municipality
+    they are an admin like any other. Navigation and views ask here."""
+    return bool(getattr(user, "is_authenticated", False)) and user.role == "admin" and bool(user.installation_admin)
 
 
-INSERTERS = ("author", "climate")  # put the section into a paper of their own (see may_insert_into_paper)
+def installation_admin_required(view):
+    @functools.wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not is_installation_admin(current_user):
+            abort(403)
+        return view(*args, **kwargs)
 
-
-def may_insert_into_paper(user) -> bool:
-    """Whether `user` is offered "In Ihre Vorlage einfügen" on a check page they may read: those who
-    write council papers (authors, and the climate department helping them). Councillors read the
-    paper the administration sends them and the admin runs the installation: neither uploads a paper
-    here. The result page and the upload POST both ask here."""
-    return bool(getattr(user, "is_authenticated", False)) and user.role in INSERTERS
-
-
-def may_delete_draft(user, check: Check) -> bool:
-    """Whether `user` may delete `check`: its owner (in a creating role), while it was never
-    submitted (a submitted check is part of the record). The pages and the delete views ask here;
-    `operations.delete_draft` refuses a submitted check on its own as well."""
-    return (
-        bool(getattr(user, "is_authenticated", False))
-        and user.role in CREATORS
-        and check.owner_id == user.id
-        and check.municipality_id == user.municipality_id
-        and check.deleted_at is None
-        and check.filed_number is None
-    )
+    return wrapped

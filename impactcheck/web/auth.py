@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
@@ -78,6 +78,8 @@ def _session_still_counts():
             if user is None or session.get(SESSION_VERSION) != user.session_version:
                 session.clear()  # a revoked cookie leaves no input behind for the user either
         return
+    if g.get("api_token"):
+        return  # a bearer token of the JSON API (web/api.py): no cookie, no session to end
     if session.get(SESSION_VERSION) != current_user.session_version:
         _end_session(keep_input=False)
         return

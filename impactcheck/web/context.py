@@ -8,12 +8,14 @@ from pathlib import Path
 from flask import Flask, current_app, g, session
 from flask_login import current_user, logout_user
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from impactcheck.core.errors import Problem
 from impactcheck.core.model import RuleSet
 from impactcheck.core.registry import RulesetCache
+from impactcheck.core.registry import rules_dir as registry_rules_dir
+from impactcheck.store import municipalities as municipal
 from impactcheck.store.db import Database
 from impactcheck.store.models import User
 from impactcheck.store.operations import CONFLICT_MESSAGE, ConflictError
@@ -23,6 +25,13 @@ def init_app(app: Flask) -> None:
     app.extensions["impactcheck.db"] = Database(app.config["DATABASE_URL"])
     rules_dir = app.config.get("RULES_DIR")
     app.extensions["impactcheck.rules"] = RulesetCache(Path(rules_dir) if rules_dir else None)
+    # Per municipality: its own rule sets (RULES_DIR/kommunen/<slug>/) before the shared ones.
+    app.extensions["impactcheck.municipal_rules"] = municipal.Rulesets(
+        Path(rules_dir) if rules_dir else registry_rules_dir(), shared=app.extensions["impactcheck.rules"]
+    )
+    from impactcheck.store import logins
+
+    logins.configure(app.config)  # the LOGIN_* settings; the counts themselves are in the database
 
     @app.teardown_appcontext
     def _close_session(exc):
@@ -53,7 +62,8 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
         try:
-            user = db().get(User, int(user_id))
+            # The municipality joined in: every page shows its name (and reads its settings).
+            user = db().get(User, int(user_id), options=[joinedload(User.municipality)])
         except ValueError:
             return None
         return user if user is not None and user.active else None
@@ -83,8 +93,19 @@ def rulesets() -> RulesetCache:
     return current_app.extensions["impactcheck.rules"]
 
 
+def _slug() -> str | None:
+    return current_user.municipality.slug if current_user.is_authenticated else None
+
+
 def ruleset(ruleset_id: str) -> RuleSet:
-    return rulesets().get(ruleset_id)
+    """A rule set by id as the logged-in user's municipality sees it: its own folder first, then the
+    shared rule sets (store/municipalities.py). Every check a user reaches is of that municipality."""
+    return current_app.extensions["impactcheck.municipal_rules"].get(ruleset_id, _slug())
+
+
+def ruleset_getter():
+    """`ruleset` bound to the current user's municipality, usable after the request (streamed exports)."""
+    return current_app.extensions["impactcheck.municipal_rules"].getter(_slug())
 
 
 def offered_rulesets() -> list[str]:
@@ -92,6 +113,13 @@ def offered_rulesets() -> list[str]:
     municipality = current_user.municipality
     ids = list(municipality.rulesets or [])
     return ids or [current_app.config["DEFAULT_RULESET"]]
+
+
+def municipality_timezone() -> str:
+    """The time zone of the logged-in user's municipality (else the setting TIMEZONE): how stored UTC
+    times are shown and which local days a date filter means. The one reader for the web app."""
+    user = current_user if current_user.is_authenticated else None
+    return municipal.timezone_of(user.municipality if user else None, current_app.config)
 
 
 def users_of_municipality() -> list[User]:

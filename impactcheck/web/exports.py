@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import tempfile
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from impactcheck.store import export, listing
 from impactcheck.web.access import READERS_OF_ALL, roles_required
-from impactcheck.web.context import database, db, rulesets
+from impactcheck.web.context import database, db, municipality_timezone, ruleset_getter
 
 bp = Blueprint("exports", __name__)
 
@@ -21,7 +21,7 @@ _PROBE = 987654321  # a check id no municipality reaches, to learn the URL patte
 
 
 def _rows(s: Session):
-    timezone = current_app.config["TIMEZONE"]
+    timezone = municipality_timezone()
     flt = listing.parse_filter(request.args, timezone)  # as the register page: the same set, the same order
     query = listing.register_query(current_user.municipality_id, current_user.role, flt)
     probe = url_for("results.view", check_id=_PROBE, _external=True)
@@ -33,13 +33,13 @@ def _rows(s: Session):
         role=current_user.role,
         timezone=timezone,
         link=lambda ident: f"{before}{ident}{after}",
-        rulesets=rulesets().get,  # the cache itself: exit labels are looked up while the body is sent
+        rulesets=ruleset_getter(),  # bound to the municipality: exit labels are looked up while the body is sent
         translate=gettext,
     )
 
 
 def _download(response: Response, fmt: str) -> Response:
-    name = export.filename(fmt, export.today_in(current_app.config["TIMEZONE"]))
+    name = export.filename(fmt, export.today_in(municipality_timezone()))
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     # Names of people and unpublished drafts: not for shared caches, not kept by the browser.
     response.headers["Cache-Control"] = "private, no-store"

@@ -33,6 +33,13 @@ SECURITY_HEADERS = {
 }
 
 
+def _timezone() -> str:
+    """Pages show stored UTC times in the time zone of the user's municipality (web/context.py)."""
+    from impactcheck.web.context import municipality_timezone
+
+    return municipality_timezone()
+
+
 def init_extensions(app: Flask) -> None:
     @app.after_request
     def _security_headers(response):
@@ -41,7 +48,7 @@ def init_extensions(app: Flask) -> None:
         return response
 
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "de")
+    babel.init_app(app, locale_selector=lambda: "de", timezone_selector=_timezone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page explains itself

@@ -193,3 +193,11 @@ class OutcomeForm(FlaskForm):
         ),
     )
     seen = HiddenField()  # the recorded decision the page showed (operations.outcome_token)
+
+
+class TokenForm(FlaskForm):
+    label = StringField(
+        _l("Bezeichnung"),
+        validators=[DataRequired(_l("Geben Sie dem Token eine Bezeichnung (wofür es ist).")), MaxChars(100)],
+        description=_l("Wofür das Token ist, z. B. „Abgleich mit dem Ratsinformationssystem“."),
+    )

@@ -66,7 +66,7 @@ def password_login(s: Session, username: str, password: str) -> User | None:
     if not enabled():
         return ops.authenticate(s, username, password)
     local = s.scalar(select(User).where(User.username == username.strip()))
-    if local is not None and ops.sso_source(local) != "ldap":
+    if local is not None and ops.sso_source(local) != "ldap" and not ops.sso_released(local):
         return ops.authenticate(s, username, password)
     name = canonical(username)
     entry = bind(current_app.config, name, password)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,7 +23,7 @@ from impactcheck.store.due import count_outcomes_due, outcomes_due
 from impactcheck.store.listing import DEFAULT_PAGE_SIZE, PAGE_SIZES, paginate
 from impactcheck.store.models import Check
 from impactcheck.web.access import OUTCOME_RECORDERS, load_check, may_record_outcome, roles_required
-from impactcheck.web.context import commit, db
+from impactcheck.web.context import commit, db, municipality_timezone
 from impactcheck.web.forms import OutcomeForm
 from impactcheck.web.restore import form_with_restored_input
 
@@ -33,8 +33,8 @@ FIELDS = ("outcome", "date", "changed", "note")
 
 
 def local_today() -> dt.date:
-    """Today in the municipality's time zone (setting TIMEZONE): a session "has passed" by that day."""
-    return dt.datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    """Today in the municipality's time zone: a session "has passed" by that day."""
+    return dt.datetime.now(ZoneInfo(municipality_timezone())).date()
 
 
 # --- for every page: labels, the permission, the count in the navigation ----------------------

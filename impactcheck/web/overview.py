@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -27,7 +27,7 @@ from impactcheck.store.current import CHANGED_LABELS, OUTCOME_LABELS
 from impactcheck.store.models import STATUS_LABELS, User
 from impactcheck.web import svgchart
 from impactcheck.web.access import READERS_OF_ALL, roles_required
-from impactcheck.web.context import db, offered_rulesets, ruleset
+from impactcheck.web.context import db, municipality_timezone, offered_rulesets, ruleset
 
 bp = Blueprint("overview", __name__)
 
@@ -224,7 +224,7 @@ def _rows(shares, label, link=None) -> list[dict]:
 def index():
     role = current_user.role
     municipality_id = current_user.municipality_id
-    timezone = current_app.config["TIMEZONE"]  # the period means the municipality's local days
+    timezone = municipality_timezone()  # the period means the municipality's local days
     today = _today(timezone)
     args, errors = _normalise_dates(request.args)
     asked = listing.parse_filter(args, timezone)

@@ -1,22 +1,24 @@
 """The register of all checks of the municipality, for the climate department, council and admin.
 
 Filtered, sorted and paged in SQL on the check row's current-state columns (store/listing.py): one
-statement for the page (with the author's name joined in), one for the count, a few index seeks for
-the values the filter form offers. No revision and none of its JSON is loaded; every label is
-translated once per page, not per row.
+statement for the page with its count (the author's name joined in), one for the values the filter
+form offers (index seeks), besides the user and the navigation's count: four in all, however many
+checks there are. No revision and none of its JSON is loaded; every label is translated once per page,
+and the rows' texts are made once in Python (`Row`), so the template only places them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, raiseload
+from sqlalchemy.orm import joinedload, load_only, raiseload
 
 from impactcheck.core.errors import InputError
 from impactcheck.core.i18n import N_
@@ -26,7 +28,7 @@ from impactcheck.store import listing
 from impactcheck.store.current import CHANGED_LABELS, OUTCOME_LABELS
 from impactcheck.store.models import STATUS_LABELS, Check, User
 from impactcheck.web.access import READERS_OF_ALL, roles_required
-from impactcheck.web.context import db, offered_rulesets, ruleset
+from impactcheck.web.context import db, municipality_timezone, offered_rulesets, ruleset
 
 bp = Blueprint("register", __name__)
 
@@ -114,6 +116,113 @@ def _local_day(zone: ZoneInfo):
     return day
 
 
+def _id_url(endpoint: str):
+    """`url_for(endpoint, check_id=…)` built once: the URL around a sentinel id, filled per row."""
+    sentinel = 987654321
+    head, tail = url_for(endpoint, check_id=sentinel).split(str(sentinel), 1)
+    return lambda ident: f"{head}{ident}{tail}"
+
+
+@dataclass(slots=True)
+class Row:
+    """One line of the register, every text computed here once (labels, dates, phrases, the link),
+    so the template only places them: no function call, URL building or lookup per cell."""
+
+    reference: str
+    link: str | None
+    title: str
+    department: str | None
+    owner: str | None
+    submitted: str | None  # the local day, or None for "–" with `created` under it
+    created: str
+    state: str
+    state_label: str
+    filed_note: str | None
+    verdict: str
+    exit_note: str | None
+    alternative: str
+    outcome: str | None
+    outcome_day: str | None
+    effect: str | None
+    changed: str | None
+    t: str
+    adopted_t: str | None
+    flagged: bool
+    fragile: bool
+    open_points: str | None
+
+
+# The columns of the check row the register shows (a third of the row's columns are not loaded).
+ROW_COLUMNS = (
+    *(Check.id, Check.owner_id, Check.reference, Check.title, Check.department, Check.created_at),
+    *(Check.submitted_at, Check.status, Check.filed_status, Check.verdict, Check.exit_reason, Check.ruleset_id),
+    *(Check.alternative_verdict, Check.outcome, Check.outcome_date, Check.adopted_verdict, Check.outcome_changed),
+    *(Check.t_co2e_per_year, Check.adopted_t_co2e_per_year, Check.flagged, Check.fragile, Check.open_points),
+)
+
+
+def _rows(checks: list[Check], labels: Labels, council: bool, timezone: str) -> list[Row]:
+    day = _local_day(ZoneInfo(timezone))
+    result_url, resume_url = _id_url("results.view"), _id_url("wizard.resume")
+    me = current_user.id
+    filed_phrase, created_phrase = _("zuletzt eingereicht: %(s)s"), _("angelegt %(d)s")
+    exit_phrase, effect_phrase = _("Ausstieg: %(reason)s"), _("wirksam: %(v)s")
+    changed_phrase, adopted_phrase = _("geändert wegen des Klimachecks: %(a)s"), _("beschlossen: %(t)s")
+    verdicts, statuses = labels.verdicts, labels.statuses
+    rows = []
+    for c in checks:
+        filed, status, verdict, outcome = c.filed_status, c.status, c.verdict, c.outcome
+        state = filed if council else status
+        t, adopted_t = c.t_co2e_per_year, c.adopted_t_co2e_per_year
+        if filed:
+            link = result_url(c.id)
+        elif c.owner_id == me:
+            link = resume_url(c.id)
+        else:
+            link = None
+        rows.append(
+            Row(
+                reference=c.reference,
+                link=link,
+                title=c.title,
+                department=c.department,
+                owner=c.owner.display_name,
+                submitted=day(c.submitted_at) if c.submitted_at else None,
+                created="" if c.submitted_at else created_phrase % {"d": day(c.created_at)},
+                state=state,
+                state_label=statuses.get(state, state),
+                filed_note=filed_phrase % {"s": statuses.get(filed, filed)}
+                if not council and filed and status != filed
+                else None,
+                verdict=verdicts.get(verdict, verdict) if verdict else "–",
+                exit_note=exit_phrase % {"reason": labels.exit_reason(c.exit_reason, c.ruleset_id)}
+                if c.exit_reason
+                else None,
+                alternative=verdicts.get(c.alternative_verdict, c.alternative_verdict)
+                if c.alternative_verdict
+                else "–",
+                outcome=labels.outcomes.get(outcome, outcome) if outcome else None,
+                outcome_day=day(c.outcome_date) if outcome and c.outcome_date else None,
+                effect=effect_phrase % {"v": verdicts.get(c.adopted_verdict, c.adopted_verdict)}
+                if outcome and c.adopted_verdict and c.adopted_verdict != verdict
+                else None,
+                changed=changed_phrase % {"a": labels.changed.get(c.outcome_changed, c.outcome_changed)}
+                if outcome and c.outcome_changed
+                else None,
+                t=format_number(t, 1) if t is not None else "–",
+                adopted_t=adopted_phrase % {"t": format_number(adopted_t, 1)}
+                if outcome and adopted_t is not None and adopted_t != t
+                else None,
+                flagged=bool(c.flagged),
+                fragile=bool(c.fragile),
+                open_points=ngettext("%(num)d offener Punkt", "%(num)d offene Punkte", c.open_points)
+                if c.open_points
+                else None,
+            )
+        )
+    return rows
+
+
 class Links:
     """URLs of this page that keep the filter, the sort and the page size."""
 
@@ -169,28 +278,25 @@ def all_checks():
     s = db()
     role = current_user.role
     municipality_id = current_user.municipality_id
-    timezone = current_app.config["TIMEZONE"]
+    timezone = municipality_timezone()
     flt = listing.parse_filter(request.args, timezone)
     number, size = listing.parse_paging(request.args)
     query = listing.register_query(municipality_id, role, flt).options(
+        load_only(*ROW_COLUMNS, raiseload=True),  # what Row shows; anything else would be a mistake
         joinedload(Check.owner).load_only(User.display_name),
         raiseload(Check.revisions),
         raiseload(Check.sector_figures),
         raiseload(Check.uploads),
     )
     page = listing.paginate(s, query, number, size)
-    choices = listing.register_choices(s, municipality_id, role)
+    choices = listing.register_choices(s, municipality_id, role, flt.reviewer_id)
     # Values asked for in the URL but not present (a bookmark, no checks of that department yet) stay
     # selectable, so the form shows what the list is filtered by.
     departments = _with(choices.departments, flt.department)
     committees = _with(choices.committees, flt.committee)
     exit_reasons = _with(choices.exit_reasons, flt.exit_reason)
     reviewer_ids = _with(choices.reviewer_ids, flt.reviewer_id)
-    reviewers = dict(
-        s.execute(
-            select(User.id, User.display_name).where(User.id.in_(reviewer_ids), User.municipality_id == municipality_id)
-        ).all()
-    )
+    reviewers = choices.reviewer_names
     labels = Labels([ident for ident, _versions in choices.rulesets])
     ruleset_options = []
     for ident, versions in choices.rulesets:
@@ -231,16 +337,7 @@ def all_checks():
         ignored=ignored,
         clamped=clamped,
         exports=_export_links(flt),
-        local_day=_local_day(ZoneInfo(timezone)),
-        # Phrases of the rows, translated once (the template fills them in per row).
-        phrases={
-            "filed": _("zuletzt eingereicht: %(s)s"),
-            "created": _("angelegt %(d)s"),
-            "exit": _("Ausstieg: %(reason)s"),
-            "effect": _("wirksam: %(v)s"),
-            "changed": _("geändert wegen des Klimachecks: %(a)s"),
-            "adopted_t": _("beschlossen: %(t)s"),
-        },
+        rows=_rows(page.items, labels, role == "council", timezone),
         num=format_number,
         first_row=(page.number - 1) * page.size + 1,
         filtered=not flt.is_empty() or flt.sort != listing.DEFAULT_SORT,

@@ -14,7 +14,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -31,10 +30,11 @@ from impactcheck.core.result import Result, result_from_dict
 from impactcheck.core.verification import verification_code
 from impactcheck.store import current as current_state
 from impactcheck.store import operations as ops
+from impactcheck.store import permissions
 from impactcheck.store.models import AuditEntry, Check, Revision
 from impactcheck.store.queries import reference_for as _reference
-from impactcheck.web.access import REVIEWERS, load_check, may_insert_into_paper
-from impactcheck.web.context import commit, db
+from impactcheck.web.access import load_check, may_insert_into_paper
+from impactcheck.web.context import commit, db, municipality_timezone
 from impactcheck.web.forms import ReviewForm, UploadForm, VersionForm
 from impactcheck.web.restore import form_with_restored_input
 from impactcheck.web.uploads import read_docx_upload, word_limits
@@ -62,11 +62,12 @@ def result_of(revision: Revision) -> Result:
 
 
 def reference_for(check: Check, revision: Revision):
-    return _reference(check, revision, current_app.config["TIMEZONE"])
+    return _reference(check, revision, municipality_timezone())
 
 
 def code_for(check: Check, revision: Revision) -> str:
-    return verification_code(revision.result, reference_for(check, revision).check_id)
+    """The code printed in the paper: stored when the revision was filed (what /pruefen looks up)."""
+    return revision.verification_code or verification_code(revision.result, reference_for(check, revision).check_id)
 
 
 @bp.get("/klimachecks/<int:check_id>")
@@ -81,11 +82,7 @@ def view(check_id: int):
 
 
 def _can_review(check: Check, revision: Revision) -> bool:
-    return (
-        current_user.role in REVIEWERS
-        and revision is ops.latest_submitted(check)
-        and check.owner_id != current_user.id  # four eyes: nobody approves their own check
-    )
+    return permissions.may_review(current_user, check, revision, ops.latest_submitted(check))
 
 
 def _result_page(
@@ -103,13 +100,6 @@ def _result_page(
     if review_form is None and can_review:
         review_form, _restored = form_with_restored_input(ReviewForm)
         review_form.version.data = str(revision.version)
-    audit = []
-    if current_user.role in ("climate", "admin"):
-        audit = (
-            db()
-            .scalars(select(AuditEntry).where(AuditEntry.check_id == check.id).order_by(AuditEntry.at, AuditEntry.id))
-            .all()
-        )
     page = render_template(
         "result.html",
         check=check,
@@ -121,13 +111,21 @@ def _result_page(
         reference=reference_for(check, revision),
         own_draft=check.current.is_draft and check.owner_id == current_user.id,
         is_owner=check.owner_id == current_user.id,
-        own_review=current_user.role in REVIEWERS and check.owner_id == current_user.id,
+        own_review=permissions.reviews_own(current_user, check),
         review_form=review_form if can_review else None,
         version_form=VersionForm(),
         upload_form=(upload_form or UploadForm()) if may_insert_into_paper(current_user) else None,
-        audit=audit,
+        audit=_audit_of(check),
     )
     return page, status
+
+
+def _audit_of(check: Check) -> list[AuditEntry]:
+    """The check's audit log, for those who may read it (else nothing)."""
+    if not permissions.may_read_audit(current_user):
+        return []
+    query = select(AuditEntry).where(AuditEntry.check_id == check.id).order_by(AuditEntry.at, AuditEntry.id)
+    return list(db().scalars(query))
 
 
 @bp.get("/klimachecks/<int:check_id>/ergebnis.json")
@@ -188,40 +186,36 @@ def paper_with_section(check_id: int):
     form = UploadForm()
     if not form.validate_on_submit():
         abort(400)
-
-    def refused(message: str):
-        # The page again, the message at the upload form (focus moves there), the choice of annex kept.
-        form.paper.errors = [message]
-        return _result_page(check, revision.number, status=422, upload_form=form)
-
     try:
-        upload = read_docx_upload(form.paper.data)
+        filename, content = _paper_of(check, form)
+        annex = form.annex.data or "none"
+        result, reference = result_of(revision), reference_for(check, revision)
+        outcome = insert_section(content, result, reference, annex=annex, name=filename, limits=word_limits())
     except InputError as exc:
-        return refused(exc.one_line())
+        # The page again, the message at the upload form (focus moves there), the choice of annex kept.
+        form.paper.errors = [exc.one_line()]
+        return _result_page(check, revision.number, status=422, upload_form=form)
+    return _download(outcome, Path(ops.clean_filename(filename)).stem[:80] or "Vorlage", annex)
+
+
+def _paper_of(check: Check, form: UploadForm) -> tuple[str, bytes]:
+    """The paper to insert into: a new upload (kept for the author), else the author's stored one.
+    Raises InputError with the message for the form."""
+    upload = read_docx_upload(form.paper.data)
     own = check.owner_id == current_user.id
     if upload is not None:
         if own:
             ops.attach_upload(db(), current_user, check, *upload)
             commit()
-        filename, content = upload
-    elif own and check.uploads:
+        return upload
+    if own and check.uploads:
         # The author's stored paper; other readers bring their own copy (a draft paper is the author's).
-        filename, content = check.uploads[-1].filename, check.uploads[-1].content
-    else:
-        return refused(_("Bitte wählen Sie Ihre Vorlage als Word-Datei (.docx) aus."))
-    annex = form.annex.data or "none"
-    try:
-        outcome = insert_section(
-            content,
-            result_of(revision),
-            reference_for(check, revision),
-            annex=annex,
-            name=filename,
-            limits=word_limits(),
-        )
-    except InputError as exc:
-        return refused(exc.one_line())
-    stem = Path(ops.clean_filename(filename)).stem[:80] or "Vorlage"
+        return check.uploads[-1].filename, check.uploads[-1].content
+    raise InputError(_("Bitte wählen Sie Ihre Vorlage als Word-Datei (.docx) aus."))
+
+
+def _download(outcome, stem: str, annex: str):
+    """The paper with its section, and with a separate annex both in one ZIP."""
     if annex == "separate" and outcome.annex_docx is not None:
         import zipfile
 
@@ -241,7 +235,7 @@ def paper_with_section(check_id: int):
 @bp.post("/klimachecks/<int:check_id>/pruefung")
 @login_required
 def review(check_id: int):
-    if current_user.role not in REVIEWERS:
+    if current_user.role not in permissions.REVIEWERS:
         abort(403)
     check = load_check(check_id)
     decision = request.form.get("decision", "")
@@ -275,15 +269,17 @@ def review(check_id: int):
                 return _already_decided(check, decision)
             form.comment.errors = [exc.one_line()]
         else:
-            flash(
-                _("Der Klimacheck ist freigegeben.")
-                if form.decision.data == "approve"
-                else _("Der Klimacheck ist an die Verfasserin oder den Verfasser zurückgegeben."),
-                "success",
-            )
-            return redirect(url_for("results.view", check_id=check.id))
+            return _reviewed(check, form.decision.data)
     # The page again, with the decision and comment as typed and the problem named.
     return _result_page(check, latest.number, review_form=form, status=422)
+
+
+def _reviewed(check: Check, decision: str):
+    if decision == "approve":
+        flash(_("Der Klimacheck ist freigegeben."), "success")
+    else:
+        flash(_("Der Klimacheck ist an die Verfasserin oder den Verfasser zurückgegeben."), "success")
+    return redirect(url_for("results.view", check_id=check.id))
 
 
 def _decided_by_me(check: Check, decision: str) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -82,7 +83,7 @@ def _field(q: Any):
     label = q.text
     if q.type == "yes_no":
         return RadioField(
-            label, choices=[SelectChoice(YES, _("Ja")), SelectChoice(NO, _("Nein"))], validate_choice=False
+            label, choices=[SelectChoice(YES, _l("Ja")), SelectChoice(NO, _l("Nein"))], validate_choice=False
         )
     if q.type == "single_choice":
         return RadioField(label, choices=[SelectChoice(o.id, o.label) for o in q.options], validate_choice=False)
@@ -135,6 +136,25 @@ def _from_form(q: Any, raw: Any) -> tuple[Any, str | None]:
     return raw, None
 
 
+# Step form classes by (rule set SHA-256, step id): built once per process and rule set version, not per
+# request. A rule file edited on disk has a new SHA-256, hence new classes; the old ones age out.
+_FORM_CLASSES: dict[tuple[str, str], type[VersionForm]] = {}
+_FORM_CLASSES_MAX = 512
+
+
+def form_class(ruleset: m.RuleSet, step: m.Step) -> type[VersionForm]:
+    if not ruleset.sha256:  # built in memory, not read from a file: nothing to key it by
+        return type("StepForm", (VersionForm,), {q.id: _field(q) for q in step.questions})
+    key = (ruleset.sha256, step.id)
+    cls = _FORM_CLASSES.get(key)
+    if cls is None:
+        if len(_FORM_CLASSES) >= _FORM_CLASSES_MAX:
+            _FORM_CLASSES.clear()
+        cls = type("StepForm", (VersionForm,), {q.id: _field(q) for q in step.questions})
+        _FORM_CLASSES[key] = cls
+    return cls
+
+
 @dataclass
 class QuestionView:
     question: Any
@@ -150,13 +170,12 @@ class StepPage:
         self.ruleset = ruleset
         self.step = step
         self.answers = answers
-        fields = {q.id: _field(q) for q in step.questions}
-        form_class = type("StepForm", (VersionForm,), fields)
+        cls = form_class(ruleset, step)
         if formdata is None:
             data = {q.id: to_form_value(q, answers.get(q.id)) for q in step.questions}
-            self.form = form_class(data=data)
+            self.form = cls(data=data)
         else:
-            self.form = form_class(formdata=formdata)
+            self.form = cls(formdata=formdata)
         self.errors: dict[str, str] = {}
         self.valid: dict[str, Any] = {}  # after read(): the values that passed, also when others did not
         self.current: dict[str, Any] = dict(answers)  # the answers as the page shows them now

@@ -10,6 +10,7 @@ from impactcheck.core.i18n import N_
 from impactcheck.core.model import METHOD_LABELS, SCOPE_LABELS, VERDICT_LABELS
 from impactcheck.core.numbers import format_eur, format_number, format_t
 from impactcheck.core.sensitivity import sentences as robustness_sentences
+from impactcheck.store import permissions
 
 AUDIT_LABELS = {
     "check.create": N_("Klimacheck begonnen"),
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
         format_datetime=format_datetime,
         step_title=_step_title,
         robustness_sentences=robustness_sentences,
+        permissions=permissions,  # the pages ask store/permissions.py, never a role list of their own
     )
 
 

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from impactcheck.core.errors import AnswersError, InputError
-from impactcheck.core.evaluate import Visibility, evaluate, known_answers, steps_for
+from impactcheck.core.evaluate import Visibility, known_answers, steps_for
 from impactcheck.core.model import EXIT_STEP_ID, RuleSet, Step
-from impactcheck.core.result import Result
 from impactcheck.store import operations as ops
+from impactcheck.store import workflow
 from impactcheck.store.models import Check, Revision, utcnow
 from impactcheck.store.roles import STATUS_LABELS
 from impactcheck.web.access import CREATORS, READERS_OF_ALL, REVIEWERS, load_check, may_delete_draft, roles_required
@@ -250,14 +250,19 @@ def new_check():
     same: list[SameReference] = []
     if valid and request.form.get("trotzdem") != reference_key(form.reference.data):
         same = _same_reference(_paper_data(form))  # warn first; "Trotzdem neu beginnen" sends it again
+    from impactcheck.web import oparl_views  # a form filled from the council information system (OParl)
+
     if valid and not same:
         try:
             upload = read_docx_upload(form.paper.data)
+            source, upload = oparl_views.start_source(upload)
         except InputError as exc:
             form.paper.errors = [exc.one_line()]
         else:
             rs = ruleset(form.ruleset.data)
             check = ops.create_check(db(), current_user, paper=_paper_data(form), ruleset=rs, upload=upload)
+            if source is not None:
+                ops.link_paper(db(), current_user, check, source)
             commit()
             return redirect(url_for("wizard.step", check_id=check.id, step_id=rs.all_steps[0].id))
     return render_template(
@@ -267,6 +272,7 @@ def new_check():
         same=same,
         same_key=reference_key(form.reference.data or ""),
         file_chosen=bool(same) and bool(getattr(form.paper.data, "filename", None)),
+        oparl=oparl_views.carried(),
     )
 
 
@@ -298,83 +304,103 @@ def paper(check: Check, revision: Revision, rs: RuleSet):
 def _step_view(check: Check, revision: Revision, rs: RuleSet, step_id: str, alternative: bool):
     if alternative and revision.alternative_answers is None:
         return redirect(url_for("wizard.alternative", check_id=check.id))
-    answers = _answers(rs, revision, alternative)
     known_step = next((s for s in rs.all_steps if s.id == step_id), None)
     if known_step is None:
         abort(404)
     posted = request.method == "POST"
-    stale = posted and parse_version(request.form.get("version")) != revision.version
-    visible = steps_for(rs, answers)
+    visible = steps_for(rs, _answers(rs, revision, alternative))
     step = next((s for s in visible if s.id == step_id), None)
     if step is None and not posted:
         flash(_("Dieser Schritt entfällt nach Ihren bisherigen Angaben."), "info")
         return redirect(url_for("wizard.resume", check_id=check.id, alternative=int(alternative) or None))
     # A form for a step that has dropped out meanwhile (another tab changed an earlier answer) comes
     # back with its input: as a conflict when it was based on an older version, else with a notice.
-    dropped_out = step is None
-    step = step or known_step
-
-    formdata = request.form if posted else restored_input()
-    page = StepPage(rs, step, answers, formdata=formdata)
-    page.show_all = dropped_out
-    if formdata is None:
-        page.form.version.data = str(revision.version)
-        if step.id == EXIT_STEP_ID and "exit_reason" not in answers:
-            page.form["exit_reason"].data = rs.suggested_exit_reason(answers)
-
-    conflict = None
-    partly_saved = False
-    if posted and dropped_out and not stale and page.form.validate_on_submit():
-        flash(
-            _("Dieser Schritt entfällt nach Ihren aktuellen Angaben; die Eingaben unten werden nicht gebraucht."),
-            "info",
-        )
-    elif posted and page.form.validate_on_submit():
-        action = request.form.get("action", "next")
-        all_no = action == "none" and bool(step.none_button)
-        if all_no:
-            action = "next"  # "none of these": every yes/no question of the step is "Nein", then on
-        values = page.read(require=action == "next", all_no=all_no)
-        if values is None and action in ("save", "back"):
-            # Save what is valid; the rest stays on the page with its errors (nothing typed is lost).
-            values = page.valid_values() or None
-            partly_saved = values is not None
-        if values is not None:
-            try:
-                ops.save_step(
-                    db(),
-                    current_user,
-                    revision,
-                    step_id=step.id,
-                    values=values,
-                    expected_version=page.form.expected_version(),
-                    alternative=alternative,
-                )
-                commit()
-            except ops.ConflictError as exc:
-                conflict = _conflict(exc, check, page.form)
-                partly_saved = False
-            else:
-                if not page.errors:
-                    return redirect(_after_save(check, rs, revision, step, action, alternative))
-                page.form.version.data = str(revision.version)
-
+    saving = StepSave(check, revision, rs, step or known_step, alternative, dropped_out=step is None)
+    if posted:
+        target = saving.post()
+        if target is not None:
+            return redirect(target)
     # The count reflects what is stored now (a partial save may have changed it).
-    steps = steps_for(rs, _answers(rs, revision, alternative)) if partly_saved else visible
-    number = next((i for i, s in enumerate(steps, 1) if s.id == step.id), len(steps))
+    steps = steps_for(rs, _answers(rs, revision, alternative)) if saving.partly_saved else visible
+    number = next((i for i, s in enumerate(steps, 1) if s.id == saving.step.id), len(steps))
     return render_template(
         "step.html",
         check=check,
         revision=revision,
         ruleset=rs,
-        step=step,
-        page=page,
+        step=saving.step,
+        page=saving.page,
         number=number,
         total=max(len(steps), number),
         alternative=alternative,
-        conflict=conflict,
-        partly_saved=partly_saved,
+        conflict=saving.conflict,
+        partly_saved=saving.partly_saved,
     )
+
+
+class StepSave:
+    """One step's form: built from the rule set (with the stored or the posted input) and, on a POST,
+    saved through the operation; what the page says afterwards (conflict, partly saved)."""
+
+    def __init__(self, check: Check, revision: Revision, rs: RuleSet, step: Step, alternative: bool, dropped_out: bool):
+        self.check, self.revision, self.rs, self.step, self.alternative = check, revision, rs, step, alternative
+        self.dropped_out = dropped_out
+        self.conflict: str | None = None
+        self.partly_saved = False
+        posted = request.method == "POST"
+        formdata = request.form if posted else restored_input()
+        answers = _answers(rs, revision, alternative)
+        self.page = StepPage(rs, step, answers, formdata=formdata)
+        self.page.show_all = dropped_out
+        if formdata is None:
+            self.page.form.version.data = str(revision.version)
+            if step.id == EXIT_STEP_ID and "exit_reason" not in answers:
+                self.page.form["exit_reason"].data = rs.suggested_exit_reason(answers)
+
+    def post(self) -> str | None:
+        """Save the posted step; the page to go to next, or None to show the form again."""
+        stale = parse_version(request.form.get("version")) != self.revision.version
+        if not self.page.form.validate_on_submit():
+            return None
+        if self.dropped_out and not stale:
+            flash(
+                _("Dieser Schritt entfällt nach Ihren aktuellen Angaben; die Eingaben unten werden nicht gebraucht."),
+                "info",
+            )
+            return None
+        action = request.form.get("action", "next")
+        all_no = action == "none" and bool(self.step.none_button)
+        if all_no:
+            action = "next"  # "none of these": every yes/no question of the step is "Nein", then on
+        values = self.page.read(require=action == "next", all_no=all_no)
+        if values is None and action in ("save", "back"):
+            # Save what is valid; the rest stays on the page with its errors (nothing typed is lost).
+            values = self.page.valid_values() or None
+            self.partly_saved = values is not None
+        if values is None:
+            return None
+        return self._save(values, action)
+
+    def _save(self, values: dict[str, Any], action: str) -> str | None:
+        try:
+            ops.save_step(
+                db(),
+                current_user,
+                self.revision,
+                step_id=self.step.id,
+                values=values,
+                expected_version=self.page.form.expected_version(),
+                alternative=self.alternative,
+            )
+            commit()
+        except ops.ConflictError as exc:
+            self.conflict = _conflict(exc, self.check, self.page.form)
+            self.partly_saved = False
+            return None
+        if not self.page.errors:
+            return _after_save(self.check, self.rs, self.revision, self.step, action, self.alternative)
+        self.page.form.version.data = str(self.revision.version)
+        return None
 
 
 def _after_save(check: Check, rs: RuleSet, revision: Revision, step: Step, action: str, alternative: bool) -> str:
@@ -410,16 +436,7 @@ def alternative_step(check: Check, revision: Revision, rs: RuleSet, step_id: str
 
 def _first_incomplete(rs: RuleSet, answers: dict[str, Any]) -> Step | None:
     """The first visible step with a required question unanswered (or an invalid answer)."""
-    try:
-        evaluate(rs, answers, sensitivity=False)
-        return None
-    except AnswersError as exc:
-        visible = {s.id for s in steps_for(rs, answers)}
-        for problem in exc.problems:
-            qid = problem.path[-1] if problem.path else None
-            if qid in rs.step_of and rs.step_of[qid].id in visible:
-                return rs.step_of[qid]
-        return steps_for(rs, answers)[0]
+    return workflow.variant(rs, answers, sensitivity=False).first_incomplete(rs)
 
 
 @bp.get("/klimachecks/<int:check_id>/weiter")
@@ -464,19 +481,17 @@ def alternative(check: Check, revision: Revision, rs: RuleSet):
             if chosen is not None:
                 return redirect(_step_url(check, chosen, alternative=True, zurueck="pruefen"))
             return redirect(url_for("wizard.review", check_id=check.id) + "#alternative")
-    proposal, _ = _try_evaluate(rs, _answers(rs, revision, False), check.paper)
-    required = proposal is not None and proposal.requires_alternative
-    alt_answers = _answers(rs, revision, revision.alternative_answers is not None)
-    preview, _ = _try_evaluate(rs, alt_answers, check.paper) if revision.alternative_answers is not None else (None, [])
+    state = workflow.of_revision(rs, revision, check.paper)
+    alt_answers = state.alternative.answers if state.alternative else state.proposal.answers
     return render_template(
         "alternative.html",
         check=check,
         revision=revision,
         form=form,
         conflict=conflict,
-        required=required,
+        required=state.alternative_needed,
         summary=[b for b in _summary(rs, alt_answers) if b["step"].stage != "screening"],
-        preview=preview,
+        preview=state.alternative.result if state.alternative else None,
     )
 
 
@@ -499,13 +514,6 @@ def remove_alternative(check: Check, revision: Revision, rs: RuleSet):
 
 
 # --- review and submit ------------------------------------------------------------------------
-
-
-def _try_evaluate(rs: RuleSet, answers: dict[str, Any], paper: dict[str, str]) -> tuple[Result | None, list]:
-    try:
-        return evaluate(rs, answers, paper=paper), []
-    except AnswersError as exc:
-        return None, exc.problems
 
 
 def _summary(rs: RuleSet, answers: dict[str, Any]) -> list[dict[str, Any]]:
@@ -538,35 +546,25 @@ def _problem_links(rs: RuleSet, problems: list, check: Check, alternative: bool)
 
 
 def review_context(check: Check, revision: Revision, rs: RuleSet) -> dict[str, Any]:
-    answers = _answers(rs, revision, False)
-    proposal, problems = _try_evaluate(rs, answers, check.paper)
-    alt = None
-    alt_problems: list = []
-    alt_answers = _answers(rs, revision, True) if revision.alternative_answers is not None else None
-    if alt_answers is not None:
-        # Evaluated on its own, so its result shows even while the proposal is incomplete.
-        alt, alt_problems = _try_evaluate(rs, alt_answers, check.paper)
-    required_for = rs.settings.alternative_required_for
-    alt_needed = proposal is not None and proposal.verdict in required_for
-    unknown = sorted(
-        set(known_answers(rs, revision.answers or {})[1])
-        | set(known_answers(rs, revision.alternative_answers or {})[1])
-    )
+    """What the review page shows: the draft's state as the workflow owner decides it (store/workflow.py)."""
+    state = workflow.of_revision(rs, revision, check.paper)
+    proposal, alt = state.proposal.result, state.alternative.result if state.alternative else None
     previous = next((r for r in reversed(check.revisions[:-1]) if r.review_comment), None)
     return {
         "ruleset": rs,
-        "summary": _summary(rs, answers),
+        "state": state,
+        "summary": _summary(rs, state.proposal.answers),
         "proposal": proposal,
-        "problems": _problem_links(rs, problems, check, False),
+        "problems": _problem_links(rs, state.proposal.problems, check, False),
         "dropped": [rs.questions[q] for q in proposal.assessment.dropped] if proposal else [],
         "alt": alt,
-        "alt_summary": _summary(rs, alt_answers) if alt_answers is not None else None,
-        "alt_problems": _problem_links(rs, alt_problems, check, True),
+        "alt_summary": _summary(rs, state.alternative.answers) if state.alternative else None,
+        "alt_problems": _problem_links(rs, state.alternative.problems, check, True) if state.alternative else [],
         "alt_dropped": [rs.questions[q] for q in alt.assessment.dropped] if alt else [],
-        "alt_needed": alt_needed,
-        "alt_negative": alt_needed and alt is not None and alt.verdict in required_for,
-        "can_submit": proposal is not None and (not alt_needed or (alt is not None and not alt_problems)),
-        "unknown": unknown,
+        "alt_needed": state.alternative_needed,
+        "alt_negative": state.alternative_negative,
+        "can_submit": state.can_submit,
+        "unknown": list(state.dropped_ids),
         "previous_review": previous,
         "may_delete": may_delete_draft(current_user, check),
     }
@@ -586,53 +584,41 @@ def review(check: Check, revision: Revision, rs: RuleSet):
 @draft_view
 def submit(check: Check, revision: Revision, rs: RuleSet):
     form = SubmitForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            result = ops.submit(
-                db(),
-                current_user,
-                check,
-                rs,
-                expected_version=form.expected_version(),
-                justification=form.justification.data,
-            )
-            commit()
-        except (ops.OperationError, AnswersError) as exc:
-            db().rollback()
-            error = exc.one_line()
-            check = load_check(check.id, edit=True)
-            revision = check.current
-            if isinstance(exc, ops.ConflictError) and not revision.is_draft:
-                # A double click: the other click submitted it a moment ago. Show what it stored.
-                flash(_("Der Klimacheck ist eingereicht."), "success")
-                return redirect(url_for("results.view", check_id=check.id))
-        else:
+    if not form.validate_on_submit():
+        return _review_again(check, revision, rs, form, "; ".join(str(e) for es in form.errors.values() for e in es))
+    try:
+        version, justification = form.expected_version(), form.justification.data
+        result = ops.submit(db(), current_user, check, rs, expected_version=version, justification=justification)
+        commit()
+    except (ops.OperationError, AnswersError) as exc:
+        db().rollback()
+        check = load_check(check.id, edit=True)
+        if isinstance(exc, ops.ConflictError) and not check.current.is_draft:
+            # A double click: the other click submitted it a moment ago. Show what it stored.
             flash(_("Der Klimacheck ist eingereicht."), "success")
-            dropped = len(result.assessment.dropped)
-            if dropped:
-                flash(
-                    ngettext(
-                        "%(num)d Antwort zu einer Frage, die nach Ihren Angaben entfällt, wurde nicht übernommen.",
-                        "%(num)d Antworten zu Fragen, die nach Ihren Angaben entfallen, wurden nicht übernommen.",
-                        dropped,
-                    ),
-                    "info",
-                )
             return redirect(url_for("results.view", check_id=check.id))
-    else:
-        error = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _review_again(check, check.current, rs, form, exc.one_line())
+    flash(_("Der Klimacheck ist eingereicht."), "success")
+    dropped = len(result.assessment.dropped)
+    if dropped:
+        flash(
+            ngettext(
+                "%(num)d Antwort zu einer Frage, die nach Ihren Angaben entfällt, wurde nicht übernommen.",
+                "%(num)d Antworten zu Fragen, die nach Ihren Angaben entfallen, wurden nicht übernommen.",
+                dropped,
+            ),
+            "info",
+        )
+    return redirect(url_for("results.view", check_id=check.id))
+
+
+def _review_again(check: Check, revision: Revision, rs: RuleSet, form: SubmitForm, error: str):
+    """The review page with the reason the submission was refused, at the submit button."""
     context = review_context(check, revision, rs)
     if context["alt_negative"] and context["can_submit"] and not (form.justification.data or "").strip():
         form.justification.errors = [error]  # the missing justification: said at its field too
-    return render_template(
-        "review.html",
-        check=check,
-        revision=revision,
-        form=form,
-        submit_error=error,
-        **context,
-    ), 422
+    page = render_template("review.html", check=check, revision=revision, form=form, submit_error=error, **context)
+    return page, 422
 
 
 # --- after submission -------------------------------------------------------------------------

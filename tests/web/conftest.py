@@ -75,9 +75,16 @@ def backend(request, tmp_path_factory):
     engine = prepared.database.engine
     tables = [t.name for t in Base.metadata.sorted_tables]
 
+    with engine.connect() as conn:
+        sequences = [r[0] for r in conn.execute(text("SELECT relname FROM pg_class WHERE relkind = 'S'"))]
+    # DELETE and restarted sequences: a tenth of TRUNCATE's time on the small tables of a test, once per test.
+    emptying = "; ".join(
+        [f'DELETE FROM "{t}"' for t in reversed(tables)] + [f'ALTER SEQUENCE "{q}" RESTART' for q in sequences]
+    )
+
     def fresh() -> str:
         with engine.begin() as conn:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.exec_driver_sql(emptying)
         return url
 
     yield "postgresql", fresh
@@ -103,7 +110,14 @@ def _config(url: str, instance: Path) -> dict:
 @pytest.fixture
 def app(backend, tmp_path):
     _, fresh = backend
-    url = fresh()
+    application = seeded_app(fresh(), tmp_path)
+    yield application
+    application.extensions["impactcheck.db"].dispose()
+
+
+def seeded_app(url: str, tmp_path: Path):
+    """The app on `url` with the test users: one of each role and a second author at home, a climate
+    officer and an admin in the neighbouring municipality "nachbar"."""
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -138,8 +152,7 @@ def app(backend, tmp_path):
         ops.create_user(s, None, municipality=other, username="fremdadmin", password=PASSWORD, role="admin")
         s.commit()
     prepared.database.dispose()
-    yield application
-    application.extensions["impactcheck.db"].dispose()
+    return application
 
 
 @pytest.fixture

@@ -763,3 +763,67 @@ def test_axe_reports_what_it_should(chromium, live, axe):
     found, axe.found = "\n".join(axe.found), []
     assert "image-alt (critical)" in found, found
     assert "scrollable-region-focusable (serious)" in found, found
+
+
+def test_a_councillor_checks_the_code_of_a_paper_and_follows_their_committees(chromium, live, axe, tmp_path):
+    """The code from the downloaded Word section, typed into /pruefen (reached from the footer, without
+    login) as a reader types it, is confirmed; a mistyped one is refused at its field. A councillor
+    names their committee and finds the check under "Vorlagen meiner Ausschüsse"."""
+    import io
+
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    base, _ = live
+    context = chromium.new_context(locale="de-DE", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    make_accounts(page, base, {"p.autor": "author", "p.rat": "council"})
+    login_as(page, base, "p.autor")
+    exit_check(page, base, PAPER_EXIT)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Klimacheck-Abschnitt als Word-Datei").click()
+    target = tmp_path / "abschnitt.docx"
+    download.value.save_as(target)
+    body = Document(io.BytesIO(target.read_bytes())).element.body
+    texts = ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in body.iter(qn("w:p"))]
+    line = next(m for t in texts if (m := re.search(r"Klimacheck Nr\. (\d+-\d+) · .*Prüfcode (\S{4}-\S{4})", t)))
+    number, code = line.groups()
+    page.get_by_role("button", name="Abmelden").click()
+    page.wait_for_load_state()
+
+    page.get_by_role("link", name="Prüfcode eines Klimachecks prüfen").click()
+    page.wait_for_load_state()
+    axe.check_widths(page, "pruefcode-leer")
+    page.get_by_label("Prüfcode", exact=True).fill(code.lower().replace("-", " "))
+    page.get_by_role("button", name="Prüfen").click()
+    page.wait_for_load_state()
+    expect(page.locator("main")).to_contain_text("Der Prüfcode ist echt.")
+    expect(page.locator("main")).to_contain_text(PAPER_EXIT["title"])
+    expect(page.locator(".summary-list")).to_contain_text(number)
+    axe.check_widths(page, "pruefcode-echt")
+    forged = code[:-1] + ("0" if code[-1] != "0" else "1")
+    page.get_by_label("Prüfcode", exact=True).fill(forged)
+    page.get_by_role("button", name="Prüfen").click()
+    page.wait_for_load_state()
+    assert_focused_in_view(page, "error-summary", "Kein Klimacheck mit diesem Prüfcode.")
+    expect(page.get_by_label("Prüfcode", exact=True)).to_have_attribute("aria-invalid", "true")
+    axe.check_widths(page, "pruefcode-falsch")
+
+    login_as(page, base, "p.rat")
+    page.get_by_role("link", name="Vorlagen meiner Ausschüsse").click()
+    page.wait_for_load_state()
+    axe.check_widths(page, "ausschuesse-leer")
+    page.get_by_role("link", name="Meine Ausschüsse angeben").click()
+    page.wait_for_load_state()
+    page.get_by_label(PAPER_EXIT["committee"]).check()
+    axe.check_widths(page, "ausschuesse-einstellen")
+    page.get_by_role("button", name="Speichern").click()
+    page.wait_for_url("**/meine-ausschuesse")
+    expect(page.locator("table tbody tr")).to_have_count(1)
+    expect(page.locator("table tbody tr").first).to_contain_text(PAPER_EXIT["reference"])
+    axe.check_widths(page, "ausschuesse-liste")
+    page.get_by_role("link", name=PAPER_EXIT["reference"]).click()
+    page.wait_for_load_state()
+    assert page.get_by_role("button", name=re.compile("neue Revision|Entscheidung speichern")).count() == 0
+    axe.assert_clean()
+    context.close()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from impactcheck.store import current, migrate
 from impactcheck.store import operations as ops
 from impactcheck.store.models import Check, User
+from tests.support import seed_old_rows
 from tests.web.flows import submit_example
 from tests.web.old_catalogue import FIXTURES
 from tests.web.test_migrations import empty_engine  # noqa: F401  (fixture)
@@ -118,39 +119,7 @@ def test_0004_fills_the_current_state_of_stored_checks(empty_engine):  # noqa: F
     t = meta.tables
     now = dt.datetime(2026, 5, 4, 10, 0)
     with empty_engine.begin() as conn:
-        conn.execute(
-            t["municipality"].insert().values(id=1, slug="m", name="M", rulesets=["kassel-2030"], created_at=now)
-        )
-        conn.execute(
-            t["app_user"]
-            .insert()
-            .values(
-                id=1,
-                municipality_id=1,
-                username="u",
-                display_name="U",
-                password_hash="x",
-                role="author",
-                active=True,
-                created_at=now,
-                session_version=0,
-            )
-        )
-        for check_id in (1, 2):
-            conn.execute(
-                t["klimacheck"]
-                .insert()
-                .values(
-                    id=check_id,
-                    municipality_id=1,
-                    owner_id=1,
-                    reference=str(check_id),
-                    title="T",
-                    department="D",
-                    committee="C",
-                    created_at=now,
-                )
-            )
+        seed_old_rows(conn, t, {1: "1", 2: "2"}, now=now, session_version=0)
         rows = [
             (1, 1, 1, "approved", result, now),  # check 1: submitted and approved, then a new draft
             (2, 1, 2, "draft", None, None),

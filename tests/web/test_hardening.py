@@ -189,9 +189,9 @@ def test_rule_file_with_windows_line_endings_can_be_submitted(app, tmp_path, as_
     for path in (rules / "kassel-2030.yaml", rules / "factors" / "de-2026.yaml"):
         path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
     app.config["RULES_DIR"] = str(rules)
-    from impactcheck.core.registry import RulesetCache
+    from impactcheck.store.municipalities import Rulesets
 
-    app.extensions["impactcheck.rules"] = RulesetCache(rules)
+    app.extensions["impactcheck.municipal_rules"] = Rulesets(rules)
     b = as_role("author")
     check_id = submit_example(b, "strassenumbenennung/ohne-zahlen")
     from impactcheck.store.models import RulesetSnapshot

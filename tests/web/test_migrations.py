@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from impactcheck.store import migrate
-from tests.support import scratch_postgres_database
+from tests.support import scratch_postgres_database, seed_old_rows
 from tests.web.old_catalogue import FIXTURES
 
 BACKENDS = ("sqlite", "postgresql")
@@ -41,37 +41,7 @@ def test_0002_fills_fragile_and_open_points(empty_engine):
     t = meta.tables
     now = sa.func.now()
     with empty_engine.begin() as conn:
-        conn.execute(
-            t["municipality"].insert().values(id=1, slug="m", name="M", rulesets=["kassel-2030"], created_at=now)
-        )
-        conn.execute(
-            t["app_user"]
-            .insert()
-            .values(
-                id=1,
-                municipality_id=1,
-                username="u",
-                display_name="U",
-                password_hash="x",
-                role="author",
-                active=True,
-                created_at=now,
-            )
-        )
-        conn.execute(
-            t["klimacheck"]
-            .insert()
-            .values(
-                id=1,
-                municipality_id=1,
-                owner_id=1,
-                reference="1",
-                title="T",
-                department="D",
-                committee="C",
-                created_at=now,
-            )
-        )
+        seed_old_rows(conn, t, {1: "1"})
         for number, result in ((1, old), (2, newer), (3, None)):
             conn.execute(
                 t["revision"]
@@ -128,3 +98,61 @@ def test_a_grown_sqlite_file_gets_planner_statistics_at_the_next_start(tmp_path)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'klimacheck'")).scalar() > 0
     engine.dispose()
+
+
+def _downgrade(engine, target: str) -> None:
+    from alembic import command
+
+    cfg = migrate.alembic_config(engine)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, target)
+
+
+def test_0007_fills_the_verification_code_of_filed_revisions_as_the_paper_printed_it(empty_engine):
+    """The code must equal what the result page and the Word section showed before the migration."""
+    from impactcheck.core.result import result_from_dict
+    from impactcheck.core.verification import verification_code
+
+    migrate.upgrade(empty_engine, "0005")
+    stored = json.loads((FIXTURES / "gasheizung-kita.result.json").read_text(encoding="utf-8"))
+    meta = sa.MetaData()
+    meta.reflect(empty_engine)
+    t = meta.tables
+    now = sa.func.now()
+    with empty_engine.begin() as conn:
+        seed_old_rows(conn, t, {7: "7", 8: "8"}, role="council", rulesets=())
+        rows = ((1, 7, 1, "approved", stored), (2, 7, 2, "draft", None), (3, 8, 1, "returned", stored))
+        for rid, check_id, number, status, result in rows:
+            conn.execute(
+                t["revision"]
+                .insert()
+                .values(
+                    id=rid,
+                    check_id=check_id,
+                    number=number,
+                    status=status,
+                    ruleset_id="kassel-2030",
+                    answers={},
+                    result=result,
+                    flagged=False,
+                    version=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    migrate.upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        codes = dict(conn.execute(sa.text("SELECT id, verification_code FROM revision")).all())
+        committees = conn.execute(sa.text("SELECT committees FROM app_user")).scalar()
+    # As the Word section computes it (from the Result read back) and as the result page does (stored JSON).
+    assert codes[1] == verification_code(result_from_dict(stored).to_dict(), "7-1") == verification_code(stored, "7-1")
+    assert codes[3] == verification_code(stored, "8-1") != codes[1]
+    assert codes[2] is None  # a draft has none
+    assert committees is None
+    assert migrate.pending_changes(empty_engine) == []
+    _downgrade(empty_engine, "0005")
+    with empty_engine.connect() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("revision")}
+        assert "verification_code" not in columns
+        assert not sa.inspect(conn).has_table("rate_limit")

@@ -686,3 +686,107 @@ def test_an_sso_account_gets_no_local_password(app, db_session):
     db_session.rollback()
     assert db_session.get(User, user.id).password_hash == marker
     assert ops.authenticate(db_session, "k.sso", "ein-ganz-neues-passwort") is None
+
+
+# --- moving an account to single sign-on (release, then bind) -------------------------------------------
+
+
+def release(app, username: str) -> None:
+    with app.extensions["impactcheck.db"].session() as s:
+        ops.release_for_sso(s, None, s.scalar(select(User).where(User.username == username)))
+        s.commit()
+
+
+def test_a_released_local_account_is_taken_over_by_the_idp_with_its_checks(oidc_app, idp):
+    from tests.web.flows import start
+
+    local = Browser(oidc_app.test_client())
+    local.login("author")
+    check_id = start(local)
+    release(oidc_app, "author")
+    assert not logged_in(local)  # the release ends every session of the account
+    refused = Browser(oidc_app.test_client())
+    assert refused.submit("/login", {"username": "author", "password": PASSWORD}).status_code == 401
+    browser = Browser(oidc_app.test_client())
+    claims = karla(sub="a-1", preferred_username="author", groups=["autoren"])
+    assert idp.login(browser, claims=claims).status_code == 302
+    assert browser.get(f"/klimachecks/{check_id}/vorlage").status_code == 200  # the same account, its draft
+    user = account(oidc_app, "author")
+    assert ops.sso_source(user) == "oidc" and user.role == "author"
+    actions = [action for action, _ in audit_actions(oidc_app, "author")]
+    assert actions[actions.index("user.sso_release") + 1] == "user.sso_bind"
+    # Bound now: another subject under that name is refused, as for any SSO account.
+    other = Browser(oidc_app.test_client())
+    idp.login(other, claims=karla(sub="a-2", preferred_username="author", groups=["autoren"]))
+    assert "gehört hier zu einem anderen Konto" in login_page_text(other)
+
+
+def test_a_released_sso_account_takes_the_new_subject(oidc_app, idp):
+    assert idp.login(Browser(oidc_app.test_client()), claims=karla()).status_code == 302
+    release(oidc_app, "karla")  # e.g. the city moved to a new identity provider
+    browser = Browser(oidc_app.test_client())
+    assert idp.login(browser, claims=karla(sub="neuer-idp-99")).status_code == 302 and logged_in(browser)
+
+
+def test_a_new_password_undoes_the_release(oidc_app, idp):
+    release(oidc_app, "author")
+    with oidc_app.extensions["impactcheck.db"].session() as s:
+        ops.set_password(s, None, s.scalar(select(User).where(User.username == "author")), PASSWORD)
+        s.commit()
+    Browser(oidc_app.test_client()).login("author")
+    browser = Browser(oidc_app.test_client())
+    idp.login(browser, claims=karla(preferred_username="author"))
+    assert "Konto mit eigenem Passwort" in login_page_text(browser)
+
+
+def test_a_released_account_of_another_municipality_is_not_bound(make_app, idp):
+    app = make_app(**idp.settings(OIDC_MUNICIPALITY="nachbar"))
+    release(app, "author")
+    browser = Browser(app.test_client())
+    idp.login(browser, claims=karla(preferred_username="author", groups=["autoren"]))
+    assert "anderen Kommune" in login_page_text(browser)
+    assert not logged_in(browser) and ops.sso_released(account(app, "author"))
+
+
+def test_a_released_local_account_binds_at_the_ldap_login(make_app, directory):
+    app = make_app(**ldap_settings(directory))
+    with app.extensions["impactcheck.db"].session() as s:
+        municipality = s.scalar(select(Municipality).where(Municipality.slug == "default"))
+        ops.create_user(s, None, municipality=municipality, username="amueller", password=PASSWORD, role="author")
+        s.commit()
+    # With its own password the directory is not asked: the local account stays local.
+    browser, response = ldap_login(app, "amueller")
+    assert response.status_code == 401 and ops.sso_source(account(app, "amueller")) is None
+    release(app, "amueller")
+    browser, response = ldap_login(app, "amueller")
+    assert response.status_code == 302 and logged_in(browser)
+    assert ops.sso_source(account(app, "amueller")) == "ldap"
+
+
+def test_the_admin_releases_an_account_on_the_users_page(oidc_app, idp):
+    admin = Browser(oidc_app.test_client())
+    with oidc_app.extensions["impactcheck.db"].session() as s:
+        municipality = s.scalar(select(Municipality).where(Municipality.slug == "default"))
+        ops.create_user(s, None, municipality=municipality, username="chefin", password=PASSWORD, role="admin")
+        s.commit()
+    admin.login("chefin")
+    page = admin.get("/admin/benutzer").get_data(as_text=True)
+    assert "Für Single Sign-on freigeben" in page and "eigenes Passwort" in page
+    author = account(oidc_app, "author")
+    assert admin.post(f"/admin/benutzer/{author.id}/sso-freigeben").status_code == 302
+    assert ops.sso_released(account(oidc_app, "author"))
+    assert "wartet auf die erste Anmeldung über Single Sign-on" in admin.get("/admin/benutzer").get_data(as_text=True)
+    browser = Browser(oidc_app.test_client())
+    assert idp.login(browser, claims=karla(preferred_username="author", groups=["autoren"])).status_code == 302
+    assert "Anmeldedienst (OIDC)" in admin.get("/admin/benutzer").get_data(as_text=True)
+
+
+def test_no_release_button_without_single_sign_on(make_app):
+    app = make_app()
+    with app.extensions["impactcheck.db"].session() as s:
+        municipality = s.scalar(select(Municipality).where(Municipality.slug == "default"))
+        ops.create_user(s, None, municipality=municipality, username="chefin", password=PASSWORD, role="admin")
+        s.commit()
+    admin = Browser(app.test_client())
+    admin.login("chefin")
+    assert "Für Single Sign-on freigeben" not in admin.get("/admin/benutzer").get_data(as_text=True)

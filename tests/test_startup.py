@@ -1,0 +1,116 @@
+"""Fast starts: what draws no chart never imports matplotlib (issue 10, point 5).
+
+Each probe runs in a fresh interpreter (this process has long imported everything), and reports which
+of the heavy modules it ended up with. Where a chart is drawn, matplotlib must be there: the probe can
+fail, it is not just blind.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import docx
+import pytest
+
+from tests.support import ROOT, RULES
+
+HEAVY = ("matplotlib", "numpy", "PIL", "flask", "sqlalchemy", "docx", "lxml", "openpyxl")
+EXAMPLE = RULES / "examples" / "kassel-2030" / "parkhaus-neubau" / "schaetzt.yaml"  # negative, with a chart
+
+CLI_PROBE = """
+import json, sys
+from impactcheck.cli import main
+try:
+    main({args!r})
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({{"exit": code, "loaded": sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r}))}}))
+"""
+
+
+def _probe(source: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", source], capture_output=True, text=True, check=False, cwd=ROOT, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _cli(*args: str) -> dict:
+    return _probe(CLI_PROBE.format(args=list(args), heavy=HEAVY))
+
+
+@pytest.fixture(scope="module")
+def paper(tmp_path_factory):
+    path = tmp_path_factory.mktemp("startup") / "vorlage.docx"
+    d = docx.Document()
+    d.add_heading("Beschlussvorlage 101.26.0815", 1)
+    for _ in range(40):
+        d.add_paragraph("Der Magistrat wird beauftragt, die Maßnahme umzusetzen. " * 4)
+    d.save(path)
+    return path
+
+
+def test_help_imports_nothing_heavy():
+    report = _cli("--help")
+    assert report["exit"] == 0
+    assert report["loaded"] == []
+
+
+def test_docx_insert_without_chart_does_not_import_matplotlib(paper, tmp_path):
+    out = tmp_path / "mit-chart.docx"
+    args = ["docx", "insert", "--rules", "kassel-2030", "--answers", str(EXAMPLE), str(paper), "-o"]
+    without = _cli(*args, str(tmp_path / "ohne.docx"), "--no-chart")
+    assert without["exit"] == 0
+    assert "lxml" in without["loaded"]  # it did build the section
+    assert "matplotlib" not in without["loaded"] and "numpy" not in without["loaded"]
+    with_chart = _cli(*args, str(out))
+    assert with_chart["exit"] == 0
+    assert "matplotlib" in with_chart["loaded"]  # the probe sees it where a chart is drawn
+    assert (tmp_path / "ohne.docx").stat().st_size < out.stat().st_size  # the PNG is only in one of them
+
+
+WEB_PROBE = textwrap.dedent(
+    """
+    import json, sys, tempfile
+    from impactcheck.app import create_app
+    from impactcheck.bootstrap import prepare
+    from impactcheck.store import operations as ops
+    from impactcheck.store.models import Municipality
+    from tests.web.conftest import Browser, PASSWORD, _config
+    from tests.web.flows import submit_example
+
+    ops.PASSWORD_METHOD = "pbkdf2:sha256:1000"
+    folder = tempfile.mkdtemp()
+    url = f"sqlite:///{folder}/db.sqlite3"
+    prepared = prepare(_config(url, folder), create_admin=False)
+    with prepared.database.session() as s:
+        m = s.get(Municipality, prepared.municipality_id)
+        ops.create_user(s, None, municipality=m, username="klima", password=PASSWORD, role="climate")
+        s.commit()
+    prepared.database.dispose()
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": url, "INSTANCE_PATH": folder})
+    b = Browser(app.test_client())
+    b.login("klima")
+    check_id = submit_example(b, "parkhaus-neubau/schaetzt")
+    pages = ["/uebersicht", "/klimachecks", f"/klimachecks/{check_id}", f"/klimachecks/{check_id}/ergebnis.json",
+             "/register", "/register/export.csv", "/register/export.xlsx", "/beschluesse-nachtragen"]
+    status = {p: b.get(p).status_code for p in pages}
+    before = "matplotlib" in sys.modules
+    chart = b.get(f"/klimachecks/{check_id}/diagramm.png")
+    print(json.dumps({"status": status, "before_chart": before, "chart": chart.status_code,
+                      "after_chart": "matplotlib" in sys.modules, "show_chart": "diagramm.png" in b.get(
+                      f"/klimachecks/{check_id}").get_data(as_text=True)}))
+    """
+)
+
+
+def test_web_pages_draw_no_chart_without_matplotlib():
+    report = _probe(WEB_PROBE)
+    assert report["before_chart"] is False, report
+    assert report["show_chart"] is True  # the result page shows a chart (as an image loaded separately)
+    assert report["chart"] == 200 and report["after_chart"] is True
+    assert set(report["status"].values()) == {200}, report  # the pages were really rendered
