@@ -94,8 +94,15 @@ def seed_old_rows(conn, tables, checks, *, role: str = "author", rulesets=("kass
         tables["app_user"]
         .insert()
         .values(
-            id=1, municipality_id=1, username="u", display_name="U", password_hash="x", role=role, active=True,
-            created_at=now, **user,
+            id=1,
+            municipality_id=1,
+            username="u",
+            display_name="U",
+            password_hash="x",
+            role=role,
+            active=True,
+            created_at=now,
+            **user,
         )
     )
     for check_id, reference in checks.items():
@@ -103,7 +110,13 @@ def seed_old_rows(conn, tables, checks, *, role: str = "author", rulesets=("kass
             tables["klimacheck"]
             .insert()
             .values(
-                id=check_id, municipality_id=1, owner_id=1, reference=reference, title="T", department="D",
-                committee="C", created_at=now,
+                id=check_id,
+                municipality_id=1,
+                owner_id=1,
+                reference=reference,
+                title="T",
+                department="D",
+                committee="C",
+                created_at=now,
             )
         )
