@@ -3,8 +3,9 @@
 `draft_state` is a pure function of a stored draft and its rule set: the visible steps of proposal and
 alternative, the first step that still needs the author, the Result the draft would get (through the
 one preview path, `preview`), what blocks its submission, and what the author may do next.
-`operations.submit` enforces it (`refuse_submission`); the wizard, the review and result pages and the
-JSON API only render it. Who may do what with a check is `impactcheck.store.permissions`.
+`operations.submit` enforces the same rule on the Result it stores (`result_blockers`); the wizard,
+the review and result pages and the JSON API only render it. Who may do what with a check is
+`impactcheck.store.permissions`.
 """
 
 from __future__ import annotations

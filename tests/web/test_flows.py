@@ -159,7 +159,9 @@ def test_every_change_is_audited(as_role, db_session):
         select(AuditEntry.action).where(AuditEntry.check_id == check_id).order_by(AuditEntry.id)
     ).all()
     assert actions == ["check.create", "check.step", "check.step", "check.submit"]
-    entries = db_session.scalars(select(AuditEntry).where(AuditEntry.check_id == check_id)).all()
+    entries = db_session.scalars(
+        select(AuditEntry).where(AuditEntry.check_id == check_id).order_by(AuditEntry.id)
+    ).all()
     assert all(e.user_id is not None and e.at is not None for e in entries)
     # The screening's entry names what changed: a formal decision, so no topic was asked.
     assert entries[1].detail["changed"]["entscheidung_art"] == "formal"
