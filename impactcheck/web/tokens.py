@@ -31,7 +31,7 @@ def _page(user: User, form: TokenForm, shown: str | None = None, status: int = 2
     )
 
 
-def _manage(user: User, back: str):
+def _manage(user: User):
     form = TokenForm()
     if form.validate_on_submit():
         try:
@@ -61,7 +61,7 @@ def _revoke(user: User, token_id: int, back: str):
 @bp.route("/konto/api-tokens", methods=["GET", "POST"])
 @login_required
 def own():
-    return _manage(current_user, url_for("tokens.own"))
+    return _manage(current_user)
 
 
 @bp.post("/konto/api-tokens/<int:token_id>/widerrufen")
@@ -81,7 +81,7 @@ def _municipality_user(user_id: int) -> User:
 @roles_required("admin")
 def of_user(user_id: int):
     user = _municipality_user(user_id)
-    return _manage(user, url_for("tokens.of_user", user_id=user.id))
+    return _manage(user)
 
 
 @bp.post("/admin/benutzer/<int:user_id>/api-tokens/<int:token_id>/widerrufen")
