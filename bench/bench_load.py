@@ -211,6 +211,9 @@ def run_setup(name: str, args) -> tuple[dict, bool]:
                 stats = Stats()
                 for b in browsers:
                     b.stats = stats
+                    # Idle since the step phase, longer than the server's keep-alive (5 s): a connection
+                    # kept from then may be closed under the first request (a reset, not the app's doing).
+                    b.http.close()
                 seconds = together(
                     args.clients, lambda i: run_client(browsers[i], i, shares[i], args, stats, healthz=False)
                 )
