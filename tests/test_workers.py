@@ -51,16 +51,9 @@ def _with_author(url: str, instance: Path) -> None:
     from impactcheck.bootstrap import prepare
     from impactcheck.store import operations as ops
     from impactcheck.store.models import Municipality
+    from tests.web.conftest import _config
 
-    config = {
-        "DATABASE_URL": url,
-        "INSTANCE_PATH": str(instance),
-        "MUNICIPALITY_SLUG": "default",
-        "MUNICIPALITY_NAME": None,
-        "DEFAULT_RULESET": "kassel-2030",
-        "RULESETS": None,
-        "RULES_DIR": None,
-    }
+    config = _config(url, instance)
     previous, ops.PASSWORD_METHOD = ops.PASSWORD_METHOD, "pbkdf2:sha256:1000"  # a cheap hash: a fast test
     try:
         prepared = prepare(config, create_admin=False)
