@@ -315,7 +315,12 @@ def start_server(url: str, instance: Path, port: int) -> subprocess.Popen:
         env=env,
         cwd=instance,
     )
-    deadline = time.monotonic() + 60
+    return wait_until_serving(server, port, instance, 60, server.terminate)
+
+
+def wait_until_serving(server: subprocess.Popen, port: int, instance: Path, seconds: float, stop) -> subprocess.Popen:
+    """`server` once /healthz answers; if it ends or stays silent for `seconds`, stop it and say so."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"the server ended at start:\n{(instance / 'server.log').read_text()[-3000:]}")
@@ -325,8 +330,8 @@ def start_server(url: str, instance: Path, port: int) -> subprocess.Popen:
         except requests.RequestException:
             pass
         time.sleep(0.2)
-    server.terminate()
-    raise SystemExit("the server did not answer within 60 s")
+    stop()
+    raise SystemExit(f"the server did not answer within {seconds:.0f} s")
 
 
 def verify(url: str, plans: list[Planned], ignore: str | None = None) -> tuple[int, int, list[str]]:

@@ -56,6 +56,7 @@ from bench_concurrency import (  # noqa: E402
     run_client,
     verify,
     version,
+    wait_until_serving,
 )
 
 SETUPS = {"sqlite": ("SQLite", 1), "pg1": ("PostgreSQL", 1), "pg4": ("PostgreSQL", 4)}
@@ -81,18 +82,7 @@ def start_bench_server(
         cwd=instance,
         start_new_session=True,  # its own process group: master and workers can be signalled together
     )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server ended at start:\n{(instance / 'server.log').read_text()[-3000:]}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return server
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    os.killpg(server.pid, signal.SIGKILL)
-    raise SystemExit("the server did not answer within 90 s")
+    return wait_until_serving(server, port, instance, 90, lambda: os.killpg(server.pid, signal.SIGKILL))
 
 
 def stop_server(server: subprocess.Popen) -> None:

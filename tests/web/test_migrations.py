@@ -100,7 +100,8 @@ def test_a_grown_sqlite_file_gets_planner_statistics_at_the_next_start(tmp_path)
     engine.dispose()
 
 
-def _downgrade(engine, target: str) -> None:
+def downgrade(engine, target: str) -> None:
+    """Alembic's downgrade to `target` on `engine` (the app itself only ever upgrades)."""
     from alembic import command
 
     cfg = migrate.alembic_config(engine)
@@ -151,7 +152,7 @@ def test_0007_fills_the_verification_code_of_filed_revisions_as_the_paper_printe
     assert codes[2] is None  # a draft has none
     assert committees is None
     assert migrate.pending_changes(empty_engine) == []
-    _downgrade(empty_engine, "0005")
+    downgrade(empty_engine, "0005")
     with empty_engine.connect() as conn:
         columns = {c["name"] for c in sa.inspect(conn).get_columns("revision")}
         assert "verification_code" not in columns

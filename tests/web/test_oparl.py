@@ -19,6 +19,7 @@ from impactcheck.web import oparl
 from tests.oparl_server import BIG_BYTES, SCHEMAS, OparlServer, closed_port, schema_validator
 from tests.support import RULES, scratch_postgres_database, seed_old_rows
 from tests.web.flows import answer_all
+from tests.web.test_migrations import downgrade
 
 
 @pytest.fixture(scope="module")
@@ -328,17 +329,8 @@ def test_migration_0008_adds_the_paper_link_to_existing_rows_and_goes_back(empty
         assert conn.execute(sa.text("SELECT oparl_endpoint FROM municipality")).scalar() is None
     with empty_engine.begin() as conn:
         conn.execute(sa.text("UPDATE klimacheck SET paper_url = 'https://ris.example/paper/1', paper_type = 'Antrag'"))
-    _downgrade(empty_engine, "0007")
+    downgrade(empty_engine, "0007")
     with empty_engine.connect() as conn:
         columns = {c["name"] for c in sa.inspect(conn).get_columns("klimacheck")}
         assert "paper_url" not in columns and "reference" in columns
         assert conn.execute(sa.text("SELECT reference FROM klimacheck")).scalar() == "0815/2026"
-
-
-def _downgrade(engine, target: str) -> None:
-    from alembic import command
-
-    with engine.begin() as connection:
-        config = migrate.alembic_config(engine)
-        config.attributes["connection"] = connection
-        command.downgrade(config, target)
