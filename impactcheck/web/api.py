@@ -74,7 +74,8 @@ def _user_from_token(req):
     user = tokens.user_for(db(), token.strip())
     if user is not None:
         g.api_token = True
-        db().commit()  # last_used_at; nothing else is pending yet
+        if db().dirty:
+            db().commit()  # last_used_at (written at most every few minutes); nothing else is pending yet
     return user
 
 
