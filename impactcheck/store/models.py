@@ -83,6 +83,8 @@ class User(Base):
     # A councillor's committees (names as on the checks' "Gremium"): "Vorlagen meiner Ausschüsse" lists
     # the checks of papers for these (web/councillors.py). Set by the user or an admin, via operations.
     committees: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # The interface language the user chose ("de", "en"); None: the browser's Accept-Language decides.
+    locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
     municipality: Mapped[Municipality] = relationship()
 
@@ -155,6 +157,8 @@ class Check(Base):
     department: Mapped[str] = mapped_column(String(200), index=True)
     committee: Mapped[str] = mapped_column(String(200), index=True)
     meeting_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
+    # The year the decision takes effect in the climate budget; None: the year of the session.
+    effective_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     # A deleted draft stays in the database (the audit log points at it) and out of every list.
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True, index=True)
