@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 from flask import Flask, abort, redirect, request, url_for
@@ -51,19 +52,26 @@ def _digest(path: str, mtime_ns: int, size: int) -> str:
     return h.hexdigest()[:FINGERPRINT_LENGTH]
 
 
-def fingerprint(folder: str, filename: str) -> str | None:
-    """The fingerprint of `filename` in the static folder `folder`; None for no such (regular) file."""
+@functools.lru_cache(maxsize=256)
+def _inside(folder: str, filename: str) -> str | None:
+    # Every page links the same few files: resolve each name once, not on every url_for.
     root = Path(folder).resolve()
     path = (root / filename).resolve()
-    if not path.is_relative_to(root):
+    return str(path) if path.is_relative_to(root) else None
+
+
+def fingerprint(folder: str, filename: str) -> str | None:
+    """The fingerprint of `filename` in the static folder `folder`; None for no such (regular) file."""
+    path = _inside(folder, filename)
+    if path is None:
         return None
     try:
         st = os.stat(path)
     except OSError:
         return None
-    if not path.is_file():
+    if not stat.S_ISREG(st.st_mode):
         return None
-    return _digest(str(path), st.st_mtime_ns, st.st_size)
+    return _digest(path, st.st_mtime_ns, st.st_size)
 
 
 def init_app(app: Flask) -> None:
