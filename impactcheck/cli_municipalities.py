@@ -36,7 +36,8 @@ def offered(rulesets: list[str] | None, default: str | None, available: list[str
     return ids
 
 
-def _timezone_option(value: str | None) -> str | None:
+def _optional_text(value: str | None) -> str | None:
+    """A text option: None when not given, and None for an empty text (the installation's setting applies)."""
     if value is None:
         return None
     value = value.strip()
@@ -52,6 +53,7 @@ def _timezone_option(value: str | None) -> str | None:
     "--default-ruleset", default=None, metavar="ID", help="Standard-Regelwerk (Standard: das erste angebotene)"
 )
 @click.option("--neutrality-year", type=int, default=None, help="Zieljahr der Klimaneutralität, z. B. 2035")
+@click.option("--oparl-endpoint", default=None, metavar="URL", help="OParl-Adresse des Ratsinformationssystems")
 def municipalities_add(
     slug: str,
     name: str,
@@ -59,6 +61,7 @@ def municipalities_add(
     rulesets: str | None,
     default_ruleset: str | None,
     neutrality_year: int | None,
+    oparl_endpoint: str | None,
 ) -> None:
     """Eine Kommune anlegen; ihre eigenen Regelwerke liegen in RULES_DIR/kommunen/SLUG/."""
     from impactcheck.cli_server import _config, _prepare
@@ -74,7 +77,11 @@ def municipalities_add(
         default_ruleset = config["DEFAULT_RULESET"]
     ids = offered(_rulesets_option(rulesets), default_ruleset, available, fallback)
     data = municipal.MunicipalityData(
-        name=name, timezone=_timezone_option(timezone), rulesets=ids, neutrality_year=neutrality_year
+        name=name,
+        timezone=_optional_text(timezone),
+        rulesets=ids,
+        neutrality_year=neutrality_year,
+        oparl_endpoint=_optional_text(oparl_endpoint),
     )
     prepared = _prepare()
     with prepared.database.session() as s:
@@ -92,6 +99,9 @@ def municipalities_add(
 @click.option("--rulesets", default=None, metavar="ID,ID,…", help="angebotene Regelwerke")
 @click.option("--default-ruleset", default=None, metavar="ID", help="Standard-Regelwerk")
 @click.option("--neutrality-year", type=int, default=None, help="Zieljahr der Klimaneutralität (0: keins)")
+@click.option(
+    "--oparl-endpoint", default=None, metavar="URL", help='OParl-Adresse; leer (""): die Einstellung OPARL_ENDPOINT'
+)
 def municipalities_edit(
     slug: str,
     name: str | None,
@@ -99,8 +109,9 @@ def municipalities_edit(
     rulesets: str | None,
     default_ruleset: str | None,
     neutrality_year: int | None,
+    oparl_endpoint: str | None,
 ) -> None:
-    """Name, Zeitzone, Regelwerke oder Zieljahr einer Kommune ändern (nur das Angegebene)."""
+    """Name, Zeitzone, Regelwerke, Zieljahr oder OParl-Adresse einer Kommune ändern (nur das Angegebene)."""
     from impactcheck.cli_server import _config, _prepare
     from impactcheck.store import municipalities as municipal
     from impactcheck.store import operations as ops
@@ -113,9 +124,10 @@ def municipalities_edit(
         ids = offered(_rulesets_option(rulesets), default_ruleset, available, list(municipality.rulesets or []))
         data = municipal.MunicipalityData(
             name=municipality.name if name is None else name,
-            timezone=municipality.timezone if timezone is None else _timezone_option(timezone),
+            timezone=municipality.timezone if timezone is None else _optional_text(timezone),
             rulesets=ids,
             neutrality_year=municipality.neutrality_year if neutrality_year is None else (neutrality_year or None),
+            oparl_endpoint=municipality.oparl_endpoint if oparl_endpoint is None else _optional_text(oparl_endpoint),
         )
         changed = ops.edit_municipality(s, None, municipality, data, available=available)
         s.commit()

@@ -33,6 +33,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PAGE_SIZE = 3
 BIG_BYTES = 50 * 1024 * 1024
 SLOW_SECONDS = 3.0
+DRIP_SECONDS = 4.0
 
 # Departments and committees of the fictitious town (organisation id -> name, type).
 ORGANIZATIONS = {
@@ -289,6 +290,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/kaputt/langsam":
             time.sleep(SLOW_SECONDS)
             return self._json(world.objects["/paper/0815"])
+        if path == "/kaputt/tropfen":
+            return self._drip(world.objects["/paper/0815"])
         if path.startswith("/files/") and path.endswith("/gross.docx"):
             return self._stream_big()
         if path in world.files:
@@ -297,6 +300,25 @@ class _Handler(BaseHTTPRequestHandler):
         if path in world.objects:
             return self._json(world.objects[path])
         return self._json({"error": "not found"}, status=404)
+
+    def _drip(self, data: Any) -> None:
+        """A valid answer whose body trickles in a few bytes at a time: each read is quick, the whole is
+        slow (DRIP_SECONDS in all), so only a deadline on the whole answer stops waiting for it."""
+        body = json.dumps(data, ensure_ascii=False).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        step = max(1, len(body) // 20)
+        try:
+            for i in range(0, len(body), step):
+                time.sleep(DRIP_SECONDS / 20)
+                self.wfile.write(body[i : i + step])
+                self.wfile.flush()
+        except OSError:  # the client gave up: what the test expects
+            self.server.drips_finished.append(False)
+            return
+        self.server.drips_finished.append(True)
 
     def _stream_big(self) -> None:
         """50 MB of a .docx's first bytes and zeros, without Content-Length (the end is the closed connection)."""
@@ -318,6 +340,7 @@ class _Server(ThreadingHTTPServer):
     world: World
     requests: list[tuple[str, str]]
     big_bytes_sent: int
+    drips_finished: list[bool]
 
 
 class OparlServer:
@@ -327,6 +350,7 @@ class OparlServer:
         self.httpd.world = World(self.url)
         self.httpd.requests = []
         self.httpd.big_bytes_sent = 0
+        self.httpd.drips_finished = []  # per dripping answer: True if the client waited for all of it
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property

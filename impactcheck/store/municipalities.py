@@ -91,6 +91,8 @@ class MunicipalityData:
     timezone: str | None
     rulesets: list[str]
     neutrality_year: int | None = None
+    # The council information system's OParl endpoint (System or Body URL); None: the installation's setting.
+    oparl_endpoint: str | None = None
 
 
 def slug_problem(slug: str) -> str | None:
@@ -134,7 +136,26 @@ def problems(data: MunicipalityData, available: list[str]) -> list[Problem]:
         found.append(
             Problem(f"Das Jahr der Klimaneutralität muss zwischen {low} und {high} liegen.", path=("neutrality_year",))
         )
+    if data.oparl_endpoint is not None:
+        message = oparl_endpoint_problem(data.oparl_endpoint)
+        if message:
+            found.append(Problem(message, path=("oparl_endpoint",)))
     return found
+
+
+MAX_URL = 2000  # the column's width
+
+
+def oparl_endpoint_problem(url: str) -> str | None:
+    """Why `url` cannot be an OParl endpoint (an absolute http(s) address with a host), or None."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if len(url) > MAX_URL or not url.isprintable() or " " in url:
+        return f"Die OParl-Adresse darf höchstens {MAX_URL} Zeichen und keine Leer- oder Steuerzeichen haben."
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Die OParl-Adresse muss mit http:// oder https:// beginnen, z. B. https://ris.example.de/oparl/v1."
+    return None
 
 
 class Rulesets:

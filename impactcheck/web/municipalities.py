@@ -57,6 +57,14 @@ class MunicipalityForm(FlaskForm):
         validators=[Optional()],
         description=_l("Das Jahr, in dem die Kommune klimaneutral sein will, z. B. 2035. Optional."),
     )
+    oparl_endpoint = StringField(
+        _l("OParl-Schnittstelle des Ratsinformationssystems"),
+        validators=[Optional()],
+        description=_l(
+            "Die Adresse des OParl-Systems oder der Körperschaft, z. B. https://ris.example.de/oparl/v1; von "
+            "dort übernehmen Autorinnen und Autoren Vorlagen. Leer: die Einstellung OPARL_ENDPOINT der Installation."
+        ),
+    )
 
 
 class AdminForm(FlaskForm):
@@ -128,7 +136,10 @@ def _data(form: MunicipalityForm, municipality: Municipality | None) -> municipa
         rulesets = list(municipality.rulesets or [])
     name = municipality.name if owned["name"] else (form.name.data or "")
     zone = (form.timezone.data or "").strip() or None
-    return municipal.MunicipalityData(name=name, timezone=zone, rulesets=rulesets, neutrality_year=year)
+    endpoint = (form.oparl_endpoint.data or "").strip() or None
+    return municipal.MunicipalityData(
+        name=name, timezone=zone, rulesets=rulesets, neutrality_year=year, oparl_endpoint=endpoint
+    )
 
 
 def _put_errors(form: FlaskForm, exc: ops.OperationError) -> None:
@@ -218,6 +229,7 @@ def _fill(form: MunicipalityForm, municipality: Municipality) -> None:
     form.default_ruleset.data = municipality.default_ruleset
     form.timezone.data = municipality.timezone or ""
     form.neutrality_year.data = str(municipality.neutrality_year or "")
+    form.oparl_endpoint.data = municipality.oparl_endpoint or ""
 
 
 @bp.route("/<int:municipality_id>", methods=["GET", "POST"])

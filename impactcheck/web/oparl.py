@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -328,15 +329,22 @@ class Client:
             deadline = time.monotonic() + self.timeout
             chunks, total = [], 0
             try:
-                for chunk in response.iter_content(CHUNK):
+                while True:
+                    # read1: what one socket read brings, so a body trickling in a few bytes at a time
+                    # meets the deadline too (a full-size read would wait until the chunk is complete).
+                    chunk = response.raw.read1(CHUNK, decode_content=True)
+                    if not chunk:
+                        break
                     total += len(chunk)
                     if total > limit:
                         raise OparlError(too_large)
                     if time.monotonic() > deadline:
                         raise self._timed_out()
                     chunks.append(chunk)
-            except requests.RequestException:
+            except (requests.Timeout, urllib3.exceptions.TimeoutError):
                 raise self._timed_out() from None
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+                raise self._unreachable() from None  # the connection broke off in the middle
             return b"".join(chunks)
 
     def get_json(self, url: str) -> dict:

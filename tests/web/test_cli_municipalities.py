@@ -40,6 +40,7 @@ def test_add_edit_and_list_a_municipality(run, db_session):
     code, out, err = run(
         "municipalities", "add", "arnstadt", "--name", "Stadt Arnstadt", "--timezone", "Europe/Vienna",
         "--rulesets", "kassel-2030,schnellcheck", "--default-ruleset", "schnellcheck", "--neutrality-year", "2035",
+        "--oparl-endpoint", "https://ris.arnstadt.example/oparl/v1",
     )  # fmt: skip
     assert code == 0, err
     assert "Kommune „Stadt Arnstadt“ (arnstadt) angelegt; Regelwerke: schnellcheck, kassel-2030." in out
@@ -49,6 +50,7 @@ def test_add_edit_and_list_a_municipality(run, db_session):
         ["schnellcheck", "kassel-2030"],
         2035,
     )
+    assert arnstadt.oparl_endpoint == "https://ris.arnstadt.example/oparl/v1"
     code, out, err = run(
         "users", "add", "arn-admin", "--role", "admin", "--municipality", "arnstadt", stdin="ein-langes-passwort\n"
     )
@@ -58,6 +60,11 @@ def test_add_edit_and_list_a_municipality(run, db_session):
     user = db_session.scalar(select(User).where(User.username == "arn-admin"))
     assert user.municipality_id == arnstadt.id and not user.installation_admin
     assert run("municipalities", "edit", "arnstadt", "--timezone", "", "--neutrality-year", "0")[0] == 0
+    db_session.expire_all()
+    assert arnstadt.oparl_endpoint == "https://ris.arnstadt.example/oparl/v1"  # not given: unchanged
+    assert run("municipalities", "edit", "arnstadt", "--oparl-endpoint", "")[0] == 0
+    db_session.expire_all()
+    assert arnstadt.oparl_endpoint is None  # empty: the installation's setting OPARL_ENDPOINT
     code, out, _ = run("municipalities", "list")
     assert code == 0
     lines = dict(line.split("\t", 1) for line in out.splitlines())
@@ -66,7 +73,7 @@ def test_add_edit_and_list_a_municipality(run, db_session):
     actions = db_session.scalars(
         select(AuditEntry.action).where(AuditEntry.municipality_id == arnstadt.id).order_by(AuditEntry.id)
     ).all()
-    assert actions == ["municipality.create", "user.create", "municipality.update"]
+    assert actions == ["municipality.create", "user.create", "municipality.update", "municipality.update"]
 
 
 def test_users_add_can_make_an_installation_admin(run, db_session):
@@ -95,6 +102,10 @@ def test_users_add_can_make_an_installation_admin(run, db_session):
         (["municipalities", "add", "neu", "--name", "N", "--rulesets", "a,,b"], "--rulesets: „a,,b“ ungültig"),
         (["municipalities", "add", "neu", "--name", "N", "--neutrality-year", "3000"], "zwischen 2000 und 2100"),
         (["municipalities", "add", "neu", "--name", "  "], "Bitte geben Sie den Namen der Kommune an."),
+        (
+            ["municipalities", "add", "neu", "--name", "N", "--oparl-endpoint", "javascript:alert(1)"],
+            "Die OParl-Adresse muss mit http:// oder https:// beginnen",
+        ),
         (
             ["municipalities", "edit", "nirgends", "--name", "N"],
             "Kommune „nirgends“ gibt es nicht; vorhanden: default, nachbar",

@@ -65,6 +65,7 @@ def test_an_installation_admin_creates_a_municipality_and_its_admin(app, as_role
             "rulesets": ["kassel-2030", "schnellcheck"],
             "default_ruleset": "schnellcheck",
             "neutrality_year": "2035",
+            "oparl_endpoint": " https://ris.arnstadt.example/oparl/v1 ",
         },
     )
     assert response.status_code == 302, admin.last_html[:3000]
@@ -75,12 +76,14 @@ def test_an_installation_admin_creates_a_municipality_and_its_admin(app, as_role
         ["schnellcheck", "kassel-2030"],
         2035,
     )
+    assert arnstadt.oparl_endpoint == "https://ris.arnstadt.example/oparl/v1"
     created = db_session.scalar(
         select(AuditEntry).where(AuditEntry.action == "municipality.create").order_by(AuditEntry.id.desc())
     )
     assert created.municipality_id == arnstadt.id and created.user.username == "admin"
     edit = f"/admin/kommunen/{arnstadt.id}"
     assert response.headers["Location"].endswith(edit)
+    assert 'value="https://ris.arnstadt.example/oparl/v1"' in admin.get(edit).get_data(as_text=True)
     # Its first admin, who then manages (only) Arnstadt's accounts.
     response = admin.submit(
         edit, {"username": "arn-admin", "display_name": "Frau Arn", "password": PASSWORD}, f"{edit}/admins"
@@ -102,11 +105,13 @@ def test_an_installation_admin_creates_a_municipality_and_its_admin(app, as_role
             "rulesets": ["kassel-2030"],
             "default_ruleset": "kassel-2030",
             "neutrality_year": "",
+            "oparl_endpoint": "",
         },
     )
     assert response.status_code == 302
     arnstadt = _municipality(db_session, "arnstadt")
     assert (arnstadt.timezone, arnstadt.rulesets, arnstadt.neutrality_year) == (None, ["kassel-2030"], None)
+    assert arnstadt.oparl_endpoint is None  # empty: the installation's setting OPARL_ENDPOINT applies
 
 
 @pytest.mark.parametrize(
@@ -120,6 +125,9 @@ def test_an_installation_admin_creates_a_municipality_and_its_admin(app, as_role
         ({"neutrality_year": "1990"}, "zwischen 2000 und 2100"),
         ({"name": ""}, "Bitte geben Sie den Namen der Kommune an."),
         ({"rulesets": [], "default_ruleset": ""}, "Bitte mindestens ein Regelwerk anbieten."),
+        ({"oparl_endpoint": "ftp://ris.example/oparl"}, "Die OParl-Adresse muss mit http:// oder https:// beginnen"),
+        ({"oparl_endpoint": "ris.example.de/oparl"}, "Die OParl-Adresse muss mit http:// oder https:// beginnen"),
+        ({"oparl_endpoint": "https://ris.example/o parl"}, "keine Leer- oder Steuerzeichen"),
     ],
 )
 def test_bad_municipality_input_is_a_form_error(app, as_role, db_session, data, needle):

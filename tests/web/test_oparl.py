@@ -8,6 +8,7 @@ import hashlib
 import html
 import json
 import re
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ import yaml
 from impactcheck.store import migrate
 from impactcheck.store.models import AuditEntry, Check, Municipality, Upload
 from impactcheck.web import oparl
-from tests.oparl_server import BIG_BYTES, SCHEMAS, OparlServer, closed_port, schema_validator
+from tests.oparl_server import BIG_BYTES, DRIP_SECONDS, SCHEMAS, OparlServer, closed_port, schema_validator
 from tests.support import RULES, scratch_postgres_database, seed_old_rows
 from tests.web.flows import answer_all
 from tests.web.test_migrations import downgrade
@@ -178,6 +179,7 @@ BAD = [
     ("html", "/kaputt/html", "nicht im OParl-Format geantwortet"),
     ("redirect_elsewhere", "/kaputt/umleitung", "leitet auf einen anderen Server weiter (localhost)"),
     ("slow", "/kaputt/langsam", "nicht innerhalb von 1 Sekunden geantwortet"),
+    ("dripping", "/kaputt/tropfen", "nicht innerhalb von 1 Sekunden geantwortet"),
     ("other_host", "http://intranet.example/paper/1", "gehört nicht zum Ratsinformationssystem Ihrer Kommune"),
     ("not_a_paper", "/organization/41", "steht keine Vorlage (OParl „Paper“), sondern „Organization“"),
     ("missing", "/paper/gibt-es-nicht", "gibt es im Ratsinformationssystem nichts"),
@@ -206,6 +208,12 @@ def test_a_failing_council_information_system_gives_one_german_sentence(app, as_
         assert not [r for r in seen if r[0].startswith("localhost")], case  # nobody followed it elsewhere
         if case == "other_host":
             assert seen == [], case
+    # The dripping answer was given up at the deadline, not read to its end and refused afterwards.
+    for _ in range(int(DRIP_SECONDS * 20)):  # the server notices at its next write
+        if configured.httpd.drips_finished:
+            break
+        time.sleep(0.05)
+    assert configured.httpd.drips_finished == [False]
 
 
 def test_a_redirect_within_the_system_is_followed(app, as_role, configured):
