@@ -6,9 +6,11 @@ SQLAlchemy. Exit status: 0 success, 2 bad input (one line on stderr), 1 anything
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -18,6 +20,16 @@ from impactcheck.core.errors import InputError
 
 class BadInput(click.ClickException):
     exit_code = 2
+
+
+# The language of what a command writes (the Word section, the text report): German or English.
+LANG_OPTION = click.option(
+    "--lang",
+    type=click.Choice(["de", "en"]),
+    default="de",
+    show_default=True,
+    help="Sprache der festen Texte (de oder en); Texte des Regelwerks ohne Englisch bleiben deutsch",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,6 +42,21 @@ def _rules_dir() -> Path:
     from impactcheck import settings
 
     return Path(settings.load()["RULES_DIR"])
+
+
+@contextlib.contextmanager
+def _in_language(lang: str) -> Iterator[None]:
+    """Core and store messages of the command in `lang` (`--lang`). German stays exactly as it always was:
+    the InputError goes on to `main`; in English it leaves translated, as bad input (exit status 2)."""
+    from impactcheck.core.i18n import speaking
+
+    with speaking(lang):
+        try:
+            yield
+        except InputError as exc:
+            if lang == "de":
+                raise
+            raise BadInput(exc.one_line()) from None
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -61,15 +88,25 @@ def rules_check(paths: tuple[Path, ...]) -> None:
             raise BadInput(f"{directory}: keine Regeldateien gefunden")
     problems = [*municipal.own_folder_problems(directory)] if with_examples else []
     for path in files:
-        found = check_file(path)
+        notes: list = []
+        found = check_file(path, notes)
         problems += found
         if not found:
             click.echo(f"OK  {path}")
+            for note in notes:  # information only (English texts missing): no problem, exit status 0
+                click.echo(f"    {note}")
     for folder in folders:
         for line, found in check_examples(folder):
             problems += found
             if not found:
                 click.echo(f"OK  {line}")
+    if with_examples:  # each municipality's climate target (kommunen/<slug>/ziele/klimaziel.yaml)
+        from impactcheck.store.targets import check_all
+
+        for path, found in check_all(directory):
+            problems += found
+            if not found:
+                click.echo(f"OK  {path}")
     for p in problems:
         click.echo(str(p), err=True)
     if len(problems) > 1:
@@ -84,9 +121,15 @@ def rules_check(paths: tuple[Path, ...]) -> None:
 @cli.command()
 @click.option("--rules", "rules_ref", required=True, metavar="ID_OR_PATH", help="Regelwerk-ID oder Pfad")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+@LANG_OPTION
 @click.argument("answers", type=click.Path(path_type=Path))
-def assess(rules_ref: str, fmt: str, answers: Path) -> None:
-    """Eine Antwortdatei (YAML oder JSON) ohne Web-Oberfläche bewerten."""
+def assess(rules_ref: str, fmt: str, lang: str, answers: Path) -> None:
+    """Eine Antwortdatei (YAML oder JSON) ohne Web-Oberfläche bewerten (JSON: sprachneutral, wie gespeichert)."""
+    with _in_language(lang):
+        _assess(rules_ref, fmt, lang, answers)
+
+
+def _assess(rules_ref: str, fmt: str, lang: str, answers: Path) -> None:
     from impactcheck.core.answers import evaluate_submission, load_submission
     from impactcheck.core.registry import resolve_ruleset
 
@@ -94,9 +137,10 @@ def assess(rules_ref: str, fmt: str, answers: Path) -> None:
     submission = load_submission(answers)
     result = evaluate_submission(ruleset, submission)
     if fmt == "text":
+        from impactcheck.core.localize import localize
         from impactcheck.core.textreport import render_text
 
-        click.echo(render_text(result), nl=False)
+        click.echo(render_text(localize(result, ruleset, lang)), nl=False)
     else:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
 
@@ -124,6 +168,7 @@ def docx() -> None:
 @click.option("--annex-output", type=click.Path(path_type=Path), help="Datei der Anlage (Standard: OUT-anhang.docx)")
 @click.option("--author", help="Name der bearbeitenden Person für die Referenzzeile")
 @click.option("--no-chart", is_flag=True, help="ohne Diagramm")
+@LANG_OPTION
 @click.argument("source", metavar="IN.docx", type=click.Path(path_type=Path))
 def docx_insert(
     rules_ref: str | None,
@@ -134,9 +179,26 @@ def docx_insert(
     annex_output: Path | None,
     author: str | None,
     no_chart: bool,
+    lang: str,
     source: Path,
 ) -> None:
     """Den Klimacheck-Abschnitt in IN.docx einfügen (oder ersetzen) und als OUT.docx speichern."""
+    with _in_language(lang):
+        _docx_insert(rules_ref, answers, check_id, output, annex, annex_output, author, no_chart, lang, source)
+
+
+def _docx_insert(
+    rules_ref: str | None,
+    answers: Path | None,
+    check_id: str | None,
+    output: Path,
+    annex: str,
+    annex_output: Path | None,
+    author: str | None,
+    no_chart: bool,
+    lang: str,
+    source: Path,
+) -> None:
     from impactcheck.core.verification import Reference
     from impactcheck.word import insert_section
 
@@ -156,14 +218,16 @@ def docx_insert(
         if not target.parent.is_dir():
             raise BadInput(f"{target}: Ordner {target.parent} existiert nicht")
     if check_id is not None:
-        result, reference = _result_for_check(check_id)
+        result, reference = _result_for_check(check_id, lang)
         if author:
             reference = Reference(check_id=reference.check_id, author=author, date=reference.date)
     else:
         from impactcheck.core.answers import evaluate_submission, load_submission
+        from impactcheck.core.localize import localize
         from impactcheck.core.registry import resolve_ruleset
 
-        result = evaluate_submission(resolve_ruleset(rules_ref, _rules_dir()), load_submission(answers))
+        ruleset = resolve_ruleset(rules_ref, _rules_dir())
+        result = localize(evaluate_submission(ruleset, load_submission(answers)), ruleset, lang)
         reference = Reference(check_id=None, author=author)
     outcome = insert_section(source, result, reference, annex=annex, chart=not no_chart, limits=_word_limits())
     files = [(output, outcome.docx)]
@@ -192,12 +256,13 @@ def _word_limits():
     return Limits.from_config(settings.load())
 
 
-def _result_for_check(check_id: str):
-    """The stored Result and reference line of check "12" or "12-3" from the web app's database.
+def _result_for_check(check_id: str, lang: str = "de"):
+    """The stored Result (in `lang`) and reference line of check "12" or "12-3" from the web app's database.
 
     Only this path loads SQLAlchemy; --rules/--answers stay without it.
     """
     from impactcheck.cli_server import _config, open_existing_database
+    from impactcheck.core.registry import RulesetCache
     from impactcheck.store.municipalities import timezone_of_check
     from impactcheck.store.queries import stored_result
 
@@ -205,7 +270,8 @@ def _result_for_check(check_id: str):
     database = open_existing_database(config)  # read only: no migration, nothing created
     try:
         with database.session() as s:
-            return stored_result(s, check_id, timezone_of_check(s, check_id, config))
+            timezone = timezone_of_check(s, check_id, config)
+            return stored_result(s, check_id, timezone, locale=lang, rulesets=RulesetCache(_rules_dir()).get)
     finally:
         database.dispose()
 
@@ -419,7 +485,9 @@ def _write_export(output: Path, fmt: str, rows) -> int:
 # --- server, database, users (their own module; imported here so they register) ---------------
 
 import impactcheck.cli_municipalities  # noqa: E402
-import impactcheck.cli_server  # noqa: E402,F401
+import impactcheck.cli_report  # noqa: E402
+import impactcheck.cli_server  # noqa: E402
+import impactcheck.cli_targets  # noqa: E402,F401
 
 # --- entry point ------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from impactcheck.core.errors import AnswersError, Problem
+from impactcheck.core.i18n import N_, Message
 from impactcheck.core.model import VERDICTS, RuleSet
 from impactcheck.core.result import Result
 from impactcheck.core.yamlsource import Located, read_file, require_mapping
@@ -36,38 +37,49 @@ def parse_submission(located: Located) -> Submission:
 
     for key in data:
         if key not in TOP_KEYS:
-            bad((key,), f"unbekannter Schlüssel „{key}“; erlaubt: " + ", ".join(TOP_KEYS))
+            bad(
+                (key,),
+                Message(N_("unbekannter Schlüssel „{key}“; erlaubt: {allowed}"), key=key, allowed=", ".join(TOP_KEYS)),
+            )
     answers = data.get("answers")
     if "answers" not in data:
-        bad((), "Schlüssel „answers“ fehlt (die Antworten als „frage_id: wert“)")
+        bad((), Message(N_("Schlüssel „answers“ fehlt (die Antworten als „frage_id: wert“)")))
     elif not isinstance(answers, dict):
-        bad(("answers",), "„answers“ muss Einträge „frage_id: wert“ enthalten")
+        bad(("answers",), Message(N_("„answers“ muss Einträge „frage_id: wert“ enthalten")))
     paper = data.get("paper") or {}
     if not isinstance(paper, dict):
-        bad(("paper",), "„paper“ muss Einträge wie „reference: …“ enthalten")
+        bad(("paper",), Message(N_("„paper“ muss Einträge wie „reference: …“ enthalten")))
         paper = {}
     for key, value in paper.items():
         if key not in PAPER_KEYS:
-            bad(("paper", key), f"unbekannter Schlüssel „{key}“ in „paper“; erlaubt: " + ", ".join(PAPER_KEYS))
+            message = N_("unbekannter Schlüssel „{key}“ in „paper“; erlaubt: {allowed}")
+            bad(("paper", key), Message(message, key=key, allowed=", ".join(PAPER_KEYS)))
         elif isinstance(value, dt.date):
             paper[key] = value.isoformat()
         elif not isinstance(value, str | int):
-            bad(("paper", key), f"„{key}“ muss ein Text sein")
+            bad(("paper", key), Message(N_("„{key}“ muss ein Text sein"), key=key))
     alternative = data.get("alternative")
     if alternative is not None:
         if not isinstance(alternative, dict):
-            bad(("alternative",), "„alternative“ braucht „description“ und „answers“")
+            bad(("alternative",), Message(N_("„alternative“ braucht „description“ und „answers“")))
             alternative = None
         else:
             for key in alternative:
                 if key not in ALTERNATIVE_KEYS:
                     bad(
                         ("alternative", key),
-                        f"unbekannter Schlüssel „{key}“ in „alternative“; erlaubt: " + ", ".join(ALTERNATIVE_KEYS),
+                        Message(
+                            N_("unbekannter Schlüssel „{key}“ in „alternative“; erlaubt: {allowed}"),
+                            key=key,
+                            allowed=", ".join(ALTERNATIVE_KEYS),
+                        ),
                     )
     expected = data.get("expected_verdict")
     if expected is not None and expected not in VERDICTS:
-        bad(("expected_verdict",), f"„expected_verdict“ ist einer von: {', '.join(VERDICTS)}")
+        bad(
+            ("expected_verdict",),
+            Message(N_("„expected_verdict“ ist einer von: {verdicts}"), verdicts=", ".join(VERDICTS)),
+        )
     if problems:
         raise AnswersError(problems)
     return Submission(

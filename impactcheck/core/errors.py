@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from impactcheck.core.i18n import N_, Message, translated
+
+Gettext = Callable[[str], str] | str | None
 
 
 @dataclass(frozen=True)
@@ -17,10 +22,19 @@ class Problem:
     path: tuple = ()
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, gettext: Gettext = None) -> str:
+        """The problem with where it is, in the language of `gettext` (a `_` or a locale; None: the current
+        language, `core.i18n.speaking` – German unless a command or the web app said otherwise).
+        `message` may be a `core.i18n.Message`: its pattern is translated, then filled in."""
+        message = translated(self.message, gettext)
         where = self.file or ""
         if self.line is not None:
-            where = f"{where}:{self.line}" if where else f"Zeile {self.line}"
-        return f"{where}: {self.message}" if where else self.message
+            where = (
+                f"{where}:{self.line}" if where else translated(Message(N_("Zeile {line}"), line=self.line), gettext)
+            )
+        return f"{where}: {message}" if where else message
 
 
 class InputError(Exception):
@@ -34,16 +48,21 @@ class InputError(Exception):
         self.problems: list[Problem] = list(problems)
         super().__init__(self.one_line())
 
-    def one_line(self) -> str:
-        """All problems on one line: the first in full, the rest after semicolons."""
+    def one_line(self, gettext: Gettext = None) -> str:
+        """All problems on one line: the first in full, the rest after semicolons; in the language of
+        `gettext` (Flask-Babel's `_`, `core.i18n.gettext_for(...)` or a locale; None: the current language)."""
         if not self.problems:
-            return "unbekannter Fehler"
+            return translated(N_("unbekannter Fehler"), gettext)
         first, *rest = self.problems
-        text = str(first)
+        text = first.text(gettext)
         for p in rest:
             # Same file: name only the line, the file is already said.
             same_file = p.file is not None and p.file == first.file
-            text += "; " + (f"Zeile {p.line}: {p.message}" if same_file and p.line else str(p))
+            if same_file and p.line:
+                line = translated(Message(N_("Zeile {line}"), line=p.line), gettext)
+                text += f"; {line}: {translated(p.message, gettext)}"
+            else:
+                text += "; " + p.text(gettext)
         return text
 
 

@@ -12,8 +12,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from impactcheck.core import model as m
+from impactcheck.core import wording
 from impactcheck.core.errors import AnswersError, Problem
-from impactcheck.core.numbers import format_number, round_t
+from impactcheck.core.i18n import N_, Message, Number
+from impactcheck.core.numbers import round_t
 from impactcheck.core.result import (
     AlternativeResult,
     Answer,
@@ -93,58 +95,74 @@ def _blank(value: Any) -> bool:
 
 
 def check_value(q: Any, value: Any) -> tuple[Any, str | None]:
-    """(normalised value, None) or (None, German problem)."""
+    """(normalised value, None) or (None, the problem: a German `Message`, translatable where shown)."""
     t = q.type
     if t == "yes_no":
         if isinstance(value, bool):
             return value, None
-        return None, f"„{_show(value)}“ ist keine Ja/Nein-Antwort (erwartet: true oder false)"
+        return None, Message(N_("„{value}“ ist keine Ja/Nein-Antwort (erwartet: true oder false)"), value=_show(value))
     if t == "single_choice":
         ids = [o.id for o in q.options]
         if isinstance(value, str) and value in ids:
             return value, None
-        return None, f"„{_show(value)}“ ist keine der angebotenen Optionen ({', '.join(ids)})"
+        return None, Message(
+            N_("„{value}“ ist keine der angebotenen Optionen ({options})"), value=_show(value), options=", ".join(ids)
+        )
     if t == "multiple_choice":
         ids = [o.id for o in q.options]
         if not isinstance(value, list | tuple):
-            return None, "erwartet wird eine Liste von Optionen"
+            return None, Message(N_("erwartet wird eine Liste von Optionen"))
         bad = [v for v in value if not isinstance(v, str) or v not in ids]
         if bad:
-            return None, f"„{_show(bad[0])}“ ist keine der angebotenen Optionen ({', '.join(ids)})"
+            return None, Message(
+                N_("„{value}“ ist keine der angebotenen Optionen ({options})"),
+                value=_show(bad[0]),
+                options=", ".join(ids),
+            )
         if len(set(value)) != len(value):
-            return None, "eine Option ist doppelt gewählt"
+            return None, Message(N_("eine Option ist doppelt gewählt"))
         chosen = set(value)
         return [i for i in ids if i in chosen], None  # option order, so equal choices compare equal
     if t == "scale":
         if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-            return None, f"„{_show(value)}“ ist kein Wert der Skala (-2, -1, 0, +1, +2)"
+            return None, Message(N_("„{value}“ ist kein Wert der Skala (-2, -1, 0, +1, +2)"), value=_show(value))
         if not -2 <= value <= 2:
-            return None, f"{_show(value)} liegt außerhalb der Skala von -2 bis +2"
+            return None, Message(N_("{value} liegt außerhalb der Skala von -2 bis +2"), value=_show(value))
         return int(value), None
     if t == "number":
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            return None, f"„{_show(value)}“ ist keine Zahl"
+            return None, Message(N_("„{value}“ ist keine Zahl"), value=_show(value))
         if q.integer and value != int(value):
-            return None, f"{_show(value)} ist keine ganze Zahl"
+            return None, Message(N_("{value} ist keine ganze Zahl"), value=_show(value))
         if value < q.min:
-            return None, f"{_show(value)} liegt unter dem Mindestwert {format_number(q.min)} {q.unit}"
+            return None, Message(
+                N_("{value} liegt unter dem Mindestwert {min} {unit}"),
+                value=_show(value),
+                min=Number(q.min),
+                unit=q.unit,
+            )
         if value > q.max:
-            return None, f"{_show(value)} liegt über dem Höchstwert {format_number(q.max)} {q.unit}"
+            return None, Message(
+                N_("{value} liegt über dem Höchstwert {max} {unit}"),
+                value=_show(value),
+                max=Number(q.max),
+                unit=q.unit,
+            )
         return (int(value) if q.integer else value), None
     # text
     if not isinstance(value, str):
-        return None, "erwartet wird ein Text"
+        return None, Message(N_("erwartet wird ein Text"))
     text = value.strip()
     if len(text) > q.max_length:
-        return None, f"Text zu lang ({len(text)} Zeichen, höchstens {q.max_length})"
+        return None, Message(N_("Text zu lang ({length} Zeichen, höchstens {max})"), length=len(text), max=q.max_length)
     return text, None
 
 
-def _show(value: Any) -> str:
+def _show(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return format_number(value)
+        return Number(value)  # German here, the reader's way where the message is translated
     text = str(value)
     return text if len(text) <= 40 else text[:37] + "…"
 
@@ -158,12 +176,13 @@ def check_answers(
         return (
             Visibility(ruleset, {}),
             {},
-            [Problem("„answers“ muss Einträge „frage_id: wert“ enthalten", path=prefix)],
+            [Problem(Message(N_("„answers“ muss Einträge „frage_id: wert“ enthalten")), path=prefix)],
         )
     questions = ruleset.questions  # one lookup: private attributes of pydantic models are slow to reach
     for key in answers:
         if key not in questions:
-            problems.append(Problem(f"unbekannte Frage „{key}“ (nicht im Regelwerk {ruleset.id})", path=(*prefix, key)))
+            message = Message(N_("unbekannte Frage „{id}“ (nicht im Regelwerk {ruleset})"), id=key, ruleset=ruleset.id)
+            problems.append(Problem(message, path=(*prefix, key)))
     # Normalise first, so conditions see clean values (a float 1.0 on a scale is the integer 1).
     normalised: dict[str, Any] = {}
     for key, value in answers.items():
@@ -172,7 +191,7 @@ def check_answers(
             continue
         clean, error = check_value(q, value)
         if error:
-            problems.append(Problem(f"Frage „{key}“: {error}", path=(*prefix, key)))
+            problems.append(Problem(Message(N_("Frage „{id}“: {problem}"), id=key, problem=error), path=(*prefix, key)))
         else:
             normalised[key] = clean
     vis = Visibility(ruleset, normalised)
@@ -180,7 +199,12 @@ def check_answers(
     for q in vis.questions:
         if q.required and q.id not in vis.effective and (*prefix, q.id) not in named:
             problems.append(
-                Problem(f"Pflichtfrage „{q.id}“ ist nicht beantwortet ({_clip(q.text)})", path=(*prefix, q.id))
+                Problem(
+                    Message(
+                        N_("Pflichtfrage „{id}“ ist nicht beantwortet ({question})"), id=q.id, question=_clip(q.text)
+                    ),
+                    path=(*prefix, q.id),
+                )
             )
     return vis, normalised, problems
 
@@ -199,11 +223,7 @@ def _assess(ruleset: m.RuleSet, answers: Mapping[str, Any], prefix: tuple, sensi
     eff = vis.effective
     questions = ruleset.questions
     step_of = ruleset.step_of
-    messages = [
-        f"Antwort auf „{_clip(questions[qid].text, 60)}“ ({qid}) verworfen: "
-        "die Frage wird bei diesen Angaben nicht gestellt."
-        for qid in vis.dropped
-    ]
+    messages = [wording.dropped_message(questions[qid].text, qid) for qid in vis.dropped]
     answered = tuple(
         Answer(
             id=q.id,
@@ -284,7 +304,7 @@ def _score(ruleset: m.RuleSet, eff: Mapping[str, Any]) -> Scored:
             effect_questions += sorted(effect.when.questions())
         reason = effect.reason
         if effect.reason_from and eff.get(effect.reason_from):
-            reason = f"{reason}: {eff[effect.reason_from]}"
+            reason = wording.reason_with_answer(reason, eff[effect.reason_from])
         scores[effect.sector] += score
         reasons[effect.sector].append(reason)
     sectors = tuple(
@@ -338,7 +358,7 @@ def _not_relevant(
     return Assessment(
         verdict="not_relevant",
         verdict_label=m.VERDICT_LABELS["not_relevant"],
-        verdict_reason=f"Vorprüfung: {label}" + (f" – {explanation}" if explanation else ""),
+        verdict_reason=wording.not_relevant_reason(label, explanation),
         sectors=tuple(
             SectorResult(id=s.id, label=s.label, score=0, reasons=(), affects_verdict=s.affects_verdict)
             for s in ruleset.sectors
@@ -591,11 +611,13 @@ def evaluate(
         description = alternative.get("description")
         changes = alternative.get("answers") or {}
         if not isinstance(description, str) or not description.strip():
-            problems.append(Problem("die Alternative braucht eine Beschreibung („description“)", path=("alternative",)))
+            problems.append(
+                Problem(Message(N_("die Alternative braucht eine Beschreibung („description“)")), path=("alternative",))
+            )
         if not isinstance(changes, Mapping):
             problems.append(
                 Problem(
-                    "„alternative.answers“ muss Einträge „frage_id: wert“ enthalten",
+                    Message(N_("„alternative.answers“ muss Einträge „frage_id: wert“ enthalten")),
                     path=("alternative", "answers"),
                 )
             )
@@ -606,7 +628,7 @@ def evaluate(
             except AnswersError as exc:
                 problems += [
                     Problem(
-                        f"Alternative: {p.message}",
+                        Message(N_("Alternative: {problem}"), problem=p.message),
                         path=p.path,
                     )
                     for p in exc.problems
@@ -617,10 +639,7 @@ def evaluate(
     required = proposal.verdict in ruleset.settings.alternative_required_for
     messages = list(proposal.messages)
     if required and alt_result is None:
-        messages.append(
-            f"Das Ergebnis ist {proposal.verdict_label}: eine klimafreundlichere Alternative muss "
-            "beschrieben und mit demselben Regelwerk bewertet werden."
-        )
+        messages.append(wording.alternative_required_message(proposal.verdict_label))
     table = ruleset.factor_table
     return Result(
         ruleset=RulesetRef(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from collections.abc import Hashable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from impactcheck.core import model as m
 from impactcheck.core import units
 from impactcheck.core.conditions import Atom, Condition
 from impactcheck.core.errors import InputError, Problem, RuleFileError
+from impactcheck.core.i18n import N_
 from impactcheck.core.yamlsource import Located, read_file, require_mapping
 
 FACTORS_DIR = "factors"
@@ -179,6 +181,67 @@ def _duplicates(items: Iterable[tuple[str, tuple[Hashable, ...]]], what: str, lo
             seen[ident] = path
 
 
+# --- English texts beside the German ones --------------------------------------------------------
+
+# Placeholders a text may carry ({name}, %(name)s): a translation must keep each of them.
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}|%\([A-Za-z_][A-Za-z0-9_]*\)[sdf]")
+
+
+def _texts(obj: Any, path: tuple[Hashable, ...] = ()) -> Iterator[tuple[tuple[Hashable, ...], str, Any, Any]]:
+    """Every translatable text of a loaded rule set or factor table: (path of the German text in the
+    file, field name, German text, English text or None). A scale's `labels` give one entry per point."""
+    if isinstance(obj, BaseModel):
+        fields = set(m.translatable_fields(type(obj)))
+        for name in type(obj).model_fields:
+            value = getattr(obj, name)
+            if name in fields and isinstance(value, dict):
+                english = getattr(obj, name + "_en") or {}
+                for key, text in value.items():
+                    yield (*path, name, key), name, text, english.get(key)
+            elif name in fields:
+                if value:
+                    yield (*path, name), name, value, getattr(obj, name + "_en")
+            elif not name.endswith("_en"):
+                yield from _texts(value, (*path, name))
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            yield from _texts(item, (*path, i))
+    elif isinstance(obj, dict):
+        for key, item in obj.items():
+            yield from _texts(item, (*path, key))
+
+
+def _check_placeholders(obj: Any, located: Located) -> Iterator[Problem]:
+    for path, name, german, english in _texts(obj):
+        if not english:
+            continue
+        want, got = sorted(_PLACEHOLDER.findall(german)), sorted(_PLACEHOLDER.findall(english))
+        if want != got:
+            yield located.problem(
+                (*path[:-1], f"{name}_en") if isinstance(path[-1], str) else (*path[:-2], f"{name}_en", path[-1]),
+                N_("„{field}_en“ muss dieselben Platzhalter enthalten wie „{field}“: {german} statt {english}").format(
+                    field=name, german=", ".join(want) or "keine", english=", ".join(got) or "keine"
+                ),
+            )
+
+
+def english_notes(obj: Any, located: Located) -> list[Problem]:
+    """Information, not errors: texts without an English sibling show in German on English pages."""
+    texts = list(_texts(obj))
+    missing = [(path, name) for path, name, _german, english in texts if not english]
+    if not missing:
+        return []
+    if len(missing) == len(texts):
+        message = N_("Hinweis: keine englischen Texte; die englische Oberfläche zeigt die deutschen Texte")
+        return [Problem(message, file=located.file)]
+    first_path, first_name = missing[0]
+    message = N_(
+        "Hinweis: {missing} von {total} Texten ohne englische Fassung (zuerst Zeile {line}: „{field}“); "
+        "die englische Oberfläche zeigt dort den deutschen Text"
+    ).format(missing=len(missing), total=len(texts), line=located.line_of(first_path), field=first_name)
+    return [Problem(message, file=located.file)]
+
+
 # --- factor tables ----------------------------------------------------------------------------
 
 
@@ -205,6 +268,7 @@ def load_factor_table(path: str | Path) -> m.FactorTable:
 
 def _check_factor_table(table: m.FactorTable, located: Located) -> Iterator[Problem]:
     yield from _duplicates(((f.id, ("factors", i, "id")) for i, f in enumerate(table.factors)), "Faktor", located)
+    yield from _check_placeholders(table, located)
     for i, f in enumerate(table.factors):
         if m.parse_factor_unit(f.unit) is None:
             yield located.problem(
@@ -305,6 +369,7 @@ class _SemanticCheck:
         yield from self._check_named_lookups()
         yield from self._check_unknown_not_penalised()
         yield from self._check_none_buttons()
+        yield from _check_placeholders(rs, self.loc)
 
     # questions and their positions
 
@@ -892,14 +957,18 @@ def kind_of(path: Path) -> str:
     return "factors" if path.parent.name == FACTORS_DIR else "ruleset"
 
 
-def check_file(path: Path) -> list[Problem]:
+def check_file(path: Path, notes: list[Problem] | None = None) -> list[Problem]:
+    """The problems of one rule file or factor table; `notes` (if given) receives the information
+    about texts without English, for a file without problems."""
     try:
         if kind_of(path) == "factors":
-            load_factor_table(path)
+            loaded: m.FactorTable | m.RuleSet = load_factor_table(path)
         else:
-            rs = load_ruleset(path)
-            if rs.id != path.stem and path.suffix in (".yaml", ".yml"):
-                return [Problem(f"die Datei muss wie die ID heißen: {rs.id}{path.suffix}", str(path), 1)]
+            loaded = load_ruleset(path)
+            if loaded.id != path.stem and path.suffix in (".yaml", ".yml"):
+                return [Problem(f"die Datei muss wie die ID heißen: {loaded.id}{path.suffix}", str(path), 1)]
     except InputError as exc:
         return exc.problems
+    if notes is not None:
+        notes += english_notes(loaded, _read(path, ""))
     return []

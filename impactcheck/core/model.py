@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from impactcheck.core import conditions
 from impactcheck.core.conditions import Condition
-from impactcheck.core.i18n import N_
+from impactcheck.core.i18n import N_, gettext_for
 
 Id = Annotated[
     str,
@@ -38,6 +38,8 @@ FileId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0
 # Folded YAML text (`>`) ends with a newline; texts are shown stripped.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True)] | None
+# The English sibling of a text (`text_en` beside `text`): optional; without it English readers see the German.
+English = OptionalText
 Score = Annotated[int, Field(ge=-2, le=2)]
 
 STAGES = ("screening", "sectors", "quantification", "adaptation", "verdict")
@@ -61,6 +63,30 @@ SCOPES = ("direct", "indirect", "grey")
 SCOPE_LABELS = {"direct": N_("direkt"), "indirect": N_("indirekt"), "grey": N_("graue Emissionen")}
 RESERVED_QUESTION_IDS = ("exit_reason", "exit_explanation")
 EXIT_STEP_ID = "exit"  # the screening's exit page; no step of a rule file may use this id
+
+
+def is_english(locale: str | None) -> bool:
+    return bool(locale) and locale.lower().startswith("en")
+
+
+def localized(obj: Any, field: str, locale: str | None) -> str:
+    """The text `field` of a rule-set object in `locale`: its English sibling `<field>_en` when the
+    locale is English and the rule set has one, else the German text (the rule set's own language)."""
+    if is_english(locale):
+        english = getattr(obj, field + "_en", None)
+        if english:
+            return english
+    return getattr(obj, field)
+
+
+def translatable_fields(cls: type[BaseModel]) -> list[str]:
+    """The text fields of a model that may carry an English sibling (`label` for `label_en`)."""
+    return [f[:-3] for f in cls.model_fields if f.endswith("_en") and f[:-3] in cls.model_fields]
+
+
+def _translate(text: str, locale: str | None) -> str:
+    """A fixed word of the core (N_-marked) in `locale`, through the core's catalogue."""
+    return gettext_for(locale)(text) if is_english(locale) else text
 
 
 def _condition(allow_values: bool):
@@ -91,7 +117,9 @@ class Strict(BaseModel):
 class Option(Strict):
     id: Id
     label: Text
+    label_en: English = None
     help: OptionalText = None
+    help_en: English = None
     # "Unbekannt / wird in dieser Vorlage nicht entschieden": scored 0, shown as an open point.
     unknown: bool = False
 
@@ -99,10 +127,14 @@ class Option(Strict):
 class QuestionBase(Strict):
     id: Id
     text: Text
+    text_en: English = None
     help: Text
+    help_en: English = None
     example: Text
+    example_en: English = None
     # A few words naming the question in sentences ("Ihr Ergebnis hängt an der Angabe „Heizung: Gas“").
     short: OptionalText = None
+    short_en: English = None
     required: bool = True
     when: QuestionCondition | None = None
 
@@ -110,11 +142,17 @@ class QuestionBase(Strict):
     def name(self) -> str:
         return self.short or self.text
 
+    def name_in(self, locale: str | None) -> str:
+        """`name` in `locale`: the English short name, else the English text, else the German name."""
+        if is_english(locale):
+            return self.short_en or self.text_en or self.name
+        return self.name
+
     def is_unknown(self, value: Any) -> bool:
         """True for an answer that says "unknown / not decided here"."""
         return False
 
-    def display(self, value: Any) -> str:
+    def display(self, value: Any, locale: str | None = None) -> str:
         """The answer in words, for the Word annex and the review page."""
         if value is None:
             return "–"
@@ -124,10 +162,10 @@ class QuestionBase(Strict):
 class YesNoQuestion(QuestionBase):
     type: Literal["yes_no"]
 
-    def display(self, value):
+    def display(self, value, locale=None):
         if value is None:
             return "–"
-        return "Ja" if value else "Nein"
+        return _translate(N_("Ja") if value else N_("Nein"), locale)
 
 
 class _Choice(QuestionBase):
@@ -137,10 +175,10 @@ class _Choice(QuestionBase):
     # "unknown" is tried for them.
     ordered: bool = False
 
-    def option_label(self, option_id: str) -> str:
+    def option_label(self, option_id: str, locale: str | None = None) -> str:
         for o in self.options:
             if o.id == option_id:
-                return o.label
+                return localized(o, "label", locale)
         return option_id
 
     @property
@@ -154,8 +192,8 @@ class SingleChoiceQuestion(_Choice):
     def is_unknown(self, value):
         return value in self.unknown_options
 
-    def display(self, value):
-        return "–" if value is None else self.option_label(value)
+    def display(self, value, locale=None):
+        return "–" if value is None else self.option_label(value, locale)
 
 
 class MultipleChoiceQuestion(_Choice):
@@ -164,18 +202,18 @@ class MultipleChoiceQuestion(_Choice):
     def is_unknown(self, value):
         return bool(value) and any(v in self.unknown_options for v in value)
 
-    def display(self, value):
+    def display(self, value, locale=None):
         if not value:
             return "–"
-        return ", ".join(self.option_label(v) for v in value)
+        return ", ".join(self.option_label(v, locale) for v in value)
 
 
 SCALE_LABELS = {
-    -2: "deutlich negativ",
-    -1: "eher negativ",
-    0: "keine Auswirkung",
-    1: "eher positiv",
-    2: "deutlich positiv",
+    -2: N_("deutlich negativ"),
+    -1: N_("eher negativ"),
+    0: N_("keine Auswirkung"),
+    1: N_("eher positiv"),
+    2: N_("deutlich positiv"),
 }
 
 
@@ -183,19 +221,25 @@ class ScaleQuestion(QuestionBase):
     type: Literal["scale"]
     # Words for the points of the scale; those not given get the default words.
     labels: dict[Score, Text] = Field(default_factory=dict)
+    labels_en: dict[Score, Text] = Field(default_factory=dict)
 
-    def label(self, value: int) -> str:
-        return self.labels.get(value) or SCALE_LABELS[value]
+    def label(self, value: int, locale: str | None = None) -> str:
+        if is_english(locale) and self.labels_en.get(value):
+            return self.labels_en[value]
+        return self.labels.get(value) or _translate(SCALE_LABELS[value], locale)
 
-    def display(self, value):
+    def display(self, value, locale=None):
         if value is None:
             return "–"
-        return f"{value:+d} ({self.label(value)})" if value else f"0 ({self.label(0)})"
+        label = self.label(value, locale)
+        return f"{value:+d} ({label})" if value else f"0 ({label})"
 
 
 class NumberQuestion(QuestionBase):
     type: Literal["number"]
+    # The unit is also arithmetic (`rules check` multiplies it out); `unit_en` is only shown.
     unit: Text
+    unit_en: English = None
     min: int | float = 0
     max: int | float
     integer: bool = False
@@ -203,12 +247,12 @@ class NumberQuestion(QuestionBase):
     # try it ±50 %.
     exact: bool = False
 
-    def display(self, value):
+    def display(self, value, locale=None):
         if value is None:
             return "–"
         from impactcheck.core.numbers import format_number
 
-        return f"{format_number(value)} {self.unit}"
+        return f"{format_number(value, locale=locale or 'de')} {localized(self, 'unit', locale)}"
 
 
 class TextQuestion(QuestionBase):
@@ -228,10 +272,13 @@ class Step(Strict):
     id: Id
     stage: Literal["screening", "sectors", "quantification", "adaptation", "verdict"]
     title: Text
+    title_en: English = None
     intro: OptionalText = None
+    intro_en: English = None
     when: QuestionCondition | None = None
     # A button that answers every yes/no question of the step with "Nein" in one click.
     none_button: OptionalText = None
+    none_button_en: English = None
     questions: Annotated[list[Question], Field(min_length=1)]
 
 
@@ -241,20 +288,30 @@ class Step(Strict):
 class ExitReason(Strict):
     id: Id
     label: Text
+    label_en: English = None
     help: OptionalText = None
+    help_en: English = None
     # Preselected on the exit page when this holds (e.g. the decision kind "report" suggests "information").
     suggest_when: QuestionCondition | None = None
 
 
 class ExitStep(Strict):
     title: Text
+    title_en: English = None
     intro: OptionalText = None
+    intro_en: English = None
     reason_text: Text
+    reason_text_en: English = None
     reason_help: OptionalText = None
+    reason_help_en: English = None
     reason_example: OptionalText = None
+    reason_example_en: English = None
     explanation_text: Text
+    explanation_text_en: English = None
     explanation_help: Text
+    explanation_help_en: English = None
     explanation_example: Text
+    explanation_example_en: English = None
 
 
 class Screening(Strict):
@@ -270,7 +327,9 @@ class Screening(Strict):
 class Sector(Strict):
     id: Id
     label: Text
+    label_en: English = None
     description: OptionalText = None
+    description_en: English = None
     affects_verdict: bool = True
 
 
@@ -282,6 +341,7 @@ class Effect(Strict):
     score: Score | None = None
     score_from: Id | None = None
     reason: Text
+    reason_en: English = None
     reason_from: Id | None = None
     # Lines that count the same cause in figures: when one of them is in the estimate, the number
     # speaks for this effect and its score is not added again.
@@ -321,6 +381,7 @@ class Line(Strict):
 
     id: Id
     label: Text
+    label_en: English = None
     sector: Id
     scope: Literal["direct", "indirect", "grey"]
     quantity: Id | list[Id]
@@ -370,8 +431,10 @@ class Decision(Strict):
 class Co2Price(Strict):
     id: Id
     label: Text
+    label_en: English = None
     eur_per_t: Annotated[int | float, Field(gt=0)]
     source: Text
+    source_en: English = None
 
 
 class Settings(Strict):
@@ -389,6 +452,7 @@ class VerdictRule(Strict):
     verdict: Literal["positive", "neutral", "negative"]
     when: VerdictCondition | None = None
     reason: Text
+    reason_en: English = None
 
 
 class Verdict(Strict):
@@ -429,12 +493,15 @@ def parse_factor_unit(unit: str) -> tuple[float, str] | None:
 class Factor(Strict):
     id: Id
     label: Text
+    label_en: English = None
     value: Annotated[int | float, Field(gt=0)]
     unit: Text
     basis: Literal["direct", "life-cycle"]
     year: Annotated[int, Field(ge=1990, le=2100)]
     source: Text
+    source_en: English = None
     note: OptionalText = None
+    note_en: English = None
 
     @property
     def tonnes_per_unit(self) -> float:
@@ -455,18 +522,24 @@ class TypicalValue(Strict):
 
     id: Id
     label: Text
+    label_en: English = None
     value: Annotated[int | float, Field(ge=0)]
     unit: Text
     basis: Text
+    basis_en: English = None
     year: Annotated[int, Field(ge=1990, le=2100)]
     source: Text
+    source_en: English = None
     note: OptionalText = None
+    note_en: English = None
 
 
 class FactorTable(Strict):
     id: FileId
     title: Text
+    title_en: English = None
     description: OptionalText = None
+    description_en: English = None
     factors: Annotated[list[Factor], Field(min_length=1)]
     typical_values: list[TypicalValue] = Field(default_factory=list)
 
@@ -493,10 +566,13 @@ class RuleSet(Strict):
     id: FileId
     version: Annotated[str, Field(min_length=1, max_length=40)]
     title: Text
+    title_en: English = None
     municipality: Text
+    municipality_en: English = None
     valid_from: dt.date
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
     description: OptionalText = None
+    description_en: English = None
     factors: FileId | None = None
     decision: Decision | None = None
     # Named lookups, used by quantification lines with `{use: name}`.
@@ -620,27 +696,41 @@ class RuleSet(Strict):
         if "exit_step" in self._index:
             return self._index["exit_step"]
         s = self.screening
+        e = s.exit_step
+        # Without its own help the reason question says this (in English: the English words).
+        default_help = not e.reason_help
         step = Step(
             id=EXIT_STEP_ID,
             stage="screening",
-            title=s.exit_step.title,
-            intro=s.exit_step.intro,
+            title=e.title,
+            title_en=e.title_en,
+            intro=e.intro,
+            intro_en=e.intro_en,
             when=s.exit_when,
             questions=[
                 SingleChoiceQuestion(
                     type="single_choice",
                     id="exit_reason",
-                    text=s.exit_step.reason_text,
-                    help=s.exit_step.reason_help or "Wählen Sie den Grund, der am besten passt.",
-                    example=s.exit_step.reason_example or s.exit_reasons[0].label,
-                    options=[Option(id=r.id, label=r.label, help=r.help) for r in s.exit_reasons],
+                    text=e.reason_text,
+                    text_en=e.reason_text_en,
+                    help=e.reason_help or "Wählen Sie den Grund, der am besten passt.",
+                    help_en="Choose the reason that fits best." if default_help else e.reason_help_en,
+                    example=e.reason_example or s.exit_reasons[0].label,
+                    example_en=e.reason_example_en if e.reason_example else s.exit_reasons[0].label_en,
+                    options=[
+                        Option(id=r.id, label=r.label, label_en=r.label_en, help=r.help, help_en=r.help_en)
+                        for r in s.exit_reasons
+                    ],
                 ),
                 TextQuestion(
                     type="text",
                     id="exit_explanation",
-                    text=s.exit_step.explanation_text,
-                    help=s.exit_step.explanation_help,
-                    example=s.exit_step.explanation_example,
+                    text=e.explanation_text,
+                    text_en=e.explanation_text_en,
+                    help=e.explanation_help,
+                    help_en=e.explanation_help_en,
+                    example=e.explanation_example,
+                    example_en=e.explanation_example_en,
                     required=s.explanation_required,
                 ),
             ],

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from impactcheck.core.errors import InputError, Problem
+from impactcheck.core.i18n import N_, Message
 from impactcheck.core.loader import FACTORS_DIR, load_ruleset
 from impactcheck.core.model import RuleSet
 
@@ -41,8 +42,9 @@ def resolve_ruleset(id_or_path: str, directory: Path | None = None) -> RuleSet:
     directory = directory or rules_dir()
     candidate = directory / f"{id_or_path}.yaml"
     if not candidate.is_file():
-        known = ", ".join(available_ids(directory)) or "keine"
-        raise InputError(Problem(f"Regelwerk „{id_or_path}“ unbekannt; vorhanden: {known}", str(directory)))
+        known = ", ".join(available_ids(directory)) or Message(N_("keine"))
+        message = Message(N_("Regelwerk „{id}“ unbekannt; vorhanden: {known}"), id=id_or_path, known=known)
+        raise InputError(Problem(message, str(directory)))
     return load_ruleset(candidate)
 
 

@@ -1,4 +1,9 @@
-"""The one Result of a check. Every output (web page, Word section, JSON) renders it; none recomputes."""
+"""The one Result of a check. Every output (web page, Word section, JSON) renders it; none recomputes.
+
+What a Result says is its ids and numbers; its texts are the German rendering the engine wrote, kept in
+the stored JSON. Renderers show it in the reader's language through `core.localize.localize`, which
+resolves every text again from the ids (and keeps the stored Result for the JSON and the verification code).
+"""
 
 from __future__ import annotations
 
@@ -177,6 +182,15 @@ class Result:
     alternative: AlternativeResult | None = None
     paper: dict[str, Any] = field(default_factory=dict)
     messages: tuple[str, ...] = ()
+    # A Result in another language (core.localize) keeps the stored one it was rendered from: the
+    # JSON and the verification code are those of the stored Result in every language.
+    original: Result | None = field(default=None, compare=False, repr=False)
+    # The language of the texts ("de" as stored); renderers write their fixed texts in it too.
+    locale: str = field(default="de", compare=False)
+
+    def canonical(self) -> Result:
+        """The stored (language-neutral) Result this one renders."""
+        return self.original if self.original is not None else self
 
     # Convenience for renderers: the proposal's figures directly on the Result.
     @property
@@ -192,7 +206,9 @@ class Result:
         return self.assessment.emissions
 
     def to_dict(self) -> dict[str, Any]:
-        """The Result JSON of DESIGN.md (fields may be added, never renamed)."""
+        """The Result JSON of DESIGN.md (fields may be added, never renamed); always the stored Result's."""
+        if self.original is not None:
+            return self.original.to_dict()
         a = _assessment_dict(self.assessment)
         out: dict[str, Any] = {"ruleset": asdict(self.ruleset)}
         out.update(

@@ -14,7 +14,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from impactcheck.core import model as m
+from impactcheck.core.i18n import N_, gettext_for
 from impactcheck.core.result import Dependency, Robustness
+from impactcheck.core.wording import NO_ANSWER
 
 _SKIPPED_TYPES = ("text",)
 
@@ -62,7 +64,7 @@ def alternatives(q: Any, value: Any, change: float) -> Iterator[Any]:
 
 
 def _display(q: Any, value: Any) -> str:
-    return "keine Angabe" if value is None else q.display(value)
+    return NO_ANSWER if value is None else q.display(value)
 
 
 def robustness(ruleset: m.RuleSet, visible: list[Any], eff: Mapping[str, Any], verdict: str, trial) -> Robustness:
@@ -107,15 +109,21 @@ def robustness(ruleset: m.RuleSet, visible: list[Any], eff: Mapping[str, Any], v
     return Robustness(fragile=bool(depends), depends_on=tuple(depends), tried=tried)
 
 
-def sentences(r: Robustness | None, *, own: bool = True) -> list[str]:
-    """The dependencies in plain German: „Ihr Ergebnis hängt an der Angabe „Heizung: Erdgas“ – bei …“."""
+def sentences(r: Robustness | None, *, own: bool = True, locale: str | None = "de") -> list[str]:
+    """The dependencies in words: „Ihr Ergebnis hängt an der Angabe „Heizung: Erdgas“ – bei …“ (German,
+    or `locale`; the Robustness should be localized too, see core.localize)."""
     if r is None or not r.fragile:
         return []
-    subject = "Ihr Ergebnis" if own else "Das Ergebnis"
+    _ = gettext_for(locale)
     out = []
     for d in r.depends_on:
-        other = "ohne diese Angabe" if d.alternative is None else f"bei „{d.alternative_display}“"
-        out.append(
-            f"{subject} hängt an der Angabe „{d.name}: {d.answer_display}“ – {other} wäre es {d.would_be_label}."
-        )
+        if d.alternative is None:
+            other = _(N_("ohne diese Angabe"))
+        else:
+            other = _(N_("bei „{answer}“")).format(answer=d.alternative_display)
+        if own:
+            pattern = N_("Ihr Ergebnis hängt an der Angabe „{name}: {answer}“ – {other} wäre es {verdict}.")
+        else:
+            pattern = N_("Das Ergebnis hängt an der Angabe „{name}: {answer}“ – {other} wäre es {verdict}.")
+        out.append(_(pattern).format(name=d.name, answer=d.answer_display, other=other, verdict=d.would_be_label))
     return out

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from impactcheck.core.errors import InputError, Problem
+from impactcheck.core.i18n import N_, Message
 
 Path_ = tuple[Hashable, ...]
 
@@ -51,7 +52,9 @@ def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: str) -
         try:
             return _scalar_constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
-            raise InputError(Problem(f"Wert nicht lesbar ({_short(exc)})", file, node.start_mark.line + 1)) from None
+            raise InputError(
+                Problem(Message(N_("Wert nicht lesbar ({detail})"), detail=_short(exc)), file, node.start_mark.line + 1)
+            ) from None
     if isinstance(node, yaml.SequenceNode):
         items = []
         for i, child in enumerate(node.value):
@@ -64,9 +67,11 @@ def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: str) -
             key = _convert(key_node, path, lines, file)
             line = key_node.start_mark.line + 1
             if not isinstance(key, Hashable) or isinstance(key, list | dict):
-                raise InputError(Problem("Ein Schlüssel muss ein einfacher Wert sein", file, line))
+                raise InputError(Problem(Message(N_("Ein Schlüssel muss ein einfacher Wert sein")), file, line))
             if key in result:
-                raise InputError(Problem(f"Schlüssel „{key}“ steht zweimal in derselben Ebene", file, line))
+                raise InputError(
+                    Problem(Message(N_("Schlüssel „{key}“ steht zweimal in derselben Ebene"), key=key), file, line)
+                )
             lines[(*path, key)] = line
             result[key] = _convert(value_node, (*path, key), lines, file)
         return result
@@ -97,7 +102,9 @@ def parse_text(text: str, file: str, *, json_only: bool = False) -> Located:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(Problem(f"kein gültiges JSON ({exc.msg})", file, exc.lineno)) from None
+            raise InputError(
+                Problem(Message(N_("kein gültiges JSON ({detail})"), detail=exc.msg), file, exc.lineno)
+            ) from None
         # JSON has no line information we can map cheaply; errors name the file only.
         return Located(data, file, {(): 1})
     try:
@@ -106,14 +113,16 @@ def parse_text(text: str, file: str, *, json_only: bool = False) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise InputError(Problem(f"kein gültiges YAML ({_short(exc)})", file, line)) from None
+        raise InputError(
+            Problem(Message(N_("kein gültiges YAML ({detail})"), detail=_short(exc)), file, line)
+        ) from None
     except yaml.YAMLError as exc:
-        raise InputError(Problem(f"kein gültiges YAML ({_short(exc)})", file)) from None
+        raise InputError(Problem(Message(N_("kein gültiges YAML ({detail})"), detail=_short(exc)), file)) from None
     nodes = [n for n in nodes if n is not None]
     if not nodes:
         raise InputError(Problem("die Datei ist leer", file))
     if len(nodes) > 1:
-        raise InputError(Problem("die Datei enthält mehrere YAML-Dokumente; erlaubt ist eines", file))
+        raise InputError(Problem(Message(N_("die Datei enthält mehrere YAML-Dokumente; erlaubt ist eines")), file))
     lines: dict[Path_, int] = {(): nodes[0].start_mark.line + 1}
     data = _convert(nodes[0], (), lines, file)
     return Located(data, file, lines)
@@ -128,29 +137,43 @@ def read_file(path: str | Path) -> Located:
             raise InputError(Problem("ist ein Verzeichnis, keine Datei", name))
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError(Problem(f"Datei zu groß ({size} Bytes, höchstens {MAX_FILE_BYTES})", name))
+            raise InputError(
+                Problem(
+                    Message(N_("Datei zu groß ({size} Bytes, höchstens {max})"), size=size, max=MAX_FILE_BYTES), name
+                )
+            )
         raw = p.read_bytes()
     except FileNotFoundError:
-        raise InputError(Problem("Datei nicht gefunden", name)) from None
+        raise InputError(Problem(N_("Datei nicht gefunden"), name)) from None
     except PermissionError:
-        raise InputError(Problem("Datei nicht lesbar (keine Berechtigung)", name)) from None
+        raise InputError(Problem(N_("Datei nicht lesbar (keine Berechtigung)"), name)) from None
     except OSError as exc:
-        raise InputError(Problem(f"Datei nicht lesbar ({exc.strerror or exc})", name)) from None
+        raise InputError(
+            Problem(Message(N_("Datei nicht lesbar ({detail})"), detail=exc.strerror or exc), name)
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(Problem("keine UTF-8-Textdatei", name, line)) from None
+        raise InputError(Problem(N_("keine UTF-8-Textdatei"), name, line)) from None
     if not text.strip():
-        raise InputError(Problem("die Datei ist leer", name))
+        raise InputError(Problem(N_("die Datei ist leer"), name))
     return parse_text(text, name, json_only=p.suffix.lower() == ".json")
 
 
 def require_mapping(located: Located, expected: str) -> Located:
     """The top level must be a mapping (rule sets, factor tables, answers); `expected` names its keys."""
     if not isinstance(located.data, dict):
-        kind = "eine Liste" if isinstance(located.data, list) else "ein einzelner Wert"
+        kind = Message(N_("eine Liste")) if isinstance(located.data, list) else Message(N_("ein einzelner Wert"))
         raise InputError(
-            Problem(f"oberste Ebene ist {kind}; erwartet werden Schlüssel wie {expected}", located.file, 1)
+            Problem(
+                Message(
+                    N_("oberste Ebene ist {kind}; erwartet werden Schlüssel wie {expected}"),
+                    kind=kind,
+                    expected=expected,
+                ),
+                located.file,
+                1,
+            )
         )
     return located

@@ -1,11 +1,90 @@
 // Shows and hides questions whose condition depends on answers on the same page.
 // The server decides again on every save; this only spares the author irrelevant questions.
-(function () {
+// parseNumber reads a typed number by the same rules as the server (impactcheck/core/numbers.py,
+// checked against the same cases in tests/core/test_numbers.py); it needs no DOM, so node can load it.
+(function (root) {
   "use strict";
+
+  // Per locale: thousands separator, decimal separator, words for "per year" after a unit.
+  var SEPARATORS = { de: [".", ","], en: [",", "."] };
+  var PER_YEAR = { de: ["pro Jahr", "/Jahr", "im Jahr"], en: ["per year", "/year", "a year", "/yr"] };
+
+  function babelLocale(locale) {
+    return locale && String(locale).toLowerCase().indexOf("en") === 0 ? "en" : "de";
+  }
+
+  function escape(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+
+  function shapes(name) {
+    var t = escape(SEPARATORS[name][0]), d = escape(SEPARATORS[name][1]);
+    return {
+      grouped: new RegExp("^[+-]?[1-9]\\d{0,2}(" + t + "\\d{3})+(" + d + "\\d+)?$"),
+      plain: new RegExp("^[+-]?\\d+(" + d + "\\d+)?$"),
+      otherDecimal: new RegExp("^[+-]?\\d+" + t + "\\d+$"),
+      ambiguous: new RegExp("^[+-]?[1-9]\\d{0,2}(" + d + "\\d{3})+$")
+    };
+  }
+
+  function suffixes(name, units) {
+    var out = [];
+    (units || []).forEach(function (unit) {
+      if (!unit) { return; }
+      var base = unit.split("/")[0].trim();
+      out.push(unit, base);
+      PER_YEAR.de.concat(PER_YEAR[name]).forEach(function (w) {
+        out.push(w.charAt(0) === "/" ? base + w : base + " " + w);
+      });
+    });
+    return out.sort(function (a, b) { return b.length - a.length; });
+  }
+
+  function stripUnit(text, units, name) {
+    var list = suffixes(name, units);
+    for (var i = 0; i < list.length; i++) {
+      var s = list[i];
+      if (s && text.toLowerCase().slice(-s.length) === s.toLowerCase() && text.length >= s.length) {
+        return text.slice(0, text.length - s.length).trim();
+      }
+    }
+    return text;
+  }
+
+  // The number in `text` as the server reads it, or null where the server answers with a message
+  // (no number, or ambiguous like "2,500" on a German page).
+  function parseNumber(text, locale, units) {
+    var name = babelLocale(locale);
+    var t = stripUnit(String(text).trim(), units, name).replace(/[\s\u00a0\u202f\u2009]+/g, "").replace(/\u2212/g, "-");
+    if (!t) { return null; }
+    var sep = SEPARATORS[name], sh = shapes(name), normal;
+    if (sh.ambiguous.test(t)) { return null; }
+    if (sh.grouped.test(t) || sh.plain.test(t)) {
+      normal = t.split(sep[0]).join("").replace(sep[1], ".");
+    } else if (sh.otherDecimal.test(t)) {
+      normal = t.replace(sep[0], ".");
+    } else {
+      return null;
+    }
+    var value = Number(normal);
+    return isNaN(value) ? null : value;
+  }
+
+  var api = { parseNumber: parseNumber, babelLocale: babelLocale };
+  if (typeof module !== "undefined" && module.exports) { module.exports = api; }
+  if (typeof document === "undefined") { return; }
+  root.impactcheckNumbers = api;
+
   var known = {};
   try { known = JSON.parse(document.getElementById("known-answers").textContent); } catch (e) { known = {}; }
   var form = document.querySelector("form[data-step]");
   if (!form) { return; }
+  var locale = form.getAttribute("data-locale") || document.documentElement.getAttribute("lang") || "de";
+
+  function unitsOf(group) {
+    var given = group.getAttribute("data-units");
+    if (given) { try { return JSON.parse(given); } catch (e) { /* fall back to the unit shown */ } }
+    var shown = group.querySelector(".unit");
+    return shown ? [shown.textContent.trim()] : [];
+  }
 
   function currentAnswers() {
     var answers = Object.assign({}, known);
@@ -26,14 +105,7 @@
         if (value !== null && type === "scale") { value = parseInt(value, 10); }
       } else if (inputs.length) {
         var text = inputs[0].value.trim();
-        if (text) {
-          if (type === "number") {
-            var t = text.replace(/\s/g, "");
-            if (/^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$/.test(t)) { t = t.replace(/\./g, "").replace(",", "."); }
-            else { t = t.replace(",", "."); }
-            value = isNaN(parseFloat(t)) ? null : parseFloat(t);
-          } else { value = text; }
-        }
+        if (text) { value = type === "number" ? parseNumber(text, locale, unitsOf(group)) : text; }
       }
       if (value !== null) { answers[id] = value; } else { delete answers[id]; }
     });
@@ -74,4 +146,4 @@
   form.addEventListener("change", update);
   form.addEventListener("input", update);
   update();
-}());
+}(this));

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from impactcheck.core.errors import Problem
+from impactcheck.core.i18n import N_, Message
 
 # The folder below RULES_DIR that holds one folder per municipality; beside factors/, examples/, archive/.
 OWN_RULES_DIR = "kommunen"
@@ -79,7 +80,9 @@ def _zones() -> frozenset[str]:
 
 def timezone_problem(value: str) -> str | None:
     if value not in _zones():
-        return f"Zeitzone „{value}“ unbekannt; bitte eine IANA-Zeitzone wie „Europe/Berlin“ angeben."
+        return Message(
+            N_("Zeitzone „{value}“ unbekannt; bitte eine IANA-Zeitzone wie „Europe/Berlin“ angeben."), value=value
+        )
     return None
 
 
@@ -97,9 +100,12 @@ class MunicipalityData:
 
 def slug_problem(slug: str) -> str | None:
     if not SLUG.fullmatch(slug or ""):
-        return (
-            f"Kürzel „{slug}“ ungültig: nur Kleinbuchstaben a–z, Ziffern und Bindestriche, "
-            "höchstens 64 Zeichen, nicht mit einem Bindestrich am Anfang oder Ende."
+        return Message(
+            N_(
+                "Kürzel „{slug}“ ungültig: nur Kleinbuchstaben a–z, Ziffern und Bindestriche, "
+                "höchstens 64 Zeichen, nicht mit einem Bindestrich am Anfang oder Ende."
+            ),
+            slug=slug,
         )
     return None
 
@@ -109,32 +115,42 @@ def problems(data: MunicipalityData, available: list[str]) -> list[Problem]:
     found: list[Problem] = []
     name = (data.name or "").strip()
     if not name:
-        found.append(Problem("Bitte geben Sie den Namen der Kommune an.", path=("name",)))
+        found.append(Problem(N_("Bitte geben Sie den Namen der Kommune an."), path=("name",)))
     elif len(name) > MAX_NAME or not name.isprintable():
         found.append(
-            Problem(f"Der Name darf höchstens {MAX_NAME} Zeichen und keine Steuerzeichen haben.", path=("name",))
+            Problem(
+                Message(N_("Der Name darf höchstens {n} Zeichen und keine Steuerzeichen haben."), n=MAX_NAME),
+                path=("name",),
+            )
         )
     if data.timezone is not None:
         message = timezone_problem(data.timezone)
         if message:
             found.append(Problem(message, path=("timezone",)))
     if not data.rulesets:
-        found.append(Problem("Bitte mindestens ein Regelwerk anbieten.", path=("rulesets",)))
+        found.append(Problem(N_("Bitte mindestens ein Regelwerk anbieten."), path=("rulesets",)))
     unknown = [r for r in data.rulesets if r not in available]
     if unknown:
         found.append(
             Problem(
-                f"Regelwerk „{unknown[0]}“ unbekannt; vorhanden: {', '.join(available) or 'keine'}.",
+                Message(
+                    N_("Regelwerk „{id}“ unbekannt; vorhanden: {known}."),
+                    id=unknown[0],
+                    known=", ".join(available) or Message(N_("keine")),
+                ),
                 path=("rulesets",),
             )
         )
     if len(set(data.rulesets)) != len(data.rulesets):
-        found.append(Problem("Jedes Regelwerk nur einmal angeben.", path=("rulesets",)))
+        found.append(Problem(N_("Jedes Regelwerk nur einmal angeben."), path=("rulesets",)))
     year = data.neutrality_year
     low, high = NEUTRALITY_YEARS
     if year is not None and not low <= year <= high:
         found.append(
-            Problem(f"Das Jahr der Klimaneutralität muss zwischen {low} und {high} liegen.", path=("neutrality_year",))
+            Problem(
+                Message(N_("Das Jahr der Klimaneutralität muss zwischen {low} und {high} liegen."), low=low, high=high),
+                path=("neutrality_year",),
+            )
         )
     if data.oparl_endpoint is not None:
         message = oparl_endpoint_problem(data.oparl_endpoint)
@@ -152,9 +168,11 @@ def oparl_endpoint_problem(url: str) -> str | None:
 
     parts = urlsplit(url)
     if len(url) > MAX_URL or not url.isprintable() or " " in url:
-        return f"Die OParl-Adresse darf höchstens {MAX_URL} Zeichen und keine Leer- oder Steuerzeichen haben."
+        return Message(
+            N_("Die OParl-Adresse darf höchstens {n} Zeichen und keine Leer- oder Steuerzeichen haben."), n=MAX_URL
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Die OParl-Adresse muss mit http:// oder https:// beginnen, z. B. https://ris.example.de/oparl/v1."
+        return N_("Die OParl-Adresse muss mit http:// oder https:// beginnen, z. B. https://ris.example.de/oparl/v1.")
     return None
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from impactcheck.core.errors import InputError, Problem
+from impactcheck.core.i18n import N_, Message
 from impactcheck.core.model import RuleSet
 from impactcheck.core.result import Result
 from impactcheck.store import current as current_state
@@ -62,7 +63,7 @@ class ConflictError(OperationError):
     """The page was based on an older version of the draft (another tab, another person)."""
 
 
-CONFLICT_MESSAGE = (
+CONFLICT_MESSAGE = N_(
     "Dieser Entwurf wurde inzwischen an anderer Stelle geändert (in einem anderen Fenster oder von "
     "einer anderen Person). Ihre Eingaben sind unten erhalten, aber noch nicht gespeichert."
 )
@@ -153,10 +154,11 @@ def create_municipality(
         "rulesets": list(data.rulesets),
         "timezone": data.timezone,
         "neutrality_year": data.neutrality_year,
+        "oparl_endpoint": data.oparl_endpoint,
         "created_at": utcnow(),
     }
     if not insert_or_ignore(s, Municipality.__table__, values, ["slug"]):
-        raise OperationError([Problem(f"Die Kommune „{slug}“ gibt es schon.", path=("slug",))])
+        raise OperationError([Problem(Message(N_("Die Kommune „{slug}“ gibt es schon."), slug=slug), path=("slug",))])
     municipality = s.scalars(select(Municipality).where(Municipality.slug == slug)).one()
     detail = {k: v for k, v in values.items() if k != "created_at"}
     audit(s, actor, "municipality.create", municipality_id=municipality.id, **detail)
@@ -166,7 +168,7 @@ def create_municipality(
 def edit_municipality(
     s: Session, actor: User | None, municipality: Municipality, data: MunicipalityData, *, available: list[str]
 ) -> bool:
-    """Change a municipality's name, time zone, offered rule sets and neutrality year (logged when
+    """Change a municipality's name, time zone, offered rule sets, neutrality year and OParl endpoint (logged when
     something changed; True then). Checks already stored keep the rule set they were evaluated with."""
     found = municipality_rules.problems(data, available)
     if found:
@@ -176,6 +178,7 @@ def edit_municipality(
         "timezone": data.timezone,
         "rulesets": list(data.rulesets),
         "neutrality_year": data.neutrality_year,
+        "oparl_endpoint": data.oparl_endpoint,
     }
     changed = {k: v for k, v in wanted.items() if getattr(municipality, k) != v}
     for key, value in changed.items():
@@ -189,7 +192,7 @@ def edit_municipality(
 def set_installation_admin(s: Session, actor: User | None, user: User, value: bool) -> None:
     """Let an admin run the installation (create and edit municipalities), or stop it."""
     if value and user.role != "admin":
-        raise _fail("Nur ein Konto mit der Rolle „admin“ kann die Installation verwalten.")
+        raise _fail(N_("Nur ein Konto mit der Rolle „admin“ kann die Installation verwalten."))
     if user.installation_admin == value:
         return
     user.installation_admin = value
@@ -200,7 +203,12 @@ def set_installation_admin(s: Session, actor: User | None, user: User, value: bo
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise OperationError(
-            [Problem(f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein.", path=("password",))]
+            [
+                Problem(
+                    Message(N_("Das Passwort muss mindestens {n} Zeichen lang sein."), n=MIN_PASSWORD_LENGTH),
+                    path=("password",),
+                )
+            ]
         )
 
 
@@ -219,18 +227,20 @@ def create_user(
     username = username.strip()
     if not username or len(username) > 64 or any(c.isspace() or not c.isprintable() for c in username):
         raise _fail(
-            "Der Benutzername darf nicht leer sein, keine Leer- oder Steuerzeichen enthalten und höchstens "
-            "64 Zeichen haben."
+            N_(
+                "Der Benutzername darf nicht leer sein, keine Leer- oder Steuerzeichen enthalten und höchstens "
+                "64 Zeichen haben."
+            )
         )
     if display_name and not display_name.isprintable():
-        raise OperationError([Problem("Der Name darf keine Steuerzeichen enthalten.", path=("display_name",))])
+        raise OperationError([Problem(N_("Der Name darf keine Steuerzeichen enthalten."), path=("display_name",))])
     if role not in ROLES:
-        raise _fail(f"Unbekannte Rolle „{role}“; möglich: {', '.join(ROLES)}.")
+        raise _fail(Message(N_("Unbekannte Rolle „{role}“; möglich: {roles}."), role=role, roles=", ".join(ROLES)))
     _check_password(password)
     # Names are unique across municipalities; only the own municipality's (or the server
     # administrator at the command line, actor None) may learn that a name belongs to an account.
-    taken = f"Den Benutzernamen „{username}“ gibt es schon."
-    unavailable = "Dieser Benutzername ist nicht verfügbar. Bitte wählen Sie einen anderen."
+    taken = Message(N_("Den Benutzernamen „{username}“ gibt es schon."), username=username)
+    unavailable = N_("Dieser Benutzername ist nicht verfügbar. Bitte wählen Sie einen anderen.")
     owner = s.scalar(select(User.municipality_id).where(User.username == username))
     if owner is not None:
         raise _fail(taken if actor is None or owner == municipality.id else unavailable)
@@ -254,7 +264,7 @@ def create_user(
 def set_password(s: Session, actor: User | None, user: User, password: str) -> None:
     _refuse_anonymised(user)
     if sso_source(user) is not None:  # its password lives at the identity provider or in the directory
-        raise _fail("Dieses Konto meldet sich über Single Sign-on an; sein Passwort wird dort geändert.")
+        raise _fail(N_("Dieses Konto meldet sich über Single Sign-on an; sein Passwort wird dort geändert."))
     _check_password(password)
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
     user.session_version = User.session_version + 1  # a new password ends every session of the old one
@@ -280,6 +290,20 @@ def set_active(s: Session, actor: User | None, user: User, active: bool) -> None
     )
 
 
+INTERFACE_LOCALES = ("de", "en")  # as web/extensions.LOCALES: the languages with a complete interface
+
+
+def set_locale(s: Session, actor: User | None, user: User, locale: str | None) -> None:
+    """The interface language `user` chose; None: the browser's language decides (User.locale)."""
+    if locale is not None and locale not in INTERFACE_LOCALES:
+        raise _fail(N_("Diese Sprache gibt es nicht."))
+    if user.locale == locale:
+        return
+    user.locale = locale
+    s.flush()
+    audit(s, actor, "user.locale", municipality_id=user.municipality_id, user=user.username, locale=locale)
+
+
 MAX_COMMITTEES = 50
 MAX_COMMITTEE_NAME = 200  # as Check.committee
 
@@ -293,10 +317,16 @@ def set_committees(s: Session, actor: User | None, user: User, names: list[str])
         if not name or name.casefold() in {c.casefold() for c in cleaned}:
             continue
         if len(name) > MAX_COMMITTEE_NAME:
-            raise _fail(f"Ein Gremium darf höchstens {MAX_COMMITTEE_NAME} Zeichen lang sein: „{name[:40]}…“.")
+            raise _fail(
+                Message(
+                    N_("Ein Gremium darf höchstens {n} Zeichen lang sein: „{name}…“."),
+                    n=MAX_COMMITTEE_NAME,
+                    name=name[:40],
+                )
+            )
         cleaned.append(name)
     if len(cleaned) > MAX_COMMITTEES:
-        raise _fail(f"Wählen Sie höchstens {MAX_COMMITTEES} Gremien.")
+        raise _fail(Message(N_("Wählen Sie höchstens {n} Gremien."), n=MAX_COMMITTEES))
     if cleaned == list(user.committees or []):
         return cleaned
     user.committees = cleaned
@@ -358,10 +388,15 @@ def anonymise_user(s: Session, actor: User | None, user: User) -> bool:
     if is_anonymised(user):
         return False
     if actor is not None and actor.id == user.id:
-        raise _fail("Sie können Ihr eigenes Konto nicht anonymisieren.")
+        raise _fail(N_("Sie können Ihr eigenes Konto nicht anonymisieren."))
     new_username = ANONYMISED_USERNAME.format(id=user.id)
     if s.scalar(select(User.id).where(User.username == new_username, User.id != user.id)) is not None:
-        raise _fail(f"Den Benutzernamen „{new_username}“ hat schon ein anderes Konto; bitte benennen Sie es um.")
+        raise _fail(
+            Message(
+                N_("Den Benutzernamen „{username}“ hat schon ein anderes Konto; bitte benennen Sie es um."),
+                username=new_username,
+            )
+        )
     former = user.username
     subject = ""
     if user.password_hash.startswith(f"{SSO_MARK}oidc:"):
@@ -485,8 +520,10 @@ def sso_user(
     username = (username or "").strip()
     if not username or len(username) > 64 or any(c.isspace() or not c.isprintable() for c in username):
         raise _fail(
-            "Ihr Anmeldedienst hat keinen verwendbaren Benutzernamen übermittelt (leer, zu lang oder mit "
-            "Leer- oder Steuerzeichen). Bitte wenden Sie sich an die Administration."
+            N_(
+                "Ihr Anmeldedienst hat keinen verwendbaren Benutzernamen übermittelt (leer, zu lang oder mit "
+                "Leer- oder Steuerzeichen). Bitte wenden Sie sich an die Administration."
+            )
         )
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
@@ -524,12 +561,22 @@ def sso_user(
     if user.password_hash != mark:
         if sso_source(user) is None:
             raise _fail(
-                f"Für den Benutzernamen „{username}“ gibt es ein Konto mit eigenem Passwort. Bitte melden Sie "
-                "sich damit an, oder bitten Sie die Administration, das Konto umzustellen."
+                Message(
+                    N_(
+                        "Für den Benutzernamen „{username}“ gibt es ein Konto mit eigenem Passwort. Bitte melden Sie "
+                        "sich damit an, oder bitten Sie die Administration, das Konto umzustellen."
+                    ),
+                    username=username,
+                )
             )
         raise _fail(
-            f"Der Benutzername „{username}“ gehört hier zu einem anderen Konto. Bitte wenden Sie sich an die "
-            "Administration."
+            Message(
+                N_(
+                    "Der Benutzername „{username}“ gehört hier zu einem anderen Konto. Bitte wenden Sie sich an die "
+                    "Administration."
+                ),
+                username=username,
+            )
         )
     _refuse_inactive_or_elsewhere(user, municipality)
     changed: dict[str, Any] = {}
@@ -547,11 +594,13 @@ def sso_user(
 
 def _refuse_inactive_or_elsewhere(user: User, municipality: Municipality) -> None:
     if not user.active:
-        raise _fail("Ihr Konto ist deaktiviert. Bitte wenden Sie sich an die Administration.")
+        raise _fail(N_("Ihr Konto ist deaktiviert. Bitte wenden Sie sich an die Administration."))
     if user.municipality_id != municipality.id:
         raise _fail(
-            "Ihr Konto gehört zu einer anderen Kommune, als Ihr Anmeldedienst jetzt angibt. Bitte wenden Sie "
-            "sich an die Administration."
+            N_(
+                "Ihr Konto gehört zu einer anderen Kommune, als Ihr Anmeldedienst jetzt angibt. Bitte wenden Sie "
+                "sich an die Administration."
+            )
         )
 
 
@@ -570,8 +619,10 @@ class PaperData:
 def _require_draft(revision: Revision, expected_version: int | None) -> None:
     if not revision.is_draft:
         raise _fail(
-            "Dieser Klimacheck ist bereits eingereicht und kann nicht mehr geändert werden. "
-            "Legen Sie eine neue Revision an, um ihn zu ändern."
+            N_(
+                "Dieser Klimacheck ist bereits eingereicht und kann nicht mehr geändert werden. "
+                "Legen Sie eine neue Revision an, um ihn zu ändern."
+            )
         )
     if expected_version is not None and revision.version != expected_version:
         raise ConflictError([Problem(CONFLICT_MESSAGE)])
@@ -790,7 +841,7 @@ def set_alternative(
     _require_draft(revision, expected_version)
     description = description.strip()
     if not description:
-        raise _fail("Beschreiben Sie die Alternative in wenigen Sätzen.")
+        raise _fail(N_("Beschreiben Sie die Alternative in wenigen Sätzen."))
     first = revision.alternative_answers is None
     revision.alternative_description = description
     if first:
@@ -849,7 +900,9 @@ def _snapshot(s: Session, sha256: str, kind: str, ident: str, version: str | Non
     content = raw.decode("utf-8")
     if hashlib.sha256(raw).hexdigest() != sha256:
         # The file changed on disk since it was loaded; refuse rather than store a wrong text.
-        raise _fail("Das Regelwerk wurde gerade geändert. Bitte laden Sie die Seite neu und reichen Sie erneut ein.")
+        raise _fail(
+            N_("Das Regelwerk wurde gerade geändert. Bitte laden Sie die Seite neu und reichen Sie erneut ein.")
+        )
     values = {"sha256": sha256, "kind": kind, "ident": ident, "version": version, "content": content}
     insert_or_ignore(s, RulesetSnapshot.__table__, {**values, "stored_at": utcnow()}, ["sha256"])
 
@@ -965,16 +1018,16 @@ def review(s: Session, actor: User, check: Check, *, decision: str, comment: str
     """The climate department approves a submitted check or returns it to its author (never their own)."""
     revision = latest_submitted(check)
     if revision is None:
-        raise _fail("Nur eingereichte Klimachecks können geprüft werden.")
+        raise _fail(N_("Nur eingereichte Klimachecks können geprüft werden."))
     if not permissions.four_eyes(actor, check):
-        raise _fail("Eigene Klimachecks prüft eine andere Person der Klimaschutzstelle.")
+        raise _fail(N_("Eigene Klimachecks prüft eine andere Person der Klimaschutzstelle."))
     if revision.version != expected_version:
-        raise ConflictError([Problem("Der Klimacheck wurde inzwischen geändert. Bitte laden Sie die Seite neu.")])
+        raise ConflictError([Problem(N_("Der Klimacheck wurde inzwischen geändert. Bitte laden Sie die Seite neu."))])
     comment = comment.strip()
     if decision not in ("approve", "return"):
         raise _fail("Unbekannte Entscheidung.")
     if decision == "return" and not comment:
-        raise _fail("Schreiben Sie der Verfasserin oder dem Verfasser, was zu ändern ist.")
+        raise _fail(N_("Schreiben Sie der Verfasserin oder dem Verfasser, was zu ändern ist."))
     revision.status = "approved" if decision == "approve" else "returned"
     revision.reviewed_at = utcnow()
     revision.reviewed_by_id = actor.id
@@ -1002,10 +1055,12 @@ class OutcomeData:
     date: dt.date | None
     changed: str | None  # yes | partly | no: did the paper change because of the Klimacheck?
     note: str = ""
+    effective_year: int | None = None  # from when it takes effect (the climate budget); None: the decision's year
 
 
 OUTCOME_NOTE_MAX = 2000
 OUTCOME_EARLIEST = dt.date(2000, 1, 1)  # a typo in the year (0226), not a council session
+EFFECT_YEARS_AHEAD = 30  # "Wirksam ab": a measure takes effect within this many years of its decision
 OUTCOME_CONFLICT_MESSAGE = (
     "Inzwischen hat jemand anderes einen Beschluss zu diesem Klimacheck eingetragen (oben zu sehen). "
     "Ihre Eingaben sind unten erhalten, aber noch nicht gespeichert."
@@ -1017,28 +1072,49 @@ def outcome_problems(check: Check, data: OutcomeData) -> list[Problem]:
     (`path`), so a form shows every message at its field at once. Empty when it can be recorded."""
     problems = []
     if data.outcome not in current_state.OUTCOMES:
-        problems.append(Problem("Wählen Sie aus, wie der Rat entschieden hat.", path=("outcome",)))
+        problems.append(Problem(N_("Wählen Sie aus, wie der Rat entschieden hat."), path=("outcome",)))
     elif data.outcome == "adopted_alternative" and check.alternative_verdict is None:
         problems.append(
-            Problem("Dieser Klimacheck hat keine Alternative; wählen Sie einen anderen Beschluss.", path=("outcome",))
+            Problem(
+                N_("Dieser Klimacheck hat keine Alternative; wählen Sie einen anderen Beschluss."), path=("outcome",)
+            )
         )
     if data.date is None:
         problems.append(Problem("Geben Sie das Datum der Sitzung an, in der entschieden wurde.", path=("date",)))
     elif data.date > (utcnow() + dt.timedelta(days=1)).date():
         problems.append(Problem("Das Datum des Beschlusses liegt in der Zukunft.", path=("date",)))
     elif data.date < OUTCOME_EARLIEST:
-        problems.append(Problem("Prüfen Sie das Datum des Beschlusses: Es liegt vor dem Jahr 2000.", path=("date",)))
+        problems.append(
+            Problem(N_("Prüfen Sie das Datum des Beschlusses: Es liegt vor dem Jahr 2000."), path=("date",))
+        )
     if data.changed not in current_state.CHANGED_BY_CHECK:
         problems.append(
-            Problem("Geben Sie an, ob die Vorlage wegen des Klimachecks geändert wurde.", path=("changed",))
+            Problem(N_("Geben Sie an, ob die Vorlage wegen des Klimachecks geändert wurde."), path=("changed",))
         )
+    if data.effective_year is not None:
+        first = data.date.year if data.date is not None else OUTCOME_EARLIEST.year
+        last = first + EFFECT_YEARS_AHEAD
+        if not first <= data.effective_year <= last:
+            problems.append(
+                Problem(
+                    Message(
+                        N_(
+                            "Das Jahr, ab dem der Beschluss wirkt, muss zwischen {first} und {last} liegen "
+                            "(frühestens im Jahr des Beschlusses)."
+                        ),
+                        first=first,
+                        last=last,
+                    ),
+                    path=("effective_year",),
+                )
+            )
     note = (data.note or "").strip()
     if data.changed in ("yes", "partly") and not note:
         problems.append(
-            Problem("Beschreiben Sie in einem Satz, was wegen des Klimachecks geändert wurde.", path=("note",))
+            Problem(N_("Beschreiben Sie in einem Satz, was wegen des Klimachecks geändert wurde."), path=("note",))
         )
     elif len(note) > OUTCOME_NOTE_MAX:
-        problems.append(Problem(f"Höchstens {OUTCOME_NOTE_MAX} Zeichen.", path=("note",)))
+        problems.append(Problem(Message(N_("Höchstens {n} Zeichen."), n=OUTCOME_NOTE_MAX), path=("note",)))
     return problems
 
 
@@ -1060,8 +1136,8 @@ def record_outcome(s: Session, actor: User, check: Check, data: OutcomeData, *, 
     if problems:
         raise OperationError(problems)
     note = (data.note or "").strip()
-    values = (data.outcome, data.date, data.changed, note or None)
-    if values == (check.outcome, check.outcome_date, check.outcome_changed, check.outcome_note):
+    values = (data.outcome, data.date, data.changed, note or None, data.effective_year)
+    if values == (check.outcome, check.outcome_date, check.outcome_changed, check.outcome_note, check.effective_year):
         return False
     if seen is not None and seen != outcome_token(check):
         raise ConflictError([Problem(OUTCOME_CONFLICT_MESSAGE)])
@@ -1070,8 +1146,10 @@ def record_outcome(s: Session, actor: User, check: Check, data: OutcomeData, *, 
         "date": check.outcome_date.isoformat() if check.outcome_date else None,
         "changed": check.outcome_changed,
         "note": check.outcome_note,
+        "effective_year": check.effective_year,
     }
     check.outcome = data.outcome
+    check.effective_year = data.effective_year
     check.outcome_date = data.date
     check.outcome_changed = data.changed
     check.outcome_note = note or None
@@ -1088,6 +1166,7 @@ def record_outcome(s: Session, actor: User, check: Check, data: OutcomeData, *, 
         date=data.date.isoformat(),
         changed=data.changed,
         note=note,
+        effective_year=data.effective_year,
         before=before,
     )
     return True
@@ -1101,7 +1180,7 @@ def delete_draft(s: Session, actor: User, check: Check) -> None:
     if check.deleted_at is not None:
         return  # a double click
     if check.filed_number is not None:
-        raise _fail("Eingereichte Klimachecks bleiben erhalten und können nicht gelöscht werden.")
+        raise _fail(N_("Eingereichte Klimachecks bleiben erhalten und können nicht gelöscht werden."))
     check.deleted_at = utcnow()
     _flush(s)
     audit(s, actor, "check.delete", municipality_id=check.municipality_id, check=check, reference=check.reference)

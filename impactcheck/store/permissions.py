@@ -14,6 +14,7 @@ READERS_OF_ALL = ("council", "climate", "admin")  # see the register of all chec
 REVIEWERS = ("climate",)  # approve or return submitted checks (never their own: four eyes)
 OUTCOME_RECORDERS = ("author", "climate")  # record the council's decision (see may_record_outcome)
 INSERTERS = ("author", "climate")  # put the section into a paper of their own
+BUDGET_READERS = ("council", "climate", "admin")  # the climate budget of their municipality (/klimabudget)
 
 
 def _signed_in(user: Any) -> bool:
@@ -97,6 +98,17 @@ def may_delete_draft(user: Any, check: Any) -> bool:
     """Delete a check: its owner (in a creating role), while it was never submitted (a submitted check
     is part of the record)."""
     return may_edit(user, check) and check.filed_number is None
+
+
+def may_see_budget(user: Any) -> bool:
+    """The municipality's climate budget (target path and the council's decisions against it): the
+    climate department, the council and the admin; authors see their own checks only."""
+    return _signed_in(user) and user.role in BUDGET_READERS
+
+
+def may_download_report(user: Any) -> bool:
+    """The yearly report to the council (Word) of their municipality: whoever sees the climate budget."""
+    return may_see_budget(user)
 
 
 def may_read_audit(user: Any) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from impactcheck.core.errors import Problem
+from impactcheck.core.i18n import N_, Message
 from impactcheck.store import operations
 from impactcheck.store.models import ApiToken, User, utcnow
 
@@ -44,17 +45,24 @@ def create(s: Session, actor: User, user: User, label: str) -> tuple[ApiToken, s
     label = " ".join((label or "").split())
     if not label:
         raise operations.OperationError(
-            [Problem("Geben Sie dem Token eine Bezeichnung (wofür es ist).", path=("label",))]
+            [Problem(N_("Geben Sie dem Token eine Bezeichnung (wofür es ist)."), path=("label",))]
         )
     if len(label) > LABEL_MAX:
         raise operations.OperationError(
-            [Problem(f"Die Bezeichnung ist zu lang (höchstens {LABEL_MAX} Zeichen).", path=("label",))]
+            [Problem(Message(N_("Die Bezeichnung ist zu lang (höchstens {n} Zeichen)."), n=LABEL_MAX), path=("label",))]
         )
     if not user.active:
-        raise operations.OperationError([Problem("Für ein deaktiviertes Konto gibt es keine Tokens.")])
+        raise operations.OperationError([Problem(N_("Für ein deaktiviertes Konto gibt es keine Tokens."))])
     if len(active_tokens(s, user)) >= MAX_ACTIVE:
         raise operations.OperationError(
-            [Problem(f"Es gibt schon {MAX_ACTIVE} gültige Tokens für dieses Konto. Widerrufen Sie zuerst eines.")]
+            [
+                Problem(
+                    Message(
+                        N_("Es gibt schon {n} gültige Tokens für dieses Konto. Widerrufen Sie zuerst eines."),
+                        n=MAX_ACTIVE,
+                    )
+                )
+            ]
         )
     token = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, label=label, token_hash=digest(token), prefix=token[:10], created_at=utcnow())

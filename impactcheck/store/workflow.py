@@ -17,6 +17,7 @@ from typing import Any
 
 from impactcheck.core.errors import AnswersError, Problem
 from impactcheck.core.evaluate import Visibility, alternative_changes, evaluate, known_answers
+from impactcheck.core.i18n import N_, Message
 from impactcheck.core.model import RuleSet, Step
 from impactcheck.core.result import Result
 
@@ -176,7 +177,7 @@ class DraftState:
         return frozenset(allowed)
 
 
-INCOMPLETE_MESSAGE = "Es fehlen noch Angaben. Ergänzen Sie die markierten Fragen, bevor Sie einreichen."
+INCOMPLETE_MESSAGE = N_("Es fehlen noch Angaben. Ergänzen Sie die markierten Fragen, bevor Sie einreichen.")
 
 
 def _rule(
@@ -192,23 +193,30 @@ def _rule(
         return (
             Blocker(
                 ALTERNATIVE_MISSING,
-                f"Das Ergebnis ist {verdict_label}. Beschreiben und bewerten Sie eine klimafreundlichere "
-                "Alternative, bevor Sie einreichen.",
+                Message(
+                    N_(
+                        "Das Ergebnis ist {verdict}. Beschreiben und bewerten Sie eine klimafreundlichere "
+                        "Alternative, bevor Sie einreichen."
+                    ),
+                    verdict=Message(verdict_label),  # the verdict's own word is a msgid too (model.VERDICT_LABELS)
+                ),
             ),
         )
     if alternative == "incomplete":
         return (
             Blocker(
                 ALTERNATIVE_INCOMPLETE,
-                "Die Alternative ist noch nicht vollständig bewertet. Ergänzen Sie ihre markierten Fragen.",
+                N_("Die Alternative ist noch nicht vollständig bewertet. Ergänzen Sie ihre markierten Fragen."),
             ),
         )
     if alternative_negative and justification is not None and not justification.strip():
         return (
             Blocker(
                 JUSTIFICATION_MISSING,
-                "Auch die Alternative ist negativ. Begründen Sie schriftlich, warum die Vorlage trotzdem "
-                "eingebracht werden soll; die Klimaschutzstelle wird den Check prüfen.",
+                N_(
+                    "Auch die Alternative ist negativ. Begründen Sie schriftlich, warum die Vorlage trotzdem "
+                    "eingebracht werden soll; die Klimaschutzstelle wird den Check prüfen."
+                ),
             ),
         )
     return ()

@@ -14,6 +14,9 @@ def setup(app: Flask) -> None:
     init_context(app)
     init_extensions(app)
     init_templating(app)
+    from impactcheck.web import formtext
+
+    formtext.init_app(app)
     errors.init_app(app)
     for module in (health, auth, wizard, results, register, exports, outcome, overview, admin):
         app.register_blueprint(module.bp)
@@ -29,6 +32,18 @@ def setup(app: Flask) -> None:
 
     app.register_blueprint(api.bp)
     app.register_blueprint(tokens.bp)
+
+    from impactcheck.web import budget  # /klimabudget: the target path and the council's decisions against it
+
+    app.register_blueprint(budget.bp)
+
+    from impactcheck.web import report_views  # the yearly report to the council (Word), from the budget page
+
+    app.register_blueprint(report_views.bp)
+
+    from impactcheck.web import account  # /konto: the user's interface language
+
+    app.register_blueprint(account.bp)
 
     from impactcheck.web import oparl_views  # start a check from a paper in the council information system
 

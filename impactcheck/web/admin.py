@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
+from impactcheck.core.i18n import translated
 from impactcheck.store import logins
 from impactcheck.store import operations as ops
 from impactcheck.store.models import Check, User
@@ -75,7 +76,7 @@ def users():
             db().rollback()
             fields = {"password": form.password, "display_name": form.display_name}
             field = fields.get((exc.problems[0].path or ("username",))[0], form.username)
-            field.errors = [exc.problems[0].message]
+            field.errors = [translated(exc.problems[0].message)]
         else:
             flash(_("Das Konto „%(name)s“ ist angelegt.", name=form.username.data.strip()), "success")
             return redirect(url_for("admin.users"))

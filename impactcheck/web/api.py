@@ -15,6 +15,8 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from pydantic import BaseModel, ValidationError
@@ -22,6 +24,8 @@ from sqlalchemy import select
 
 from impactcheck.core.errors import AnswersError, InputError
 from impactcheck.core.evaluate import check_value
+from impactcheck.core.i18n import translated
+from impactcheck.core.model import localized
 from impactcheck.store import current as current_state
 from impactcheck.store import listing, permissions, tokens, workflow
 from impactcheck.store import operations as ops
@@ -57,7 +61,7 @@ def _api_error(exc: ApiError):
 @bp.errorhandler(404)
 @bp.errorhandler(405)
 def _http_error(exc):
-    return problem(exc.code, exc.name, "Diese Adresse oder Methode gibt es in der API nicht.")
+    return problem(exc.code, exc.name, _("Diese Adresse oder Methode gibt es in der API nicht."))
 
 
 # --- who is asking ------------------------------------------------------------------------------
@@ -68,7 +72,7 @@ def _user_from_token(req):
     """A bearer token acts as its user, on the API's addresses only."""
     if not req.path.startswith(PREFIX + "/"):
         return None
-    scheme, _, token = req.headers.get("Authorization", "").partition(" ")
+    scheme, _sep, token = req.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         return None
     user = tokens.user_for(db(), token.strip())
@@ -85,10 +89,10 @@ def _authenticate():
     if getattr(view, "api_public", False):
         return None
     if "Authorization" in request.headers and not g.get("api_token"):
-        raise ApiError(401, "Nicht angemeldet", "Das Token ist ungültig, widerrufen oder sein Konto deaktiviert.")
+        raise ApiError(401, _("Nicht angemeldet"), _("Das Token ist ungültig, widerrufen oder sein Konto deaktiviert."))
     if not current_user.is_authenticated:
         raise ApiError(
-            401, "Nicht angemeldet", "Melden Sie sich an oder senden Sie ein Token (Authorization: Bearer …)."
+            401, _("Nicht angemeldet"), _("Melden Sie sich an oder senden Sie ein Token (Authorization: Bearer …).")
         )
     if not g.get("api_token") and request.method not in ("GET", "HEAD", "OPTIONS"):
         try:
@@ -96,8 +100,8 @@ def _authenticate():
         except CSRFError:
             raise ApiError(
                 400,
-                "CSRF-Token fehlt",
-                "Mit der Browser-Anmeldung braucht jeder Schreibzugriff das CSRF-Token (X-CSRFToken).",
+                _("CSRF-Token fehlt"),
+                _("Mit der Browser-Anmeldung braucht jeder Schreibzugriff das CSRF-Token (X-CSRFToken)."),
             ) from None
     return None
 
@@ -108,7 +112,7 @@ def _authenticate():
 def _body(model: type[BaseModel]) -> Any:
     data = request.get_json(silent=True)
     if data is None:
-        raise ApiError(400, "Kein JSON", "Der Inhalt muss ein JSON-Objekt sein (Content-Type: application/json).")
+        raise ApiError(400, _("Kein JSON"), _("Der Inhalt muss ein JSON-Objekt sein (Content-Type: application/json)."))
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -116,29 +120,31 @@ def _body(model: type[BaseModel]) -> Any:
             schema.FieldProblem(field=".".join(str(p) for p in e["loc"]) or None, message=_german(e))
             for e in exc.errors()
         ]
-        raise ApiError(422, "Ungültige Angaben", errors[0].message, errors=errors) from None
+        raise ApiError(422, _("Ungültige Angaben"), errors[0].message, errors=errors) from None
 
 
 def _german(error: dict) -> str:
     kind = error["type"]
     if kind == "missing":
-        return "Angabe fehlt."
+        return _("Angabe fehlt.")
     if kind == "extra_forbidden":
-        return "Dieses Feld gibt es nicht."
+        return _("Dieses Feld gibt es nicht.")
     if kind in ("string_too_short", "string_too_long"):
         limit = error.get("ctx", {}).get("max_length")
-        return f"Höchstens {limit} Zeichen." if limit else "Darf nicht leer sein."
+        return _("Höchstens %(limit)s Zeichen.", limit=limit) if limit else _("Darf nicht leer sein.")
     if kind.startswith("date"):
-        return "Kein gültiges Datum (JJJJ-MM-TT)."
-    return "Ungültiger Wert."
+        return _("Kein gültiges Datum (JJJJ-MM-TT).")
+    return _("Ungültiger Wert.")
 
 
 def _check(check_id: int, *, edit: bool = False) -> Check:
     check = db().get(Check, check_id)
     if check is None or not permissions.may_see(current_user, check):
-        raise ApiError(404, "Nicht gefunden", f"Einen Klimacheck {check_id} gibt es für Sie nicht.")
+        raise ApiError(404, _("Nicht gefunden"), _("Einen Klimacheck %(id)s gibt es für Sie nicht.", id=check_id))
     if edit and not permissions.may_edit(current_user, check):
-        raise ApiError(403, "Nicht erlaubt", "Diesen Klimacheck kann nur seine Verfasserin oder sein Verfasser ändern.")
+        raise ApiError(
+            403, _("Nicht erlaubt"), _("Diesen Klimacheck kann nur seine Verfasserin oder sein Verfasser ändern.")
+        )
     return check
 
 
@@ -153,15 +159,15 @@ def _draft(check: Check, if_match: bool = True) -> Revision:
     if not revision.is_draft:
         raise ApiError(
             409,
-            "Bereits eingereicht",
-            "Dieser Klimacheck ist bereits eingereicht. Legen Sie eine neue Revision an, um ihn zu ändern.",
+            _("Bereits eingereicht"),
+            _("Dieser Klimacheck ist bereits eingereicht. Legen Sie eine neue Revision an, um ihn zu ändern."),
         )
     if if_match:
         sent = request.headers.get("If-Match")
         if not sent:
-            raise ApiError(428, "If-Match fehlt", "Senden Sie den ETag des Klimachecks in If-Match mit.")
+            raise ApiError(428, _("If-Match fehlt"), _("Senden Sie den ETag des Klimachecks in If-Match mit."))
         if etag(check) not in {_plain_etag(t) for t in sent.split(",")}:
-            raise ApiError(412, "Veraltet", ops.CONFLICT_MESSAGE.split(" Ihre Eingaben")[0] + " Lesen Sie ihn neu.")
+            raise _outdated()
     return revision
 
 
@@ -177,16 +183,28 @@ def _commit() -> None:
     try:
         commit()
     except ops.ConflictError:
-        raise ApiError(
-            412, "Veraltet", ops.CONFLICT_MESSAGE.split(" Ihre Eingaben")[0] + " Lesen Sie ihn neu."
-        ) from None
+        raise _outdated() from None
+
+
+def _outdated() -> ApiError:
+    return ApiError(
+        412,
+        _("Veraltet"),
+        _(
+            "Dieser Entwurf wurde inzwischen an anderer Stelle geändert (in einem anderen Fenster oder von "
+            "einer anderen Person). Lesen Sie ihn neu."
+        ),
+    )
 
 
 def _refused(exc: InputError) -> ApiError:
     db().rollback()
     status = 412 if isinstance(exc, ops.ConflictError) else 409 if isinstance(exc, ops.OperationError) else 422
-    errors = [schema.FieldProblem(field=".".join(map(str, p.path)) or None, message=p.message) for p in exc.problems]
-    return ApiError(status, "Nicht möglich", exc.one_line(), errors=errors)
+    errors = [
+        schema.FieldProblem(field=".".join(map(str, p.path)) or None, message=translated(p.message, _))
+        for p in exc.problems
+    ]
+    return ApiError(status, _("Nicht möglich"), "; ".join(e.message for e in errors), errors=errors)
 
 
 def _summary(check: Check) -> schema.CheckOut:
@@ -236,7 +254,7 @@ def _draft_out(check: Check, revision: Revision) -> schema.DraftOut:
         first_incomplete_step=incomplete.id if incomplete else None,
         alternative_needed=state.alternative_needed,
         justification_needed=state.alternative_negative,
-        blockers=[schema.Blocker(code=b.code, message=b.message) for b in state.blockers],
+        blockers=[schema.Blocker(code=b.code, message=translated(b.message, _)) for b in state.blockers],
         actions=sorted(state.actions()),
         verdict_preview=preview.verdict if preview else None,
         answers=state.proposal.answers,
@@ -319,16 +337,20 @@ def list_checks():
 )
 def create_check():
     if not permissions.may_start(current_user):
-        raise ApiError(403, "Nicht erlaubt", "Ihre Rolle kann keine Klimachecks beginnen.")
+        raise ApiError(403, _("Nicht erlaubt"), _("Ihre Rolle kann keine Klimachecks beginnen."))
     paper = _body(schema.PaperIn)
     offered = offered_rulesets()
     ident = paper.ruleset or offered[0]
     if ident not in offered:
         raise ApiError(
             422,
-            "Ungültige Angaben",
-            f"Regelwerk „{ident}“ wird hier nicht angeboten; angeboten: {', '.join(offered)}.",
-            errors=[schema.FieldProblem(field="ruleset", message="Nicht angeboten.")],
+            _("Ungültige Angaben"),
+            _(
+                "Regelwerk „%(ruleset)s“ wird hier nicht angeboten; angeboten: %(offered)s.",
+                ruleset=ident,
+                offered=", ".join(offered),
+            ),
+            errors=[schema.FieldProblem(field="ruleset", message=_("Nicht angeboten."))],
         )
     data = ops.PaperData(paper.reference, paper.title, paper.department, paper.committee, paper.meeting_date)
     check = ops.create_check(db(), current_user, paper=data, ruleset=ruleset(ident))
@@ -364,7 +386,7 @@ def read_result(check_id: int):
     filed = [r for r in check.revisions if r.result is not None]
     revision = next((r for r in filed if r.number == number), None) if number else (filed[-1] if filed else None)
     if revision is None:
-        raise ApiError(404, "Nicht gefunden", "Diese Revision ist nicht eingereicht oder gibt es nicht.")
+        raise ApiError(404, _("Nicht gefunden"), _("Diese Revision ist nicht eingereicht oder gibt es nicht."))
     body = {
         **revision.result,
         "check": {
@@ -396,14 +418,21 @@ def save_answers(check_id: int):
     for key, value in sent.answers.items():
         question = rs.questions.get(key)
         if question is None:
-            errors.append(schema.FieldProblem(field=f"answers.{key}", message=f"Unbekannte Frage „{key}“."))
+            errors.append(
+                schema.FieldProblem(field=f"answers.{key}", message=_("Unbekannte Frage „%(key)s“.", key=key))
+            )
             continue
         clean, error = (None, None) if value is None else check_value(question, value)
         if error:
-            errors.append(schema.FieldProblem(field=f"answers.{key}", message=f"{question.text}: {error}"))
+            errors.append(
+                schema.FieldProblem(
+                    field=f"answers.{key}",
+                    message=f"{localized(question, 'text', str(get_locale()))}: {translated(error, _)}",
+                )
+            )
         values[key] = clean
     if errors:
-        raise ApiError(422, "Ungültige Antworten", errors[0].message, errors=errors)
+        raise ApiError(422, _("Ungültige Antworten"), errors[0].message, errors=errors)
     steps = sorted({rs.step_of[q].id for q in values if q in rs.step_of})
     try:
         ops.save_step(
@@ -481,9 +510,9 @@ def submit(check_id: int):
     if blockers:
         raise ApiError(
             409,
-            "Noch nicht einreichbar",
-            blockers[0].message,
-            blockers=[schema.Blocker(code=b.code, message=b.message) for b in blockers],
+            _("Noch nicht einreichbar"),
+            translated(blockers[0].message, _),
+            blockers=[schema.Blocker(code=b.code, message=translated(b.message, _)) for b in blockers],
         )
     try:
         ops.submit(db(), current_user, check, rs, expected_version=revision.version, justification=sent.justification)
@@ -543,7 +572,7 @@ def read_ruleset(ruleset_id: str):
         .limit(1)
     )
     if ruleset_id not in offered and used is None:
-        raise ApiError(404, "Nicht gefunden", f"Regelwerk „{ruleset_id}“ gibt es hier nicht.")
+        raise ApiError(404, _("Nicht gefunden"), _("Regelwerk „%(ruleset)s“ gibt es hier nicht.", ruleset=ruleset_id))
     rs = ruleset(ruleset_id)
     steps = [
         schema.StepOut(id=step.id, title=step.title, questions=[_question_out(q) for q in step.questions])

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from impactcheck.core.numbers import format_number
+from impactcheck.web.templating import page_number as format_number  # in the page's language
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from impactcheck.core.numbers import format_number
 from impactcheck.store.models import ROLE_LABELS, ROLES
+from impactcheck.web.templating import page_number as format_number  # in the page's language
 
 TITLE_MAX = 1000  # the column's size (migration 0004): council paper titles run long
 
@@ -172,6 +172,21 @@ class PasswordForm(FlaskForm):
     )
 
 
+class YearField(StringField):
+    """A year as a whole number (empty: None); what cannot be read is said in German at the field."""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if text:
+            if not (text.isdigit() and len(text) == 4):
+                raise ValueError(_l("Geben Sie das Jahr als vierstellige Zahl an, zum Beispiel 2027."))
+            self.data = int(text)
+
+    def _value(self):
+        return str(self.data) if self.data is not None else (self.raw_data[0] if self.raw_data else "")
+
+
 class OutcomeForm(FlaskForm):
     """The council's decision on a submitted check. The rules (what is required when) live in
     `operations.outcome_problems`; this form only reads the input and keeps it for the page."""
@@ -192,6 +207,13 @@ class OutcomeForm(FlaskForm):
             "zum Beispiel: „Wärmepumpe statt Gaskessel.“"
         ),
     )
+    effective_year = YearField(
+        _l("Wirksam ab (Jahr)"),
+        description=_l(
+            "Das Jahr, ab dem der Beschluss Emissionen verursacht oder einspart, zum Beispiel das Jahr der "
+            "Inbetriebnahme. Leer: das Jahr des Beschlusses. Zählt für das Klimabudget."
+        ),
+    )
     seen = HiddenField()  # the recorded decision the page showed (operations.outcome_token)
 
 
@@ -200,4 +222,18 @@ class TokenForm(FlaskForm):
         _l("Bezeichnung"),
         validators=[DataRequired(_l("Geben Sie dem Token eine Bezeichnung (wofür es ist).")), MaxChars(100)],
         description=_l("Wofür das Token ist, z. B. „Abgleich mit dem Ratsinformationssystem“."),
+    )
+
+
+class LanguageForm(FlaskForm):
+    """The interface language of one's own account ("" = as the browser says)."""
+
+    locale = RadioField(
+        _l("Sprache"),
+        choices=[
+            SelectChoice("", _l("wie im Browser eingestellt")),
+            SelectChoice("de", "Deutsch"),  # each language in its own name: found in either interface
+            SelectChoice("en", "English"),
+        ],
+        default="",
     )

@@ -21,6 +21,7 @@ from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Optional
 
 from impactcheck.core.errors import InputError
+from impactcheck.core.i18n import translated
 from impactcheck.store import municipalities as municipal
 from impactcheck.store import operations as ops
 from impactcheck.store.models import Municipality, User
@@ -146,7 +147,7 @@ def _put_errors(form: FlaskForm, exc: ops.OperationError) -> None:
     for problem in exc.problems:
         name = (problem.path or ("name",))[0]
         field = getattr(form, name, None) or form.name
-        field.errors = [*list(field.errors or []), problem.message]
+        field.errors = [*list(field.errors or []), translated(problem.message)]
 
 
 def _admins() -> dict[int, list[User]]:
@@ -293,7 +294,7 @@ def add_admin(municipality_id: int):
             db().rollback()
             fields = {"password": admin_form.password, "display_name": admin_form.display_name}
             field = fields.get((exc.problems[0].path or ("username",))[0], admin_form.username)
-            field.errors = [exc.problems[0].message]
+            field.errors = [translated(exc.problems[0].message)]
         else:
             flash(
                 _(

@@ -155,7 +155,7 @@ def start_source(upload: tuple[str, bytes] | None) -> tuple[ops.PaperSource | No
     main = paper.main_file
     if upload is None and request.form.get("oparl_datei") == "ja" and main is not None and main.is_docx:
         content = system.download(main, int(current_app.config["UPLOAD_MAX_BYTES"]))
-        name = main.fileName or f"{paper.reference or 'Vorlage'}.docx"
+        name = main.fileName or f"{paper.reference or _('Vorlage')}.docx"
         if not name.lower().endswith(".docx"):
             name += ".docx"
         upload = read_docx_upload(FileStorage(io.BytesIO(content), filename=name))

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from impactcheck.core.i18n import translated
 from impactcheck.store import operations as ops
 from impactcheck.store.current import CHANGED_BY_CHECK, CHANGED_LABELS, OUTCOME_LABELS, OUTCOMES
 from impactcheck.store.due import count_outcomes_due, outcomes_due
@@ -29,7 +30,7 @@ from impactcheck.web.restore import form_with_restored_input
 
 bp = Blueprint("outcome", __name__)
 
-FIELDS = ("outcome", "date", "changed", "note")
+FIELDS = ("outcome", "date", "changed", "note", "effective_year")
 
 
 def local_today() -> dt.date:
@@ -101,6 +102,7 @@ def _prefill(form: OutcomeForm, check: Check) -> None:
                 "date": check.outcome_date,
                 "changed": check.outcome_changed,
                 "note": check.outcome_note or "",
+                "effective_year": check.effective_year,
             }
         )
     elif check.meeting_date is not None and check.meeting_date <= local_today():
@@ -127,6 +129,7 @@ def record(check_id: int):
             date=form.date.data,
             changed=form.changed.data,
             note=form.note.data or "",
+            effective_year=form.effective_year.data,
         )
         try:
             ops.record_outcome(db(), current_user, check, data, seen=form.seen.data or "")
@@ -151,7 +154,13 @@ def record(check_id: int):
             form,
             ops.outcome_problems(
                 check,
-                ops.OutcomeData(form.outcome.data or "", form.date.data, form.changed.data, form.note.data or ""),
+                ops.OutcomeData(
+                    form.outcome.data or "",
+                    form.date.data,
+                    form.changed.data,
+                    form.note.data or "",
+                    form.effective_year.data,
+                ),
             ),
         )
         status = 422
@@ -167,9 +176,9 @@ def _show_problems(form: OutcomeForm, problems) -> list[str]:
         if name in FIELDS:
             field = getattr(form, name)
             if not field.errors:
-                field.errors = [problem.message]
+                field.errors = [translated(problem.message)]
         else:
-            general.append(problem.message)
+            general.append(translated(problem.message))
     return general
 
 

@@ -21,13 +21,14 @@ from markupsafe import Markup
 
 from impactcheck.core.i18n import N_
 from impactcheck.core.model import VERDICT_LABELS
-from impactcheck.core.numbers import format_number
 from impactcheck.store import listing, statistics
 from impactcheck.store.current import CHANGED_LABELS, OUTCOME_LABELS
 from impactcheck.store.models import STATUS_LABELS, User
 from impactcheck.web import svgchart
 from impactcheck.web.access import READERS_OF_ALL, roles_required
 from impactcheck.web.context import db, municipality_timezone, offered_rulesets, ruleset
+from impactcheck.web.templating import page_day
+from impactcheck.web.templating import page_number as format_number  # in the page's language
 
 bp = Blueprint("overview", __name__)
 
@@ -80,11 +81,11 @@ class Period:
         if self.start and self.end:
             if self.start == dt.date(self.start.year, 1, 1) and self.end == dt.date(self.start.year, 12, 31):
                 return _("Kalenderjahr %(year)d", year=self.start.year)
-            return f"{self.start:%d.%m.%Y} – {self.end:%d.%m.%Y}"
+            return f"{page_day(self.start)} – {page_day(self.end)}"
         if self.start:
-            return _("seit %(date)s", date=f"{self.start:%d.%m.%Y}")
+            return _("seit %(date)s", date=page_day(self.start))
         if self.end:
-            return _("bis %(date)s", date=f"{self.end:%d.%m.%Y}")
+            return _("bis %(date)s", date=page_day(self.end))
         return _("alle Zeiträume")
 
 

@@ -23,12 +23,13 @@ from sqlalchemy.orm import joinedload, load_only, raiseload
 from impactcheck.core.errors import InputError
 from impactcheck.core.i18n import N_
 from impactcheck.core.model import VERDICT_LABELS
-from impactcheck.core.numbers import format_number
 from impactcheck.store import listing
 from impactcheck.store.current import CHANGED_LABELS, OUTCOME_LABELS
 from impactcheck.store.models import STATUS_LABELS, Check, User
 from impactcheck.web.access import READERS_OF_ALL, roles_required
 from impactcheck.web.context import db, municipality_timezone, offered_rulesets, ruleset
+from impactcheck.web.templating import page_day
+from impactcheck.web.templating import page_number as format_number  # in the page's language
 
 bp = Blueprint("register", __name__)
 
@@ -111,7 +112,7 @@ def _local_day(zone: ZoneInfo):
             return "–"
         if isinstance(value, dt.datetime):
             value = value.replace(tzinfo=dt.UTC).astimezone(zone).date()
-        return value.strftime("%d.%m.%Y")
+        return page_day(value)
 
     return day
 

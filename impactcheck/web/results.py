@@ -21,20 +21,22 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from impactcheck.core.errors import InputError
-from impactcheck.core.result import Result, result_from_dict
+from impactcheck.core.result import Result
 from impactcheck.core.verification import verification_code
 from impactcheck.store import current as current_state
 from impactcheck.store import operations as ops
 from impactcheck.store import permissions
 from impactcheck.store.models import AuditEntry, Check, Revision
 from impactcheck.store.queries import reference_for as _reference
+from impactcheck.store.snapshots import localized_result
 from impactcheck.web.access import load_check, may_insert_into_paper
-from impactcheck.web.context import commit, db, municipality_timezone
+from impactcheck.web.context import commit, db, municipality_timezone, ruleset
 from impactcheck.web.forms import ReviewForm, UploadForm, VersionForm
 from impactcheck.web.restore import form_with_restored_input
 from impactcheck.web.uploads import read_docx_upload, word_limits
@@ -58,7 +60,8 @@ def _revision(check: Check, number: int | None) -> Revision:
 
 
 def result_of(revision: Revision) -> Result:
-    return result_from_dict(revision.result)
+    """The stored Result in the page's language: every page and download of it renders this one."""
+    return localized_result(db(), revision, str(get_locale() or "de"), ruleset)
 
 
 def reference_for(check: Check, revision: Revision):
@@ -92,7 +95,8 @@ def _result_page(
     status: int = 200,
     upload_form: UploadForm | None = None,
 ):
-    from impactcheck.word import chart_alt_text, has_chart
+    from impactcheck.web.sectorchart import sector_chart_svg
+    from impactcheck.word import has_chart
 
     revision = _revision(check, number)
     result = result_of(revision)
@@ -106,8 +110,7 @@ def _result_page(
         revision=revision,
         result=result,
         code=code_for(check, revision),
-        chart_alt=chart_alt_text(result),
-        show_chart=has_chart(result),
+        chart=sector_chart_svg(result) if has_chart(result) else None,
         reference=reference_for(check, revision),
         own_draft=check.current.is_draft and check.owner_id == current_user.id,
         is_owner=check.owner_id == current_user.id,
@@ -160,19 +163,6 @@ def section_docx(check_id: int):
     return send_file(io.BytesIO(content), mimetype=DOCX, as_attachment=True, download_name=_filename(check, ".docx"))
 
 
-@bp.get("/klimachecks/<int:check_id>/diagramm.png")
-@login_required
-def chart(check_id: int):
-    from impactcheck.word import render_chart_png
-
-    check = load_check(check_id)
-    revision = _revision(check, request.args.get("revision", type=int))
-    png = render_chart_png(result_of(revision))
-    response = send_file(io.BytesIO(png), mimetype="image/png")
-    response.headers["Cache-Control"] = "private, max-age=300"
-    return response
-
-
 @bp.post("/klimachecks/<int:check_id>/vorlage.docx")
 @login_required
 def paper_with_section(check_id: int):
@@ -195,7 +185,7 @@ def paper_with_section(check_id: int):
         # The page again, the message at the upload form (focus moves there), the choice of annex kept.
         form.paper.errors = [exc.one_line()]
         return _result_page(check, revision.number, status=422, upload_form=form)
-    return _download(outcome, Path(ops.clean_filename(filename)).stem[:80] or "Vorlage", annex)
+    return _download(outcome, Path(ops.clean_filename(filename)).stem[:80] or _("Vorlage"), annex)
 
 
 def _paper_of(check: Check, form: UploadForm) -> tuple[str, bytes]:

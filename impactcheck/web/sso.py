@@ -18,6 +18,7 @@ from ldap3.core.exceptions import LDAPInvalidDnError
 from ldap3.utils.dn import parse_dn
 from sqlalchemy import select
 
+from impactcheck.core.i18n import translated
 from impactcheck.store import operations as ops
 from impactcheck.store.models import ROLES, Municipality, User
 from impactcheck.web.context import commit, db
@@ -162,5 +163,5 @@ def account_for(identity: Identity, prefix: str) -> User:
     except ops.OperationError as exc:
         s.rollback()
         log.info("%s login of %r refused: %s", identity.source, identity.username, exc.one_line())
-        raise Refused(exc.problems[0].message) from None
+        raise Refused(translated(exc.problems[0].message)) from None
     return user

@@ -7,10 +7,10 @@ visible) is decided by the core, the same code that evaluates the check.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
@@ -18,65 +18,63 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from impactcheck.core import model as m
+from impactcheck.core import numbers
 from impactcheck.core.evaluate import Visibility, check_value
-from impactcheck.core.numbers import format_number
+from impactcheck.core.i18n import translated
 from impactcheck.web.forms import VersionForm
 
 YES, NO = "ja", "nein"
 
-_GERMAN_THOUSANDS = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?")
-_GERMAN_DECIMAL = re.compile(r"[+-]?\d+(,\d+)?")
-_POINT_DECIMAL = re.compile(r"[+-]?\d+\.\d+")
-# "2,500" or "1,250,000": English thousands or a German decimal with three places? Ask, never guess.
-_AMBIGUOUS_COMMA = re.compile(r"[+-]?\d{1,3}(,\d{3})+")
+
+def _locale(locale: str | None) -> str:
+    return numbers.babel_locale(locale if locale is not None else str(get_locale()))
 
 
-def _strip_unit(text: str, unit: str | None) -> str:
-    """'250.000 kWh/a', '250.000 kWh' or '250.000 kWh pro Jahr' → '250.000' (the unit is beside the field)."""
-    if not unit:
-        return text
-    base = unit.split("/")[0].strip()
-    for suffix in sorted({unit, base, f"{base} pro Jahr", f"{base}/Jahr"}, key=len, reverse=True):
-        if suffix and text.lower().endswith(suffix.lower()):
-            return text[: -len(suffix)].strip()
-    return text
+def parse_number(
+    text: str, unit: str | tuple[str, ...] | None = None, integer: bool = False, locale: str | None = None
+) -> tuple[int | float | None, str | None]:
+    """'95.000' → 95000, '1,5' → 1.5, '1.5' → 1.5, '95.000 kWh/a' → 95000; anything else is an error.
 
-
-def parse_number(text: str, unit: str | None = None, integer: bool = False) -> tuple[int | float | None, str | None]:
-    """'95.000' → 95000, '1,5' → 1.5, '1.5' → 1.5, '95.000 kWh/a' → 95000; anything else is an error."""
-    t = _strip_unit(text.strip(), unit).replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
-    if not t:
-        return None, None
-    if _AMBIGUOUS_COMMA.fullmatch(t):
-        thousands = format_number(int(t.replace(",", "")))
-        if t.count(",") == 1:
-            decimal = format_number(float(t.replace(",", ".")))
+    The rules of reading are core/numbers.parse_number's (per locale: the page's language); here they
+    get their words. English pages ask for English separators."""
+    locale = _locale(locale)
+    value, problem = numbers.parse_number(text, unit, integer, locale)
+    if problem is None:
+        return value, None
+    english = locale == "en"
+    if problem.kind == "ambiguous":
+        a, b = problem.readings
+        if english:
             return None, _(
                 "„%(text)s“ ist mehrdeutig: Meinen Sie %(a)s oder %(b)s? Bitte schreiben Sie Tausender "
-                "mit Punkt, Dezimalstellen mit Komma.",
+                "mit Komma, Dezimalstellen mit Punkt.",
                 text=text.strip(),
-                a=thousands,
-                b=decimal,
+                a=a,
+                b=b,
             )
-        return None, _("Meinen Sie %(a)s? Bitte schreiben Sie Tausender mit Punkt.", a=thousands)
-    if _GERMAN_THOUSANDS.fullmatch(t):
-        t = t.replace(".", "").replace(",", ".")
-    elif _GERMAN_DECIMAL.fullmatch(t):
-        t = t.replace(",", ".")
-    elif not _POINT_DECIMAL.fullmatch(t):
-        if integer:
-            return None, _("Bitte geben Sie eine ganze Zahl ein, zum Beispiel 20.")
-        return None, _("Bitte geben Sie eine Zahl ein, zum Beispiel 95.000 oder 1,5.")
-    value = float(t)
-    if value.is_integer() and "." not in t:
-        return int(value), None
-    return value, None
+        return None, _(
+            "„%(text)s“ ist mehrdeutig: Meinen Sie %(a)s oder %(b)s? Bitte schreiben Sie Tausender "
+            "mit Punkt, Dezimalstellen mit Komma.",
+            text=text.strip(),
+            a=a,
+            b=b,
+        )
+    if problem.kind == "thousands":
+        if english:
+            return None, _("Meinen Sie %(a)s? Bitte schreiben Sie Tausender mit Komma.", a=problem.readings[0])
+        return None, _("Meinen Sie %(a)s? Bitte schreiben Sie Tausender mit Punkt.", a=problem.readings[0])
+    if problem.kind == "integer":
+        return None, _("Bitte geben Sie eine ganze Zahl ein, zum Beispiel 20.")
+    if english:
+        return None, _("Bitte geben Sie eine Zahl ein, zum Beispiel 95,000 oder 1.5.")
+    return None, _("Bitte geben Sie eine Zahl ein, zum Beispiel 95.000 oder 1,5.")
 
 
-def number_text(value: Any) -> str:
+def number_text(value: Any, locale: str | None = None) -> str:
+    """A stored number as the form shows it, in the page's language (read back by parse_number)."""
     if value is None or value == "":
         return ""
-    return format_number(value)
+    return numbers.format_input(value, locale=_locale(locale))
 
 
 def _field(q: Any):
@@ -132,7 +130,7 @@ def _from_form(q: Any, raw: Any) -> tuple[Any, str | None]:
         except ValueError:
             return None, _("Bitte wählen Sie einen Wert der Skala.")
     if q.type == "number":
-        return parse_number(raw, q.unit, q.integer)
+        return parse_number(raw, (q.unit, q.unit_en or q.unit), q.integer)
     return raw, None
 
 
@@ -254,7 +252,7 @@ class StepPage:
                 continue
             clean, problem = check_value(q, value)
             if problem:
-                self.errors[q.id] = problem
+                self.errors[q.id] = translated(problem)  # a core Message, in the page's language
             else:
                 values[q.id] = clean
         for qid, message in self.errors.items():

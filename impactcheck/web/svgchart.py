@@ -72,8 +72,10 @@ def bar_chart(
     description: str = "",
     fmt: Callable[[float], str] = _num,
     axis_label: str = "",
+    domain: tuple[float, float] | None = None,
 ) -> Markup:
-    """An SVG bar chart; `chart_id` must be unique on the page (it prefixes the element ids)."""
+    """An SVG bar chart; `chart_id` must be unique on the page (it prefixes the element ids). `domain` fixes
+    the value range (e.g. a scale of −2 … +2), else it is that of the values and 0."""
     if not bars:
         return Markup("")
     cid = escape(chart_id)
@@ -82,6 +84,8 @@ def bar_chart(
     texts = [[("–" if v is None else fmt(v)) for v in bar.values] for bar in bars]
     values = [v for bar in bars for v in bar.values if v is not None]
     lo, hi = min([0.0, *values]), max([0.0, *values])
+    if domain is not None:
+        lo, hi = min(lo, domain[0]), max(hi, domain[1])
     if hi == lo:
         hi = lo + 1.0
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 
 from impactcheck.core.i18n import N_
-from impactcheck.core.model import METHOD_LABELS, SCOPE_LABELS, VERDICT_LABELS
+from impactcheck.core.model import METHOD_LABELS, SCOPE_LABELS, VERDICT_LABELS, localized
 from impactcheck.core.numbers import format_eur, format_number, format_t
-from impactcheck.core.sensitivity import sentences as robustness_sentences
+from impactcheck.core.sensitivity import sentences
 from impactcheck.store import permissions
 
 AUDIT_LABELS = {
@@ -30,19 +30,53 @@ AUDIT_LABELS = {
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        fmt_num=lambda v, d=None: "–" if v is None else format_number(v, d),
-        fmt_t=format_t,
-        fmt_eur=format_eur,
+        # Numbers in the page's language (1.234,5 / 1,234.5), through core/numbers.py.
+        fmt_num=lambda v, d=None: "–" if v is None else page_number(v, d),
+        fmt_t=lambda v: format_t(v, current_locale()),
+        fmt_eur=lambda v: format_eur(v, current_locale()),
         method_label=lambda m: _(METHOD_LABELS[m]) if m in METHOD_LABELS else (m or "–"),
         scope_label=lambda s: _(SCOPE_LABELS[s]) if s in SCOPE_LABELS else s,
         verdict_label=lambda v: _(VERDICT_LABELS[v]) if v in VERDICT_LABELS else v,
         audit_label=lambda a: _(AUDIT_LABELS[a]) if a in AUDIT_LABELS else a,
         format_date=format_date,
-        format_datetime=format_datetime,
+        format_datetime=_format_datetime,
+        current_locale=current_locale,
         step_title=_step_title,
         robustness_sentences=robustness_sentences,
         permissions=permissions,  # the pages ask store/permissions.py, never a role list of their own
     )
+
+
+def robustness_sentences(robustness, own: bool = True) -> list[str]:
+    """The fragile-verdict sentences in the page's language (the Result is localized, core.localize)."""
+    return sentences(robustness, own=own, locale=current_locale())
+
+
+def current_locale() -> str:
+    """The page's language code ("de", "en") for <html lang> and the number helpers."""
+    return str(get_locale() or "de")
+
+
+def page_day(value) -> str:
+    """A day in the page's language: 24.11.2026 (as the German pages always wrote it), or 24 Nov 2026."""
+    if current_locale().startswith("de"):
+        return value.strftime("%d.%m.%Y")
+    return format_date(value, "d MMM yyyy")
+
+
+def page_number(value: float | int, decimals: int | None = None) -> str:
+    """A number in the page's language (1.234,5 or 1,234.5): what the web modules format for a page."""
+    return format_number(value, decimals, current_locale())
+
+
+# The pages' fixed German patterns (day.month.year) and what an English reader expects instead.
+ENGLISH_DATETIME_PATTERNS = {"dd.MM.yyyy HH:mm": "d MMM yyyy, HH:mm", "dd.MM.yyyy HH:mm:ss": "d MMM yyyy, HH:mm:ss"}
+
+
+def _format_datetime(value, format: str | None = None) -> str:
+    if format in ENGLISH_DATETIME_PATTERNS and not current_locale().startswith("de"):
+        format = ENGLISH_DATETIME_PATTERNS[format]
+    return format_datetime(value, format)
 
 
 def _step_title(check, step_id: str) -> str:
@@ -53,4 +87,4 @@ def _step_title(check, step_id: str) -> str:
         rs = ruleset(check.current.ruleset_id)
     except Exception:  # a rule set that no longer loads must not break the log
         return step_id
-    return next((s.title for s in rs.all_steps if s.id == step_id), step_id)
+    return next((localized(s, "title", current_locale()) for s in rs.all_steps if s.id == step_id), step_id)

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from impactcheck.core.i18n import translated
 from impactcheck.store import operations as ops
 from impactcheck.store import tokens
 from impactcheck.store.models import ApiToken, User
@@ -39,7 +40,7 @@ def _manage(user: User):
             commit()
         except ops.OperationError as exc:
             db().rollback()
-            form.label.errors = [exc.problems[0].message]
+            form.label.errors = [translated(exc.problems[0].message)]
             return _page(user, form, status=422)
         # Shown once, on this answer only (the page is never cached): there is no way to see it again.
         return _page(user, TokenForm(formdata=None), shown=token, status=201)

@@ -8,6 +8,7 @@ this process; a file that could never be processed is refused here, with one Ger
 from __future__ import annotations
 
 from flask import current_app, flash
+from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from impactcheck.core.errors import InputError, Problem
@@ -29,14 +30,17 @@ def read_docx_upload(storage: FileStorage | None) -> tuple[str, bytes] | None:
     if len(content) > limit:
         raise InputError(
             Problem(
-                f"Die Datei ist größer als {limit // (1024 * 1024)} MB. Bitte verkleinern Sie Bilder in der Vorlage."
+                _(
+                    "Die Datei ist größer als %(mb)s MB. Bitte verkleinern Sie Bilder in der Vorlage.",
+                    mb=limit // (1024 * 1024),
+                )
             )
         )
     if not content:
-        raise InputError(Problem("Die Datei ist leer."))
+        raise InputError(Problem(_("Die Datei ist leer.")))
     from impactcheck.word import check_docx
 
     checked = check_docx(content, name=storage.filename, limits=word_limits())
     for note in checked.notes:  # e.g. a template on a server: the insertion will leave it out
-        flash(note, "info")
+        flash(_(note), "info")
     return storage.filename, content

@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from impactcheck.core.errors import AnswersError, InputError
 from impactcheck.core.evaluate import Visibility, known_answers, steps_for
+from impactcheck.core.i18n import translated
+from impactcheck.core.localize import localize
 from impactcheck.core.model import EXIT_STEP_ID, RuleSet, Step
 from impactcheck.store import operations as ops
 from impactcheck.store import workflow
@@ -150,7 +152,7 @@ def _ruleset_choices() -> list[SelectChoice]:
             rs = ruleset(rid)
         except InputError:
             continue  # a broken rule file must not take the whole form down; `rules check` names it
-        choices.append(SelectChoice(rs.id, f"{rs.title} (Version {rs.version})"))
+        choices.append(SelectChoice(rs.id, _("%(title)s (Version %(version)s)", title=rs.title, version=rs.version)))
     return choices
 
 
@@ -491,7 +493,9 @@ def alternative(check: Check, revision: Revision, rs: RuleSet):
         conflict=conflict,
         required=state.alternative_needed,
         summary=[b for b in _summary(rs, alt_answers) if b["step"].stage != "screening"],
-        preview=state.alternative.result if state.alternative else None,
+        preview=localize(state.alternative.result, rs, str(get_locale() or "de"))
+        if state.alternative and state.alternative.result
+        else None,
     )
 
 
@@ -541,7 +545,7 @@ def _problem_links(rs: RuleSet, problems: list, check: Check, alternative: bool)
         question = rs.questions.get(qid) if isinstance(qid, str) else None
         text = question.text if question is not None else p.message
         url = _step_url(check, step, alternative, zurueck="pruefen") + f"#q-{qid}" if step else None
-        links.append({"text": text, "message": p.message, "url": url})
+        links.append({"text": text, "message": translated(p.message), "url": url})
     return links
 
 
@@ -549,6 +553,9 @@ def review_context(check: Check, revision: Revision, rs: RuleSet) -> dict[str, A
     """What the review page shows: the draft's state as the workflow owner decides it (store/workflow.py)."""
     state = workflow.of_revision(rs, revision, check.paper)
     proposal, alt = state.proposal.result, state.alternative.result if state.alternative else None
+    locale = str(get_locale() or "de")  # the would-be Results in the page's language (core.localize)
+    proposal = localize(proposal, rs, locale) if proposal else None
+    alt = localize(alt, rs, locale) if alt else None
     previous = next((r for r in reversed(check.revisions[:-1]) if r.review_comment), None)
     return {
         "ruleset": rs,

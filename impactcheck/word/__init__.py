@@ -18,8 +18,10 @@ Public API (stable; the web app and the CLI use only these names):
         A new document with only the section (and, on request, the annex).
     annex_docx(result, reference=None) -> bytes
         The annex (all questions and answers) as a document of its own.
-    render_chart_png(result) -> bytes;  chart_alt_text(result) -> str;  has_chart(result) -> bool
-        The sector chart for the web page too, with its German alt text.
+    sector_chart(result) -> nativechart.ChartSpec;  chart_alt_text(result) -> str;  has_chart(result) -> bool
+        The sector chart (a native Word chart in the section; the web page draws the same spec as SVG),
+        with its German alt text. `impactcheck.word.nativechart` writes chart specs as native Word charts,
+        also into python-docx documents (`add_chart`).
     open_docx(source, *, name=None, limits=None) -> CheckedDocx;  check_docx(data, *, name=..., limits=None)
         Only the check (for an upload form before storing the file): everything the insertion does except
         inserting, within the same limits; raise InputError like above. CheckedDocx.notes as above.
@@ -28,11 +30,11 @@ Public API (stable; the web app and the CLI use only these names):
            max_jobs=2, max_queued=2, queue_seconds=20);  Limits.from_config(settings) for the configured ones
     Reference(check_id=None, author=None, date=None)   (from impactcheck.core.verification)
 
-The package never imports Flask or SQLAlchemy; matplotlib is imported only when a chart is drawn.
+The package never imports Flask or SQLAlchemy; charts are native Word charts written as XML (no plotting library).
 """
 
 from impactcheck.core.verification import Reference, verification_code
-from impactcheck.word.chart import chart_alt_text, has_chart, render_chart_png
+from impactcheck.word.chart import chart_alt_text, has_chart, sector_chart
 from impactcheck.word.insert import InsertOutcome, annex_docx, insert_section, standalone_section_docx
 from impactcheck.word.safety import CheckedDocx, Limits, check_docx, open_docx
 
@@ -47,7 +49,7 @@ __all__ = [
     "has_chart",
     "insert_section",
     "open_docx",
-    "render_chart_png",
+    "sector_chart",
     "standalone_section_docx",
     "verification_code",
 ]

@@ -96,8 +96,8 @@ class Anchor:
             _replace_or_follow(self.node, sdt)
         elif self.before is not None:
             self.before.addprevious(sdt)
-        else:
-            _append_to_body(self.node, sdt)
+        else:  # the end of the body; for a heading (the last section of the paper), its paragraph's parent
+            _append_to_body(self.node if self.kind == END else self.node.getparent(), sdt)
         _keep_cell_ending_in_paragraph(sdt)
         return sdt
 

@@ -1,8 +1,8 @@
 """Insert the Klimacheck section into an author's .docx; build the stand-alone documents.
 
 The steps of `insert_section`: take a processing slot (`jobs`), check the file (`safety`), read its styles
-and its main part as a skeleton (`package`, `styles`, `skeleton`), find the place (`anchor`), draw the chart
-(`chart`) and store it as a member of the package, build the section (`section`) and, if asked, the annex
+and its main part as a skeleton (`package`, `styles`, `skeleton`), find the place (`anchor`), store the chart
+(`chart`, `nativechart`) as members of the package, build the section (`section`) and, if asked, the annex
 (`annex`), put them in, drop relationships that would fetch something on opening (`externals`), and write
 the package again with every untouched member copied byte for byte. The limits and the clock of the check
 hold for all of it.
@@ -10,6 +10,7 @@ hold for all of it.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import os
@@ -19,9 +20,10 @@ from typing import Literal
 
 from lxml import etree
 
+from impactcheck.core.i18n import Words
 from impactcheck.core.result import Result
 from impactcheck.core.verification import Reference, verification_code
-from impactcheck.word import ooxml
+from impactcheck.word import nativechart, ooxml
 from impactcheck.word.anchor import (
     ANNEX_MARK,
     ANNEX_TAG,
@@ -36,18 +38,19 @@ from impactcheck.word.anchor import (
     replace_blocks,
 )
 from impactcheck.word.annex import build_annex
-from impactcheck.word.chart import chart_alt_text, has_chart, png_size, render_chart_png
+from impactcheck.word.chart import NAME, TITLE, chart_aspect, has_chart, sector_chart
 from impactcheck.word.jobs import SLOTS
 from impactcheck.word.limits import Clock
 from impactcheck.word.package import Package
 from impactcheck.word.safety import CheckedDocx, Limits, check, open_docx, rels_member, resolve_target
-from impactcheck.word.section import Chart, Layout, build_section
+from impactcheck.word.section import HEADING_TEXT, Chart, Layout, build_section
 from impactcheck.word.skeleton import Skeleton
 from impactcheck.word.styles import StyleSheet
 
 AnnexChoice = Literal["none", "end", "separate"]
 ANNEX_CHOICES = ("none", "end", "separate")
-CHART_NAME = "klimacheck-diagramm.png"
+CHART_NAME = "klimacheck-diagramm"  # word/charts/<name>.xml, its rels, word/embeddings/<name>.xlsx
+OLD_PNG = "media/klimacheck-diagramm.png"  # the picture that sections before the native chart had
 CHART_REL_ID = "rIdKlimacheckChart"
 
 
@@ -97,8 +100,8 @@ def standalone_section_docx(
     """A new A4 document (German) holding only the section, naming the paper; with annex=True the annex too."""
     reference = reference or Reference()
     code = verification_code(result.to_dict(), reference.check_id)
-    docx, _ = _insert(_own(blank_docx(), "Klimacheck"), result, reference, code, annex_at_end=annex, chart=chart,
-                      show_paper=True)  # fmt: skip
+    blank = _own(blank_docx(result.locale), "Klimacheck")
+    docx, _ = _insert(blank, result, reference, code, annex_at_end=annex, chart=chart, show_paper=True)
     return docx
 
 
@@ -131,10 +134,9 @@ def _insert(checked: CheckedDocx, result, reference, code, *, annex_at_end, char
     ppr, rpr = heading_look(anchor.heading_like) if anchor.heading_like is not None else (None, None)
     free = max(_free_id(root), skeleton.max_id + 1)  # docPr and bookmark ids: free ones, the same on every run
     layout = Layout(sheet, anchor.level, anchor.width, ppr, rpr, show_paper, mark_id=free + 1)
-    picture = _store_chart(pkg, result, docpr_id=free) if chart and has_chart(result) else None
-    anchor.place(build_section(result, reference, code, layout, picture))
-    if picture is None:
-        _drop_chart(pkg, root, skeleton)
+    native = _store_chart(pkg, result, docpr_id=free, font=sheet.body_font) if chart and has_chart(result) else None
+    anchor.place(build_section(result, reference, code, layout, native))
+    _drop_unused(pkg, root, skeleton, chart=native is None)
     _place_annex(root, sheet, result, reference, code, free + 2, wanted=annex_at_end)
     checked.clock.check()
     pkg.put(pkg.main_part, skeleton.serialized())
@@ -161,7 +163,7 @@ def _place_annex(root, sheet, result, reference, code, mark_id: int, *, wanted: 
 
 
 def _annex_document(result: Result, reference: Reference, code: str) -> bytes:
-    pkg = Package(_own(blank_docx(), "Klimacheck-Anlage"))
+    pkg = Package(_own(blank_docx(result.locale), "Klimacheck-Anlage"))
     root = pkg.xml(pkg.main_part)
     styles = pkg.related(pkg.main_part, ooxml.REL_STYLES)
     sheet = StyleSheet(pkg.xml(styles) if styles else None)
@@ -171,11 +173,18 @@ def _annex_document(result: Result, reference: Reference, code: str) -> bytes:
     return pkg.to_bytes()
 
 
-# --- the chart as a package member ------------------------------------------------------------
+# --- the chart as package members -------------------------------------------------------------
 
 
-def _chart_member(pkg: Package) -> str:
-    return posixpath.join(posixpath.dirname(pkg.main_part), "media", CHART_NAME)
+def _word_dir(pkg: Package) -> str:
+    return posixpath.dirname(pkg.main_part)
+
+
+def _chart_members(pkg: Package) -> tuple[str, str, str]:
+    """The chart part, its relationships and its embedded workbook."""
+    base = _word_dir(pkg)
+    chart = posixpath.join(base, "charts", f"{CHART_NAME}.xml")
+    return chart, rels_member(chart), posixpath.join(base, "embeddings", f"{CHART_NAME}.xlsx")
 
 
 def _relationships(pkg: Package) -> tuple[str, etree._Element]:
@@ -186,8 +195,8 @@ def _relationships(pkg: Package) -> tuple[str, etree._Element]:
     return existing, pkg.xml(existing)
 
 
-def _chart_relationship(pkg: Package, rels: etree._Element) -> etree._Element | None:
-    member = _chart_member(pkg).lower()
+def _relationship_to(pkg: Package, rels: etree._Element, member: str) -> etree._Element | None:
+    member = member.lower()
     for rel in rels.iter(ooxml.qn("pr:Relationship")):
         internal = rel.get("TargetMode") != "External"
         if internal and resolve_target(pkg.main_part, rel.get("Target") or "").lower() == member:
@@ -205,11 +214,12 @@ def _free_id(root: etree._Element) -> int:
     return max((int(i) for i in root.xpath(query, namespaces=ooxml.NS) if i.isdigit()), default=0) + 1
 
 
-def _store_chart(pkg: Package, result: Result, *, docpr_id: int) -> Chart:
-    png = render_chart_png(result)
-    member = _chart_member(pkg)
+def _store_chart(pkg: Package, result: Result, *, docpr_id: int, font: str | None) -> Chart:
+    """The native chart (chart part, its relationships, its workbook), related from the main part."""
+    spec = dataclasses.replace(sector_chart(result), font=font)  # the chart's text in the paper's body font
+    chart, chart_rels, workbook = _chart_members(pkg)
     rels_name, rels = _relationships(pkg)
-    rel = _chart_relationship(pkg, rels)
+    rel = _relationship_to(pkg, rels, chart)
     if rel is None:
         taken = {r.get("Id") for r in rels.iter(ooxml.qn("pr:Relationship"))}
         rel_id = next(
@@ -217,18 +227,29 @@ def _store_chart(pkg: Package, result: Result, *, docpr_id: int) -> Chart:
         )
         rel = etree.SubElement(rels, ooxml.qn("pr:Relationship"))
         rel.set("Id", rel_id)
-        rel.set("Type", ooxml.REL_IMAGE)
-        rel.set("Target", posixpath.relpath(member, posixpath.dirname(pkg.main_part) or "."))
+        rel.set("Type", nativechart.REL_CHART)
+        rel.set("Target", posixpath.relpath(chart, _word_dir(pkg) or "."))
         pkg.put(rels_name, ooxml.serialize(rels))
-    pkg.put(member, png, content_type="image/png")
-    width, height = png_size(png)
-    return Chart(rel.get("Id"), width, height, chart_alt_text(result), docpr_id)
+    target = posixpath.relpath(workbook, posixpath.dirname(chart))
+    pkg.put(chart, nativechart.chart_xml(spec), content_type=nativechart.CT_CHART)
+    pkg.put(chart_rels, nativechart.chart_rels_xml(target))
+    pkg.put(workbook, nativechart.workbook_xlsx(spec), content_type=nativechart.CT_XLSX)
+    w = Words(result.locale)  # the chart's name and tooltip in the section's language
+    return Chart(rel.get("Id"), chart_aspect(result), spec.alt_text, docpr_id, w(NAME), w(TITLE))
 
 
-def _drop_chart(pkg: Package, root: etree._Element, skeleton: Skeleton) -> None:
-    """An earlier insertion's chart that the new section no longer shows goes, with its relationship."""
+def _drop_unused(pkg: Package, root: etree._Element, skeleton: Skeleton, *, chart: bool) -> None:
+    """What an earlier insertion left that the new section no longer shows goes, with its relationship: the
+    picture of sections before the native chart, and (`chart`) the native chart."""
+    _drop_member(pkg, root, skeleton, posixpath.join(_word_dir(pkg), OLD_PNG), ())
+    if chart:
+        member, chart_rels, workbook = _chart_members(pkg)
+        _drop_member(pkg, root, skeleton, member, (chart_rels, workbook))
+
+
+def _drop_member(pkg: Package, root, skeleton: Skeleton, member: str, with_it: tuple[str, ...]) -> None:
     rels_name, rels = _relationships(pkg)
-    rel = _chart_relationship(pkg, rels)
+    rel = _relationship_to(pkg, rels, member)
     if rel is None:
         return
     rel_id = rel.get("Id")
@@ -237,15 +258,19 @@ def _drop_chart(pkg: Package, root: etree._Element, skeleton: Skeleton) -> None:
         return  # the author copied the chart elsewhere: keep it
     rels.remove(rel)
     pkg.put(rels_name, ooxml.serialize(rels))
-    pkg.remove(_chart_member(pkg))
+    for name in (member, *with_it):
+        pkg.remove(name)
 
 
-# --- a blank German document ------------------------------------------------------------------
+# --- a blank document in the section's language ----------------------------------------------
+
+DOCUMENT_LANGUAGES = {"de": "de-DE", "en": "en-GB"}  # Word's proofing language of our own documents
 
 
-@functools.lru_cache(maxsize=1)
-def blank_docx() -> bytes:
-    """python-docx's default template, on A4 with 2.5 cm margins, its language German."""
+@functools.lru_cache(maxsize=2)
+def blank_docx(locale: str = "de") -> bytes:
+    """python-docx's default template, on A4 with 2.5 cm margins, its language German (or English)."""
+    language = DOCUMENT_LANGUAGES.get(locale, "de-DE")
     import docx
     from docx.shared import Cm
 
@@ -255,10 +280,10 @@ def blank_docx() -> bytes:
     section.left_margin = section.right_margin = Cm(2.5)
     section.top_margin, section.bottom_margin = Cm(2.5), Cm(2)
     for lang in document.styles.element.iter(ooxml.qn("w:lang")):
-        lang.set(ooxml.qn("w:val"), "de-DE")
-        lang.set(ooxml.qn("w:eastAsia"), "de-DE")
-    document.core_properties.language = "de-DE"
-    document.core_properties.title = "Klimacheck"
+        lang.set(ooxml.qn("w:val"), language)
+        lang.set(ooxml.qn("w:eastAsia"), language)
+    document.core_properties.language = language
+    document.core_properties.title = Words(locale)(HEADING_TEXT)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

@@ -9,7 +9,8 @@ verdict the alternative side by side with the proposal; notes; and the reference
 set and version, date, author, verification code).
 
 Styles are looked up in the document (`StyleSheet`) and fall back to direct formatting; the language of
-the document is left alone (no w:lang anywhere).
+the document is left alone (no w:lang anywhere). The fixed texts and numbers are in the Result's language
+(`result.locale`: German as stored, English for a Result from `core.localize`), through the catalogue.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from impactcheck.core.i18n import N_, Words
 from impactcheck.core.model import METHOD_LABELS, SCALE_LABELS, SCOPE_LABELS
-from impactcheck.core.numbers import format_eur, format_number, format_t
 from impactcheck.core.result import Assessment, Emissions, Result
 from impactcheck.core.sensitivity import sentences
 from impactcheck.core.verification import Reference
 from impactcheck.word import ooxml
 from impactcheck.word.anchor import SECTION_MARK, TAG
+from impactcheck.word.nativechart import chart_inline
 from impactcheck.word.ooxml import el, qn
 from impactcheck.word.styles import StyleSheet
 
@@ -36,17 +38,20 @@ HEADER_FILL = "F2F2F2"
 MUTED = "595959"
 BORDER = "A6A6A6"
 EMU_PER_TWIP = 635
-HEADING_TEXT = "Klimacheck"
+HEADING_TEXT = N_("Klimacheck")
 MAX_CHART_TWIPS = 9072  # 16 cm
 
 
 @dataclass(frozen=True)
 class Chart:
+    """A native chart part related from the document part as `rel_id` (word/nativechart.py)."""
+
     rel_id: str
-    width_px: int
-    height_px: int
-    alt_text: str
+    aspect: float  # height over width
+    alt_text: str  # wp:docPr/@descr
     docpr_id: int
+    name: str  # wp:docPr/@name
+    title: str  # wp:docPr/@title (Word's tooltip)
 
 
 @dataclass(frozen=True)
@@ -261,17 +266,18 @@ def cell_para(*runs: etree._Element, jc: str | None = None) -> etree._Element:
 # --- the section --------------------------------------------------------------------------------
 
 
-def score_text(score: int) -> str:
+def score_text(score: int, w: Words | None = None) -> str:
+    w = w or Words("de")
     sign = f"+{score}" if score > 0 else ("−" + str(-score) if score < 0 else "0")
-    return f"{sign} {SCALE_LABELS.get(score, '')}".strip()
+    return f"{sign} {w(SCALE_LABELS[score]) if score in SCALE_LABELS else ''}".strip()
 
 
-def _t(value: float | None) -> str:
-    return format_t(value).replace("-", "−")
+def _t(value: float | None, w: Words) -> str:
+    return w.t(value).replace("-", "−")
 
 
-def _num(value: float | int) -> str:
-    return format_number(value).replace("-", "−")
+def _num(value: float | int, w: Words) -> str:
+    return w.num(value).replace("-", "−")
 
 
 def _chain(line) -> list:
@@ -283,8 +289,10 @@ def _chain(line) -> list:
 
 
 def build_section(result: Result, reference: Reference, code: str, layout: Layout, chart: Chart | None):
-    """The section, wrapped in its content control, ready for `Anchor.place`."""
+    """The section, wrapped in its content control, ready for `Anchor.place`; its fixed texts in the
+    language of `result` (German unless it was localized, see core.localize)."""
     b = _Builder(result, layout)
+    w = b.w
     blocks = [b.heading()]
     if layout.show_paper and result.paper:
         blocks.append(b.paper_line())
@@ -301,15 +309,20 @@ def build_section(result: Result, reference: Reference, code: str, layout: Layou
     elif result.requires_alternative:
         blocks.append(
             labelled(
-                "Alternative",
-                "Nach dem Regelwerk ist bei diesem Ergebnis eine klimafreundlichere Alternative darzustellen; "
-                "sie liegt noch nicht vor.",
+                w(N_("Alternative")),
+                w(
+                    N_(
+                        "Nach dem Regelwerk ist bei diesem Ergebnis eine klimafreundlichere Alternative darzustellen; "
+                        "sie liegt noch nicht vor."
+                    )
+                ),
             )
         )
     for message in (*result.messages, *a.messages):
-        blocks.append(labelled("Hinweis", message))
+        blocks.append(labelled(w(N_("Hinweis")), message))
     _keep_with_next(blocks[-1])  # the reference line never stands alone on a page
     blocks.append(b.reference_line(reference, code))
+    # The tag and the alias stay: they find the section again in every language.
     return content_control(TAG, "Klimacheck", blocks, (SECTION_MARK, layout.mark_id))
 
 
@@ -333,36 +346,35 @@ class _Builder:
         self.result = result
         self.layout = layout
         self.tables = Tables(layout.sheet, layout.width)
+        self.w = Words(result.locale)
 
     def heading(self) -> etree._Element:
-        return heading_paragraph(HEADING_TEXT, self.layout)
+        return heading_paragraph(self.w(HEADING_TEXT), self.layout)
 
     def paper_line(self) -> etree._Element:
-        paper = self.result.paper
-        ref = paper.get("reference")
-        text = " – ".join(x for x in (f"Vorlage {ref}" if ref else None, paper.get("title")) if x)
-        return text_para(text, bold=True)
+        return text_para(paper_text(self.result, self.w), bold=True)
 
     def verdict(self, a: Assessment) -> list[etree._Element]:
         """The verdict in words beside a marker: white capitals on the verdict's colour (contrast ≥ 4.5:1)."""
+        w = self.w
         colour = VERDICT_COLOURS.get(a.verdict, VERDICT_COLOURS["neutral"])
         label = run(a.verdict_label.upper(), bold=True, colour="FFFFFF", size=10)
         marker = Cell([cell_para(label, jc="center")], fill=colour, align="center")
         words = [
-            cell_para(run("Ergebnis des Klimachecks: ", bold=True), run(a.verdict_label, bold=True)),
+            cell_para(run(w(N_("Ergebnis des Klimachecks: ")), bold=True), run(a.verdict_label, bold=True)),
             cell_para(run(a.verdict_reason)),
         ]
         reason = a.screening.reason_label or a.screening.reason or ""
         if a.screening.exited and reason not in a.verdict_reason:
             text = "; ".join(x for x in (reason, a.screening.explanation) if x)
-            words.append(cell_para(run("Vorprüfung: ", bold=True), run(text)))
+            words.append(cell_para(run(w(N_("Vorprüfung: ")), bold=True), run(text)))
         fraction = min(0.25, 2300 / max(self.layout.width, 1))  # room for "KLIMARELEVANT" on one line
         table = self.tables.table(
             [fraction, 1 - fraction],
             [[marker, Cell(words)]],
             header_rows=0,
             borders=False,
-            caption="Ergebnis des Klimachecks",
+            caption=w(N_("Ergebnis des Klimachecks")),
         )
         return [table, text_para("", before=0, after=0, size=4)]
 
@@ -370,29 +382,31 @@ class _Builder:
         """Decision kind, what the verdict rests on, fragility and open points (Results that record them)."""
         if a.screening.exited:
             return []
+        w = self.w
         out = []
         if a.decision is not None:
             text = a.decision.label + (
-                " – Wirkung indirekt: bewertet wird, was der Beschluss ermöglicht." if a.decision.indirect else ""
+                w(N_(" – Wirkung indirekt: bewertet wird, was der Beschluss ermöglicht."))
+                if a.decision.indirect
+                else ""
             )
-            out.append(labelled("Art der Entscheidung", text))
+            out.append(labelled(w(N_("Art der Entscheidung")), text))
         if a.basis:
-            out.append(labelled("Das Ergebnis stützt sich auf", "; ".join(f"{x.name}: {x.display}" for x in a.basis)))
-        robust = sentences(a.robustness, own=False)
+            basis = "; ".join(f"{x.name}: {x.display}" for x in a.basis)
+            out.append(labelled(w(N_("Das Ergebnis stützt sich auf")), basis))
+        robust = sentences(a.robustness, own=False, locale=w.locale)
         if robust:
-            out.append(labelled("Ergebnis nicht robust", " ".join(robust)))
+            out.append(labelled(w(N_("Ergebnis nicht robust")), " ".join(robust)))
         if a.open_points:
             names = ", ".join(p.name for p in a.open_points)
-            out.append(
-                labelled(
-                    "Offene Punkte", f"{names} – unbekannt oder in dieser Vorlage nicht entschieden; mit 0 bewertet."
-                )
-            )
+            text = w(N_("{names} – unbekannt oder in dieser Vorlage nicht entschieden; mit 0 bewertet."), names=names)
+            out.append(labelled(w(N_("Offene Punkte")), text))
         return out
 
     def sectors(self, a: Assessment) -> list[etree._Element]:
         """One row per sector with an effect or a reason; the sectors without either share the last row."""
-        rows = [[Cell("Handlungsfeld"), Cell("Bewertung"), Cell("Begründung")]]
+        w = self.w
+        rows = [[Cell(w(N_("Handlungsfeld"))), Cell(w(N_("Bewertung"))), Cell(w(N_("Begründung")))]]
         quiet = []
         for s in a.sectors:
             label = s.label if s.affects_verdict else f"{s.label}*"
@@ -403,91 +417,106 @@ class _Builder:
             rows.append(
                 [
                     Cell(label),
-                    Cell(score_text(s.score), fill=SCORE_TINTS.get(s.score)),
+                    Cell(score_text(s.score, w), fill=SCORE_TINTS.get(s.score)),
                     Cell(reasons or [cell_para(run("–", colour=MUTED))]),
                 ]
             )
         if quiet:
-            others = "Übrige Handlungsfelder" if len(rows) > 1 else "Alle Handlungsfelder"
-            rows.append([Cell(others), Cell(score_text(0)), Cell(", ".join(quiet))])
+            others = w(N_("Übrige Handlungsfelder")) if len(rows) > 1 else w(N_("Alle Handlungsfelder"))
+            rows.append([Cell(others), Cell(score_text(0, w)), Cell(", ".join(quiet))])
+        title = w(N_("Bewertung nach Handlungsfeldern"))
         out = [
-            text_para("Bewertung nach Handlungsfeldern", bold=True, keep_next=True),
-            self.tables.table([0.27, 0.23, 0.50], rows, caption="Bewertung nach Handlungsfeldern"),
+            text_para(title, bold=True, keep_next=True),
+            self.tables.table([0.27, 0.23, 0.50], rows, caption=title),
         ]
         if any(not s.affects_verdict for s in a.sectors):
-            out.append(text_para("* nachrichtlich; fließt nicht in das Ergebnis ein", size=8, colour=MUTED))
+            out.append(text_para(w(N_("* nachrichtlich; fließt nicht in das Ergebnis ein")), size=8, colour=MUTED))
         return out
 
     def chart(self, chart: Chart) -> etree._Element:
         width = min(self.layout.width, MAX_CHART_TWIPS) * EMU_PER_TWIP
-        height = int(width * chart.height_px / chart.width_px)
-        return para(el("w:r", None, el("w:drawing", None, picture_inline(chart, width, height))), before=120, after=120)
+        inline = chart_inline(chart.rel_id, width, int(width * chart.aspect), chart.docpr_id, chart.alt_text,
+                              name=chart.name, title=chart.title)  # fmt: skip
+        return para(el("w:r", None, el("w:drawing", None, inline)), before=120, after=120)
 
     def emissions(self, em: Emissions) -> list[etree._Element]:
-        out = [text_para("Treibhausgasemissionen", bold=True, keep_next=True)]
+        w = self.w
+        out = [text_para(w(N_("Treibhausgasemissionen")), bold=True, keep_next=True)]
         if em.t_co2e_per_year is None:
-            out.append(text_para("Die Emissionen wurden nicht beziffert."))
+            out.append(text_para(w(N_("Die Emissionen wurden nicht beziffert."))))
             return out
-        summary = f"{_t(em.t_co2e_per_year)} pro Jahr" + (" (Einsparung)" if em.t_co2e_per_year < 0 else "")
+        summary = w(N_("{tonnes} pro Jahr"), tonnes=_t(em.t_co2e_per_year, w))
+        summary += w(N_(" (Einsparung)")) if em.t_co2e_per_year < 0 else ""
         if em.t_co2e_total is not None and em.lifetime_years:
-            summary += f", {_t(em.t_co2e_total)} über {_num(em.lifetime_years)} Jahre"
-        method = METHOD_LABELS.get(em.method or "", em.method or "nicht angegeben")
-        summary += f" (Methode: {method})."
+            summary += w(
+                N_(", {tonnes} über {years} Jahre"), tonnes=_t(em.t_co2e_total, w), years=_num(em.lifetime_years, w)
+            )
+        method = w(METHOD_LABELS[em.method]) if em.method in METHOD_LABELS else (em.method or w(N_("nicht angegeben")))
+        summary += w(N_(" (Methode: {method})."), method=method)
         if em.threshold_t_co2e_per_year is not None:
-            state = "überschritten" if em.significant else "nicht überschritten"
-            summary += f" Erheblichkeitsschwelle von {_num(em.threshold_t_co2e_per_year)} t CO2e pro Jahr {state}."
+            threshold = _num(em.threshold_t_co2e_per_year, w)
+            if em.significant:
+                summary += w(
+                    N_(" Erheblichkeitsschwelle von {threshold} t CO2e pro Jahr überschritten."), threshold=threshold
+                )
+            else:
+                summary += w(
+                    N_(" Erheblichkeitsschwelle von {threshold} t CO2e pro Jahr nicht überschritten."),
+                    threshold=threshold,
+                )
         out.append(para(run(summary)))
         if em.lines:
             rows = [
                 [
-                    Cell("Emissionsquelle"),
-                    Cell("Menge"),
-                    Cell("Emissionsfaktor"),
-                    Cell("t CO2e pro Jahr", align="right"),
+                    Cell(w(N_("Emissionsquelle"))),
+                    Cell(w(N_("Menge"))),
+                    Cell(w(N_("Emissionsfaktor"))),
+                    Cell(w(N_("t CO2e pro Jahr")), align="right"),
                 ]
             ]
             for line in em.lines:
-                amount = f"{_num(line.quantity)} {line.unit}"
+                amount = f"{_num(line.quantity, w)} {line.unit}"
                 for t in _chain(line):
-                    amount += f"\n× {_num(t.value)}" + ("" if t.unit == "1" else f" {t.unit}")
+                    amount += f"\n× {_num(t.value, w)}" + ("" if t.unit == "1" else f" {t.unit}")
                 if line.per == "once" and line.t_co2e_once is not None:
-                    amount += f"\neinmalig {_t(line.t_co2e_once)}"
-                label = f"{line.label}\n{SCOPE_LABELS.get(line.scope, line.scope)}"
+                    amount += "\n" + w(N_("einmalig {tonnes}"), tonnes=_t(line.t_co2e_once, w))
+                scope = w(SCOPE_LABELS[line.scope]) if line.scope in SCOPE_LABELS else line.scope
+                label = f"{line.label}\n{scope}"
                 if line.method:
-                    label += f", {METHOD_LABELS.get(line.method, line.method)}"
+                    label += f", {w(METHOD_LABELS[line.method]) if line.method in METHOD_LABELS else line.method}"
                 if not line.counts:
-                    label += "\nnachrichtlich, nicht im Ergebnis"
-                figure = format_number(line.t_co2e_per_year, 1).replace("-", "−")
+                    label += "\n" + w(N_("nachrichtlich, nicht im Ergebnis"))
+                figure = w.num(line.t_co2e_per_year, 1).replace("-", "−")
                 rows.append(
                     [
                         Cell(label),
                         Cell(amount),
-                        Cell(f"{_num(line.factor_value)} {line.factor_unit}\n{line.factor_label}"),
+                        Cell(f"{_num(line.factor_value, w)} {line.factor_unit}\n{line.factor_label}"),
                         Cell(figure if line.counts else f"({figure})", align="right"),
                     ]
                 )
-            out.append(self.tables.table([0.30, 0.20, 0.32, 0.18], rows, caption="Emissionen nach Quellen"))
+            out.append(self.tables.table([0.30, 0.20, 0.32, 0.18], rows, caption=w(N_("Emissionen nach Quellen"))))
         if em.climate_cost:
-            years = _num(em.lifetime_years) if em.lifetime_years else None
+            years = _num(em.lifetime_years, w) if em.lifetime_years else None
             rows = [
                 [
-                    Cell("Klimakosten"),
-                    Cell("Preis je t", align="right"),
-                    Cell("pro Jahr", align="right"),
-                    Cell(f"über {years} Jahre" if years else "gesamt", align="right"),
+                    Cell(w(N_("Klimakosten"))),
+                    Cell(w(N_("Preis je t")), align="right"),
+                    Cell(w(N_("pro Jahr")), align="right"),
+                    Cell(w(N_("über {years} Jahre"), years=years) if years else w(N_("gesamt")), align="right"),
                 ]
             ]
             for c in em.climate_cost:
                 rows.append(
                     [
                         Cell(c.label),
-                        Cell(f"{format_number(c.eur_per_t)} €", align="right"),
-                        Cell(_cost(c.eur_per_year), align="right"),
-                        Cell(_cost(c.eur_total), align="right"),
+                        Cell(f"{w.num(c.eur_per_t)} €", align="right"),
+                        Cell(_cost(c.eur_per_year, w), align="right"),
+                        Cell(_cost(c.eur_total, w), align="right"),
                     ]
                 )
             out.append(text_para("", size=4, before=0, after=0))
-            out.append(self.tables.table([0.40, 0.16, 0.20, 0.24], rows, caption="Klimakosten"))
+            out.append(self.tables.table([0.40, 0.16, 0.20, 0.24], rows, caption=w(N_("Klimakosten"))))
         out.append(self._sources(em))
         return out
 
@@ -501,20 +530,21 @@ class _Builder:
         for c in em.climate_cost:
             seen.setdefault(c.label, c.source)
         text = "; ".join(f"{what}: {source}" for what, source in seen.items())
-        return text_para(f"Quellen: {text}", size=8, colour=MUTED, before=60)
+        return text_para(self.w(N_("Quellen: {sources}"), sources=text), size=8, colour=MUTED, before=60)
 
     def alternative(self, result: Result) -> list[etree._Element]:
         alt = result.alternative
         assert alt is not None
         a, b = result.assessment, alt.assessment
+        w = self.w
         out = [
-            text_para("Alternative", bold=True, keep_next=True),
+            text_para(w(N_("Alternative")), bold=True, keep_next=True),
             para(run(alt.description)),
         ]
-        rows = [[Cell(""), Cell("Vorlage"), Cell("Alternative")]]
+        rows = [[Cell(""), Cell(w(N_("Vorlage"))), Cell(w(N_("Alternative")))]]
         rows.append(
             [
-                Cell("Ergebnis", bold=True),
+                Cell(w(N_("Ergebnis")), bold=True),
                 Cell(a.verdict_label, bold=True, colour=VERDICT_COLOURS.get(a.verdict)),
                 Cell(b.verdict_label, bold=True, colour=VERDICT_COLOURS.get(b.verdict)),
             ]
@@ -527,42 +557,47 @@ class _Builder:
             rows.append(
                 [
                     Cell(s.label),
-                    Cell(score_text(s.score), fill=SCORE_TINTS.get(s.score)),
-                    Cell(score_text(o.score), fill=SCORE_TINTS.get(o.score)),
+                    Cell(score_text(s.score, w), fill=SCORE_TINTS.get(s.score)),
+                    Cell(score_text(o.score, w), fill=SCORE_TINTS.get(o.score)),
                 ]
             )
         ea, eb = a.emissions, b.emissions
-        rows.append([Cell("Emissionen pro Jahr"), Cell(_t(ea.t_co2e_per_year)), Cell(_t(eb.t_co2e_per_year))])
+        rows.append(
+            [Cell(w(N_("Emissionen pro Jahr"))), Cell(_t(ea.t_co2e_per_year, w)), Cell(_t(eb.t_co2e_per_year, w))]
+        )
         if ea.t_co2e_total is not None or eb.t_co2e_total is not None:
-            rows.append([Cell("Emissionen gesamt"), Cell(self._total(ea)), Cell(self._total(eb))])
+            rows.append([Cell(w(N_("Emissionen gesamt"))), Cell(self._total(ea)), Cell(self._total(eb))])
         costs_b = {c.id: c for c in eb.climate_cost}
         for c in ea.climate_cost:
             cb = costs_b.get(c.id)
             rows.append(
                 [
-                    Cell(f"{c.label}, gesamt"),
-                    Cell(_cost(c.eur_total)),
-                    Cell(_cost(cb.eur_total) if cb else "–"),
+                    Cell(w(N_("{price}, gesamt"), price=c.label)),
+                    Cell(_cost(c.eur_total, w)),
+                    Cell(_cost(cb.eur_total, w) if cb else "–"),
                 ]
             )
-        out.append(self.tables.table([0.40, 0.30, 0.30], rows, caption="Vorlage und Alternative im Vergleich"))
+        caption = w(N_("Vorlage und Alternative im Vergleich"))
+        out.append(self.tables.table([0.40, 0.30, 0.30], rows, caption=caption))
         if ea.t_co2e_per_year is not None and eb.t_co2e_per_year is not None:
             _keep_with_next(out[-1])
             diff = ea.t_co2e_per_year - eb.t_co2e_per_year
             if diff > 0:
-                text = f"Die Alternative spart {_t(diff)} pro Jahr gegenüber der Vorlage."
+                text = w(N_("Die Alternative spart {tonnes} pro Jahr gegenüber der Vorlage."), tonnes=_t(diff, w))
             elif diff < 0:
-                text = f"Die Alternative verursacht {_t(-diff)} pro Jahr mehr als die Vorlage."
+                text = w(N_("Die Alternative verursacht {tonnes} pro Jahr mehr als die Vorlage."), tonnes=_t(-diff, w))
             else:
-                text = "Vorlage und Alternative verursachen gleich viel Emissionen."
+                text = w(N_("Vorlage und Alternative verursachen gleich viel Emissionen."))
             out.append(para(run(text), before=120))
         return out
 
-    @staticmethod
-    def _total(em: Emissions) -> str:
+    def _total(self, em: Emissions) -> str:
+        w = self.w
         if em.t_co2e_total is None:
             return "–"
-        return f"{_t(em.t_co2e_total)} ({_num(em.lifetime_years)} Jahre)" if em.lifetime_years else _t(em.t_co2e_total)
+        if not em.lifetime_years:
+            return _t(em.t_co2e_total, w)
+        return w(N_("{tonnes} ({years} Jahre)"), tonnes=_t(em.t_co2e_total, w), years=_num(em.lifetime_years, w))
 
     def reference_line(self, reference: Reference, code: str) -> etree._Element:
         return reference_line(self.result, reference, code)
@@ -594,65 +629,31 @@ def page_break_before(p: etree._Element) -> etree._Element:
     return p
 
 
-def reference_line(result: Result, reference: Reference, code: str) -> etree._Element:
-    r = result.ruleset
-    parts = [f"Klimacheck Nr. {reference.check_id}" if reference.check_id else "Klimacheck"]
-    parts.append(f"Regelwerk „{r.title}“ ({r.id}), Version {r.version}")
-    parts.append(f"Stand {reference.day():%d.%m.%Y}")
-    if reference.author:
-        parts.append(f"bearbeitet von {reference.author}")
-    parts.append(f"Prüfcode {code}")
-    return text_para(" · ".join(parts), size=8, colour=MUTED, before=120)
-
-
-def picture_inline(chart: Chart, cx: int, cy: int) -> etree._Element:
-    """wp:inline for a picture: the DrawingML that Word writes for an inserted PNG, with alt text."""
-    name = "Klimacheck-Diagramm"
-    return el(
-        "wp:inline",
-        {"distT": 0, "distB": 0, "distL": 0, "distR": 0},
-        el("wp:extent", {"cx": cx, "cy": cy}),
-        el("wp:effectExtent", {"l": 0, "t": 0, "r": 0, "b": 0}),
-        el(
-            "wp:docPr",
-            {
-                "id": chart.docpr_id,
-                "name": name,
-                "descr": chart.alt_text,
-                "title": "Diagramm: Bewertung nach Handlungsfeldern",
-            },
-        ),
-        el("wp:cNvGraphicFramePr", None, el("a:graphicFrameLocks", {"noChangeAspect": 1})),
-        el(
-            "a:graphic",
-            None,
-            el(
-                "a:graphicData",
-                {"uri": "http://schemas.openxmlformats.org/drawingml/2006/picture"},
-                el(
-                    "pic:pic",
-                    None,
-                    el("pic:nvPicPr", None, el("pic:cNvPr", {"id": 0, "name": f"{name}.png"}), el("pic:cNvPicPr")),
-                    el(
-                        "pic:blipFill",
-                        None,
-                        el("a:blip", {"r:embed": chart.rel_id}),
-                        el("a:stretch", None, el("a:fillRect")),
-                    ),
-                    el(
-                        "pic:spPr",
-                        None,
-                        el("a:xfrm", None, el("a:off", {"x": 0, "y": 0}), el("a:ext", {"cx": cx, "cy": cy})),
-                        el("a:prstGeom", {"prst": "rect"}, el("a:avLst")),
-                    ),
-                ),
-            ),
-        ),
+def paper_text(result: Result, w: Words) -> str:
+    """ "Vorlage 101.26.0815 – Title" (either part may be missing)."""
+    paper = result.paper
+    ref = paper.get("reference")
+    return " – ".join(
+        x for x in (w(N_("Vorlage {reference}"), reference=ref) if ref else None, paper.get("title")) if x
     )
 
 
-def _cost(eur: float | None) -> str:
+def reference_line(result: Result, reference: Reference, code: str) -> etree._Element:
+    r = result.ruleset
+    w = Words(result.locale)
+    parts = [w(N_("Klimacheck Nr. {number}"), number=reference.check_id) if reference.check_id else w(HEADING_TEXT)]
+    parts.append(w(N_("Regelwerk „{title}“ ({id}), Version {version}"), title=r.title, id=r.id, version=r.version))
+    day = reference.day()
+    date = f"{day:%d.%m.%Y}" if w.locale == "de" else f"{day:%d %B %Y}".lstrip("0")
+    parts.append(w(N_("Stand {date}"), date=date))
+    if reference.author:
+        parts.append(w(N_("bearbeitet von {author}"), author=reference.author))
+    parts.append(w(N_("Prüfcode {code}"), code=code))
+    return text_para(" · ".join(parts), size=8, colour=MUTED, before=120)
+
+
+def _cost(eur: float | None, w: Words) -> str:
     """Climate cost in words a council reads: a saving is "vermieden", not a negative cost."""
     if eur is None:
         return "–"
-    return f"{format_eur(-eur)} vermieden" if eur < 0 else format_eur(eur)
+    return w(N_("{amount} vermieden"), amount=w.eur(-eur)) if eur < 0 else w.eur(eur)

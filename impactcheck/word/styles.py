@@ -51,6 +51,7 @@ class StyleSheet:
             if style.type == "paragraph" and node.get(qn("w:default")) in ("1", "true", "on"):
                 self.default_paragraph = self.default_paragraph or sid
         self._levels: dict[str, int | None] = {}
+        self.body_font = _body_font(root, self.default_paragraph)
 
     def outline_level(self, style_id: str | None) -> int | None:
         """0-based outline level of a paragraph style (0 = "heading 1"), or None for body text."""
@@ -110,3 +111,21 @@ def paragraph_level(p: etree._Element, sheet: StyleSheet) -> int | None:
         level = int(direct)
         return level if level < BODY_TEXT_LEVEL else None
     return sheet.outline_level(val(ppr, "w:pStyle") or sheet.default_paragraph)
+
+
+def _body_font(root: etree._Element | None, default_paragraph: str | None) -> str | None:
+    """The typeface of body text (for the chart's text): the default paragraph style's, else the document
+    default's; "+mn-lt"/"+mj-lt" (the theme's body/heading font) for a theme font; None when nothing says."""
+    if root is None:
+        return None
+    places = ["w:style[@w:styleId=$sid]/w:rPr/w:rFonts"] if default_paragraph else []
+    places.append("w:docDefaults/w:rPrDefault/w:rPr/w:rFonts")
+    for place in places:
+        fonts = root.xpath(place, namespaces=ooxml.NS, sid=default_paragraph or "")  # a variable: ids are input
+        if fonts:
+            theme = fonts[0].get(qn("w:asciiTheme"))  # wins over w:ascii in Word
+            if theme:
+                return "+mj-lt" if theme.startswith("major") else "+mn-lt"
+            if fonts[0].get(qn("w:ascii")):
+                return fonts[0].get(qn("w:ascii"))
+    return None

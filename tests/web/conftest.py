@@ -26,6 +26,19 @@ BACKENDS = ("sqlite", "postgresql")
 KEEP_ENV = ("IMPACTCHECK_TEST_POSTGRES_URL", "IMPACTCHECK_STRICT")
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test marked `one_backend` uses a database fixture only to reach its data: it is collected for
+    the first backend alone (deselected, not skipped, for the others)."""
+    keep, dropped = [], []
+    for item in items:
+        spec = getattr(item, "callspec", None)
+        other = spec is not None and spec.params.get("backend", BACKENDS[0]) != BACKENDS[0]
+        (dropped if other and item.get_closest_marker("one_backend") else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch):
     """No IMPACTCHECK_* setting of the developer's shell. (Failed logins are counted in the database,

@@ -148,7 +148,7 @@ class Walk:
 
     def shot(self, name: str) -> None:
         self.count += 1
-        self.page.wait_for_load_state("networkidle")  # the chart image comes separately
+        self.page.wait_for_load_state("networkidle")  # scripts and styles come separately
         for width, height in WIDTHS:
             self.page.set_viewport_size({"width": width, "height": height})
             self.page.screenshot(path=str(SHOTS / f"{self.prefix}-{self.count:02d}-{name}-{width}.png"), full_page=True)
@@ -410,7 +410,9 @@ def test_main_paths_with_page_loads(chromium, live, axe):
     assert "Ergebnis: negativ" in content and "Ergebnis: positiv" in content
     assert loads.since(start) <= 12, loads.since(start)
     walk.shot("negativ-ergebnis")
-    assert page.locator("img.chart").evaluate("img => img.complete && img.naturalWidth > 0")
+    # The sector chart is drawn inline (SVG, no image request): one bar per sector with a score.
+    chart = page.locator(".chart svg")
+    assert chart.count() == 1 and chart.locator("rect").count() > 0
 
     # The climate department finds the fragile check with the register's filter.
     page.get_by_role("button", name="Abmelden").click()
@@ -827,3 +829,209 @@ def test_a_councillor_checks_the_code_of_a_paper_and_follows_their_committees(ch
     assert page.get_by_role("button", name=re.compile("neue Revision|Entscheidung speichern")).count() == 0
     axe.assert_clean()
     context.close()
+
+
+# --- the same three paths in English (issue 11, point 5) --------------------------------------------
+
+# Words that give a German text away (checked in visible text after taking out what is allowed to stay
+# German): function words no English sentence has, the app's own nouns, and the German letters.
+GERMAN_WORDS = re.compile(
+    r"\b(?:der|die|das|und|nicht|ist|sind|ein|eine|einen|mit|für|oder|von|zu|zum|zur|auf|bei|Sie|Ihr|Ihre|"
+    r"wird|werden|kein|keine|noch|nach|über|wie|sich|dem|den|des|im|vom|am|Klimacheck|Klimachecks|Vorlage|"
+    r"Ergebnis|Schritt|Weiter|Zurück|Jahr|Jahre|Prüfcode|Amt|Gremium|Regelwerk|Entwurf|eingereicht)\b"
+    r"|[äöüÄÖÜß]"
+)
+
+
+def rule_set_texts_without_english(ruleset_id: str) -> set[str]:
+    """The rule set's own texts that may stay German on an English page: every text of the rule set
+    except those with an English sibling (`text` beside a non-empty `text_en`; `labels_en` per value)."""
+    from impactcheck.core.registry import resolve_ruleset
+
+    allowed: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                english = value.get(f"{key}_en")
+                if isinstance(item, str) and not english:
+                    allowed.add(item)
+                elif isinstance(item, dict) and isinstance(english, dict):
+                    allowed.update(v for k, v in item.items() if isinstance(v, str) and not english.get(k))
+                    walk({k: v for k, v in item.items() if not isinstance(v, str)})
+                else:
+                    walk(item)
+        elif isinstance(value, list | tuple | set):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str):
+            allowed.add(value)
+
+    walk(resolve_ruleset(ruleset_id).model_dump(mode="json"))
+    import yaml
+
+    for table in sorted((ROOT / "impactcheck" / "rules" / "factors").glob("*.yaml")):  # labels, sources
+        walk(yaml.safe_load(table.read_text(encoding="utf-8")))
+    return {t for t in allowed if t.strip()}
+
+
+class EnglishCheck:
+    """Collects German left on English pages: where, which word, in what sentence."""
+
+    def __init__(self, allowed: set[str]):
+        # Whole words only, longest first (a long allowed text goes out before a shorter one inside it);
+        # a line of the page may hold several allowed texts, each taken out on its own.
+        texts = sorted({t.strip() for t in allowed if len(t.strip()) > 1}, key=len, reverse=True)
+        self.texts = texts
+        self.allowed = re.compile("|".join(rf"(?<!\w){re.escape(t)}(?!\w)" for t in texts))
+        self.found: dict[str, set[str]] = {}
+
+    def text(self, where: str, text: str) -> None:
+        for line in text.splitlines():
+            if line.strip().endswith("…") and any(t.startswith(line.strip()[:-1]) for t in self.texts):
+                continue  # an allowed text shortened to fit (a chart's label)
+            if GERMAN_WORDS.search(self.allowed.sub(" ", line)):
+                self.found.setdefault(line.strip()[:160], set()).add(where)
+
+    def page(self, page, name: str) -> None:
+        page.wait_for_load_state()
+        assert page.locator("html").get_attribute("lang") == "en", (name, page.url)
+        self.text(f"{name} ({page.url.split('/', 3)[-1]})", page.locator("body").inner_text())
+        self.text(f"{name} <title>", page.title())
+
+    def docx(self, name: str, content: bytes) -> None:
+        import io
+
+        from docx import Document
+        from docx.oxml.ns import qn
+
+        body = Document(io.BytesIO(content)).element.body
+        lines = ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in body.iter(qn("w:p"))]
+        self.text(name, "\n".join(lines))
+
+    def report(self) -> str:
+        return "\n".join(f"  {line!r}  ← {', '.join(sorted(where))}" for line, where in sorted(self.found.items()))
+
+
+def fill_answers(page, answers: dict) -> None:
+    """As Walk.fill_step, with numbers typed without separators: the same in either language."""
+    for group in page.locator("[data-question]").all():
+        qid = group.get_attribute("data-question")
+        if not group.is_visible() or qid not in answers:
+            continue
+        kind, value = group.get_attribute("data-type"), answers[qid]
+        if kind == "yes_no":
+            group.locator(f'input[value="{"ja" if value else "nein"}"]').check()
+        elif kind in ("single_choice", "scale"):
+            group.locator(f'input[value="{value}"]').check()
+        elif kind == "multiple_choice":
+            for box in group.locator("input[type=checkbox]").all():
+                box.set_checked(box.get_attribute("value") in value)
+        elif kind == "number":
+            group.locator("input").fill(str(value))
+        else:
+            group.locator("textarea, input").first.fill(value)
+
+
+def test_main_paths_in_english(chromium, live, tmp_path):
+    """With the browser set to English the three paths (quick exit, a fragile positive check with numbers,
+    a negative check with its alternative) run in English: no German left on any page or in the Word
+    section, except what the test typed and the rule set's own texts that have no English."""
+    base, _ = live
+    typed = {"Anna Meier", "Nur der Straßenname ändert sich.", "Luft-Wasser-Wärmepumpe statt Gaskessel."}
+    for paper in (PAPER_EXIT, PAPER_HEATING):
+        typed.update(paper.values())
+    typed.update({"Ersatzneubau Kita Forstfeld", "101.26.0701"})
+    check = EnglishCheck(typed | rule_set_texts_without_english("kassel-2030"))
+    context = chromium.new_context(locale="en-US", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+
+    def log_in(username: str, password: str) -> None:
+        page.goto(f"{base}/login")
+        check.page(page, "login")
+        page.locator("#username").fill(username)
+        page.locator("#password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state()
+
+    log_in("admin", ADMIN_PASSWORD)
+    check.page(page, "users")
+    page.locator("#username").fill("a.meier")
+    page.locator("#display_name").fill("Anna Meier")
+    page.locator("#role").select_option("author")
+    page.locator("#password").fill("meier-passwort-2026")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator(".notice--success")).to_contain_text("has been created")
+    check.page(page, "users-created")
+    page.get_by_role("button", name="Log out").click()
+    log_in("a.meier", "meier-passwort-2026")
+    check.page(page, "my-checks-empty")
+
+    def start(paper: dict, name: str) -> None:
+        page.goto(f"{base}/klimachecks/neu")
+        check.page(page, f"{name}-paper")
+        for field in ("reference", "title", "department", "committee"):
+            page.locator(f"#{field}").fill(paper[field])
+        page.get_by_role("button", name="Next", exact=True).click()
+        page.wait_for_load_state()
+
+    def wizard(answers: dict, name: str) -> None:
+        for _ in range(20):
+            if page.url.endswith("/pruefen"):
+                check.page(page, f"{name}-review")
+                return
+            assert re.search(r"Step \d+ of \d+", page.locator("h1").inner_text()), page.locator("h1").inner_text()
+            fill_answers(page, answers)
+            check.page(page, f"{name}-{page.url.rsplit('/', 1)[-1]}")
+            page.get_by_role("button", name="Next", exact=True).click()
+            page.wait_for_load_state()
+        raise AssertionError("no review page")
+
+    def submit(name: str) -> None:
+        page.get_by_role("button", name="Submit the climate check").click()
+        page.wait_for_load_state()
+        assert re.search(r"/klimachecks/\d+$", page.url), page.url
+        check.page(page, f"{name}-result")
+
+    # 1. The quick exit.
+    start(PAPER_EXIT, "exit")
+    page.locator('input[name="entscheidung_art"][value="formal"]').check()
+    check.page(page, "exit-screening")
+    page.get_by_role("button", name="Next", exact=True).click()
+    page.wait_for_load_state()
+    page.locator('textarea[name="exit_explanation"], input[name="exit_explanation"]').fill(
+        "Nur der Straßenname ändert sich."
+    )
+    check.page(page, "exit-reason")
+    page.get_by_role("button", name="Next", exact=True).click()
+    page.wait_for_load_state()
+    check.page(page, "exit-review")
+    submit("exit")
+
+    # 2. A fragile positive check with numbers.
+    start({**PAPER_HEATING, "reference": "101.26.0701", "title": "Ersatzneubau Kita Forstfeld"}, "fragile")
+    wizard(FRAGILE, "fragile")
+    submit("fragile")
+
+    # 3. Negative, with its alternative; then the Word section of the result.
+    start(PAPER_HEATING, "negative")
+    wizard(HEATING, "negative")
+    page.locator('a[href$="/alternative"]').first.click()
+    page.wait_for_load_state()
+    check.page(page, "alternative")
+    page.locator("#description").fill("Luft-Wasser-Wärmepumpe statt Gaskessel.")
+    page.locator('button[name="change"][value="gebaeude"]').click()
+    page.wait_for_load_state()
+    page.locator('input[name="heizung_neu"][value="waermepumpe"]').check()
+    check.page(page, "alternative-building")
+    page.get_by_role("button", name="Next", exact=True).click()
+    page.wait_for_load_state()
+    check.page(page, "alternative-review")
+    submit("negative")
+    with page.expect_download() as download:
+        page.locator('a[href*="/klimacheck.docx"]').first.click()
+    target = tmp_path / "section.docx"
+    download.value.save_as(target)
+    check.docx("Word section", target.read_bytes())
+    context.close()
+    assert not check.found, f"German left in the English interface ({len(check.found)} lines):\n{check.report()}"

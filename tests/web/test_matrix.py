@@ -225,11 +225,6 @@ ROUTES = [
     ),
     (
         "GET",
-        "/klimachecks/{submitted}/diagramm.png",
-        {"author": 200, "council": 200, "climate": 200, "admin": 200, "*": 404, **ANON},
-    ),
-    (
-        "GET",
         "/klimachecks/{submitted}/schritt/vorpruefung",
         {"author": 302, "council": 403, "climate": 403, "admin": 403, "*": 404, **ANON},
     ),
@@ -322,6 +317,20 @@ ROUTES = [
         "GET",
         "/uebersicht?zeitraum=alle&von=kaputt&votum=negative&pruefer=99999999999",
         {"council": 200, "climate": 200, "admin": 200, "fremd": 200, "fremdadmin": 200, "*": 403, **ANON},
+    ),
+    # --- the climate budget (issue 12): the climate department, the council and the admin of each
+    # municipality; without a target file the page explains how to set one up (test_budget.py: contents).
+    (
+        "GET",
+        "/klimabudget",
+        {"council": 200, "climate": 200, "admin": 200, "fremd": 200, "fremdadmin": 200, "*": 403, **ANON},
+    ),
+    # --- the yearly report to the council (issue 12): the budget page's readers; without a climate target
+    # (none here) they are sent to the budget page, which says what is missing (test_report.py: the document).
+    (
+        "GET",
+        "/klimabudget/bericht/2026.docx",
+        {"council": 302, "climate": 302, "admin": 302, "fremd": 302, "fremdadmin": 302, "*": 403, **ANON},
     ),
     # --- wizard additions (issue 9)
     ("GET", "/klimachecks/{draft}/loeschen", {"author": 200, "climate": 403, "admin": 403, "*": 404, **ANON}),

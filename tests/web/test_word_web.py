@@ -112,8 +112,20 @@ def test_section_alone_as_docx(as_role):
     body = "\n".join(texts(response.data))
     assert "positiv" in body
     assert "Strom und Energie" in body and "Solarstrom verdrängt Netzstrom" in body
-    chart = b.get(f"/klimachecks/{check_id}/diagramm.png")
-    assert chart.status_code == 200 and chart.data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sector_chart_native_in_word_and_svg_on_the_page(as_role):
+    b = as_role("author")
+    check_id = submit_example(b, "parkhaus-neubau/schaetzt")  # negative: sectors with an effect
+    response = b.get(f"/klimachecks/{check_id}/klimacheck.docx")
+    members = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
+    assert "word/charts/klimacheck-diagramm.xml" in members  # the native chart
+    page = b.get(f"/klimachecks/{check_id}").get_data(as_text=True)
+    svg = page[page.index('<div class="chart"><svg') : page.index("</svg>") + 6]
+    assert '<title id="result-sectors-title">Bewertung nach Handlungsfeldern</title>' in svg
+    assert "Gebäude: Vorlage −1, Alternative 0;" in svg  # the figures, described for screen readers
+    assert "<img" not in svg and "diagramm.png" not in page
+    assert b.get(f"/klimachecks/{check_id}/diagramm.png").status_code == 404  # no image route any more
 
 
 def test_form_value_helper_formats_numbers_german():

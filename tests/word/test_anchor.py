@@ -318,3 +318,20 @@ def test_inserting_again_replaces_and_gives_the_same_file(negative, blocks):
     second = insert_section(first.docx, negative)
     assert second.anchor_kind == "content_control"
     assert second.docx == first.docx
+
+
+def test_financial_section_last_in_the_paper_gets_the_section_at_the_end_of_the_body(negative):
+    """No heading after "Finanzielle Auswirkungen": the section closes the body (it once landed inside the
+    heading's paragraph, where Word and LibreOffice show nothing)."""
+
+    def build(d):
+        d.add_heading("Beschlussvorschlag", 1)
+        d.add_paragraph("Text.")
+        d.add_heading("Finanzielle Auswirkungen", 1)
+        d.add_paragraph("Keine.")
+
+    outcome = insert(docs.make(build), negative)
+    assert outcome.anchor_kind == "heading"
+    sdt = docs.sections(docs.document(outcome.docx))[0]
+    assert sdt.getparent().tag == w("body")
+    assert placed(outcome) == ("Keine.", "")

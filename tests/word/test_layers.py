@@ -26,11 +26,12 @@ def test_using_every_function_loads_no_web_or_database_module():
 import sys
 from impactcheck.core.answers import evaluate_submission, load_submission
 from impactcheck.core.registry import resolve_ruleset
-from impactcheck.word import annex_docx, insert_section, render_chart_png, standalone_section_docx
+from impactcheck.word import annex_docx, insert_section, sector_chart, standalone_section_docx
+from impactcheck.word.nativechart import chart_parts
 r = evaluate_submission(resolve_ruleset("kassel-2030"), load_submission({str(READING)!r}))
 insert_section(standalone_section_docx(r), r, annex="separate")
 annex_docx(r)
-render_chart_png(r)
+chart_parts(sector_chart(r))
 print(sorted({{m.split(".")[0] for m in sys.modules}} & set({FORBIDDEN!r})))
 """
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout

@@ -7,11 +7,13 @@ import re
 
 import docx
 import pytest
+from lxml import etree
 
 from impactcheck.core.answers import evaluate_submission, load_submission
 from impactcheck.core.result import result_from_dict
 from impactcheck.core.verification import Reference, verification_code
 from impactcheck.word import annex_docx, chart_alt_text, insert_section, standalone_section_docx
+from impactcheck.word.nativechart import CHART_URI as CHART_NS
 from tests.word import docs
 from tests.word.conftest import EXAMPLES
 from tests.word.docs import NS, w
@@ -82,7 +84,7 @@ def test_all_sectors_without_effect_one_row_and_no_chart(paper, kassel_2026_1):
     out = insert_section(paper, neutral)
     rows = [cell_texts(r) for r in table_with_header(section(out.docx), "Handlungsfeld")]
     assert len(rows) == 2 and rows[1][0] == "Alle Handlungsfelder"
-    assert "word/media/klimacheck-diagramm.png" not in docs.members(out.docx)
+    assert not set(docs.CHART_MEMBERS) & set(docs.members(out.docx))
 
 
 def test_emissions_with_method_lines_factors_sources_and_climate_cost(paper, negative):
@@ -135,7 +137,7 @@ def test_screening_exit_shows_the_reason_and_no_table_or_chart(paper, not_releva
     assert not_relevant.assessment.screening.reason_label in text
     assert len(tables(sdt)) == 1  # the verdict only
     assert not sdt.xpath(".//w:drawing", namespaces=NS)
-    assert "word/media/klimacheck-diagramm.png" not in docs.members(out.docx)
+    assert not set(docs.CHART_MEMBERS) & set(docs.members(out.docx))
 
 
 def test_reference_line_names_check_rules_date_author_and_code(paper, negative, reference):
@@ -164,12 +166,20 @@ def test_chart_with_alt_text_and_title(paper, negative):
     (doc_pr,) = sdt.xpath(".//wp:docPr", namespaces=NS)
     assert doc_pr.get("descr") == chart_alt_text(negative)
     assert doc_pr.get("title")
-    (embed,) = sdt.xpath(
-        ".//a:blip/@r:embed", namespaces={**NS, "a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
-    )
-    rels = docs.members(out.docx)["word/_rels/document.xml.rels"].decode()
-    assert f'Id="{embed}"' in rels and "media/klimacheck-diagramm.png" in rels
-    assert docs.members(out.docx)["word/media/klimacheck-diagramm.png"].startswith(b"\x89PNG")
+    chart_ns = {**NS, "c": CHART_NS, "a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
+    assert sdt.xpath(".//a:graphicData/@uri", namespaces=chart_ns) == [CHART_NS]
+    (rel_id,) = sdt.xpath(".//a:graphicData/c:chart/@r:id", namespaces=chart_ns)
+    members = docs.members(out.docx)
+    (rel,) = etree.fromstring(members["word/_rels/document.xml.rels"]).xpath(f"//*[@Id='{rel_id}']")
+    assert rel.get("Type").endswith("/relationships/chart") and rel.get("Target") == "charts/klimacheck-diagramm.xml"
+    assert b'PartName="/word/charts/klimacheck-diagramm.xml" ContentType="application/vnd.openxmlformats-' \
+           b'officedocument.drawingml.chart+xml"' in members["[Content_Types].xml"]  # fmt: skip
+    chart = etree.fromstring(members["word/charts/klimacheck-diagramm.xml"])
+    cached = chart.xpath("//c:ser[1]/c:cat//c:pt/c:v/text()", namespaces=chart_ns)
+    assert cached == [s.label if s.affects_verdict else f"{s.label}*" for s in negative.sectors]
+    assert members["word/embeddings/klimacheck-diagramm.xlsx"].startswith(b"PK")
+    # python-docx reopens it and sees the drawing
+    assert len(docx.Document(io.BytesIO(out.docx)).inline_shapes) == 1
 
 
 def test_without_chart_and_an_old_chart_is_cleaned_up(paper, negative):
@@ -177,7 +187,8 @@ def test_without_chart_and_an_old_chart_is_cleaned_up(paper, negative):
     without = insert_section(with_chart, negative, chart=False).docx
     assert not section(without).xpath(".//w:drawing", namespaces=NS)
     members = docs.members(without)
-    assert "word/media/klimacheck-diagramm.png" not in members
+    assert not set(docs.CHART_MEMBERS) & set(members)
+    assert "klimacheck-diagramm" not in members["[Content_Types].xml"].decode()
     assert "klimacheck-diagramm" not in members["word/_rels/document.xml.rels"].decode()
     assert without == insert_section(paper, negative, chart=False).docx
 

@@ -1,0 +1,73 @@
+"""`--lang de|en` of `assess --format text` and `docx insert` (issue 11, point 5), run in-process through
+`main`, the console script's own entry point (exit status and stderr as a user sees them)."""
+
+from __future__ import annotations
+
+import json
+
+import docx
+import pytest
+
+from impactcheck.cli import main
+from tests.support import RULES
+from tests.web.old_catalogue import section_text
+
+EXAMPLE = RULES / "examples" / "kassel-2030" / "parkhaus-neubau" / "schaetzt.yaml"
+
+
+def _run(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as ended:
+        main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return ended.value.code, out, err
+
+
+def test_text_report_in_both_languages(capsys):
+    code, german, _ = _run(capsys, "assess", "--rules", "kassel-2030", "--format", "text", EXAMPLE)
+    assert code == 0 and "Ergebnis: NEGATIV" in german and "Handlungsfelder:" in german
+    code, default, _ = _run(capsys, "assess", "--rules", "kassel-2030", "--format", "text", "--lang", "de", EXAMPLE)
+    assert default == german
+    code, english, _ = _run(capsys, "assess", "--rules", "kassel-2030", "--format", "text", "--lang", "en", EXAMPLE)
+    assert code == 0 and "Result: NEGATIVE" in english and "Fields of action:" in english
+    assert "Handlungsfelder" not in english and "pro Jahr" not in english
+
+
+def test_json_is_the_same_in_every_language(capsys):
+    _, german, _ = _run(capsys, "assess", "--rules", "kassel-2030", EXAMPLE)
+    _, english, _ = _run(capsys, "assess", "--rules", "kassel-2030", "--lang", "en", EXAMPLE)
+    assert json.loads(german) == json.loads(english)
+
+
+def test_docx_insert_in_english(capsys, tmp_path):
+    paper = tmp_path / "vorlage.docx"
+    d = docx.Document()
+    d.add_heading("Beschlussvorlage 101.26.0815", 1)
+    d.add_paragraph("Der Magistrat wird beauftragt, die Maßnahme umzusetzen.")
+    d.save(paper)
+    out = {}
+    for lang in ("de", "en"):
+        target = tmp_path / f"mit-{lang}.docx"
+        code, said, err = _run(
+            capsys, "docx", "insert", "--rules", "kassel-2030", "--answers", EXAMPLE, "--annex", "end",
+            "--lang", lang, "--no-chart", paper, "-o", target,
+        )  # fmt: skip
+        assert code == 0, err
+        out[lang] = section_text(target.read_bytes()).splitlines()  # also inside the content controls
+        code_line = said.split("Prüfcode ", 1)[1]
+        out[lang + "-code"] = code_line
+    assert "Klimacheck" in out["de"] and "Climate check" in out["en"]
+    assert "Anlage: Fragen und Antworten zum Klimacheck" in out["de"]
+    assert "Annex: questions and answers of the climate check" in out["en"]
+    assert out["de-code"] == out["en-code"]  # the verification code does not depend on the language
+
+
+def test_bad_input_in_the_chosen_language(capsys, tmp_path):
+    answers = tmp_path / "antworten.yaml"
+    answers.write_text("answers:\n  no_such_question: 1\n", encoding="utf-8")
+    code, _, german = _run(capsys, "assess", "--rules", "kassel-2030", answers)
+    assert code == 2 and "unbekannte Frage „no_such_question“" in german and len(german.splitlines()) == 1
+    code, _, english = _run(capsys, "assess", "--rules", "kassel-2030", "--lang", "en", answers)
+    assert code == 2 and "unknown question “no_such_question”" in english and len(english.splitlines()) == 1
+    assert "unbekannt" not in english
+    code, _, unknown = _run(capsys, "assess", "--rules", "no-such-rules", "--lang", "en", answers)
+    assert code == 2 and "Rule set “no-such-rules” unknown" in unknown
