@@ -56,24 +56,44 @@ class RulesetCache:
 
     def __init__(self, directory: Path | None = None):
         self.directory = directory
-        self._cache: dict[str, tuple[tuple[float, ...], RuleSet]] = {}
+        self._cache: dict[str, tuple[tuple[int, ...], RuleSet]] = {}
 
-    def _stamp(self, path: Path, ruleset: RuleSet | None) -> tuple[float, ...]:
-        stamps = [path.stat().st_mtime_ns]
+    def _stamp(self, path: Path, ruleset: RuleSet | None) -> tuple[int, ...]:
+        st = path.stat()
+        stamps = [st.st_mtime_ns, st.st_size]
         if ruleset is not None and ruleset.factor_table is not None:
-            stamps.append(Path(ruleset.factor_table._path).stat().st_mtime_ns)
+            factors = Path(ruleset.factor_table._path).stat()
+            stamps += [factors.st_mtime_ns, factors.st_size]
         return tuple(stamps)
+
+    def _fresh(self, path: Path, cached: tuple[tuple[int, ...], RuleSet] | None) -> RuleSet | None:
+        if cached is None:
+            return None
+        try:
+            return cached[1] if self._stamp(path, cached[1]) == cached[0] else None
+        except OSError:
+            return None
 
     def get(self, ruleset_id: str) -> RuleSet:
         directory = self.directory or rules_dir()
         path = directory / f"{ruleset_id}.yaml"
-        cached = self._cache.get(ruleset_id)
-        if cached is not None:
-            try:
-                if self._stamp(path, cached[1]) == cached[0]:
-                    return cached[1]
-            except OSError:
-                pass
-        ruleset = resolve_ruleset(ruleset_id, directory)
-        self._cache[ruleset_id] = (self._stamp(path, ruleset), ruleset)
-        return ruleset
+        found = self._fresh(path, self._cache.get(ruleset_id))
+        if found is not None:
+            return found
+        # Another cache of this process may have read the same unchanged file (a municipality's
+        # folder and the shared one, several apps in one process): parse it once.
+        key = str(path.resolve())
+        entry = _LOADED.get(key)
+        if self._fresh(path, entry) is None:
+            ruleset = resolve_ruleset(ruleset_id, directory)
+            entry = (self._stamp(path, ruleset), ruleset)
+            _LOADED[key] = entry
+            while len(_LOADED) > _LOADED_MAX:
+                _LOADED.pop(next(iter(_LOADED)))
+        self._cache[ruleset_id] = entry
+        return entry[1]
+
+
+# Loaded rule sets by file, shared by every RulesetCache of the process (the oldest dropped first).
+_LOADED: dict[str, tuple[tuple[int, ...], RuleSet]] = {}
+_LOADED_MAX = 32

@@ -380,6 +380,9 @@ ROUTES = [
     ("POST", "/admin/benutzer/{user}/ausschuesse", {"admin": 302, "fremdadmin": 404, "*": 403, **ANON}),
     # --- API tokens and moving accounts to single sign-on (issue 10/11, the lead). An empty label: the
     # form again (422); no token with that id (404). Without SSO configured a release still works.
+    # --- the user's own account page: the interface language (an empty choice: as the browser says).
+    ("GET", "/konto", {"*": 200, **ANON}),
+    ("POST", "/konto", {"*": 302, **ANON}),
     ("GET", "/konto/api-tokens", {"*": 200, **ANON}),
     ("POST", "/konto/api-tokens", {"*": 422, **ANON}),
     ("POST", "/konto/api-tokens/99999/widerrufen", {"*": 404, **ANON}),
