@@ -114,6 +114,12 @@ class _Resolver:
             return self._display(q, value)
         except _NoText:
             return stored
+        except (TypeError, ValueError, KeyError):
+            # Another version of the rule set whose question changed its type (a list where one option is
+            # now asked, a number where a choice is): the words stored with the check stay.
+            if self.exact:
+                raise
+            return stored
 
     def _word(self, obj: Any, field: str) -> str:
         """A rule-set text for a display: with another version of the rule set only an English one."""

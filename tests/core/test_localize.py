@@ -215,3 +215,26 @@ def test_core_messages_translate_the_pattern_then_fill_it_in():
     with pytest.raises(AnswersError) as caught:
         evaluate(rs, {q: "viel" for q, question in rs.questions.items() if question.type == "number"})
     assert "is not a number" in caught.value.one_line("en")
+
+
+# A value of the wrong shape for each question type of today's rule set (an answer stored when the question
+# was asked differently): the words stored with the check must stay, never an error.
+MISFIT = {"single_choice": ["a", "b"], "multiple_choice": 120, "scale": 7, "number": "gas", "yes_no": None}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_old_answer_that_no_longer_fits_its_question_keeps_its_stored_words(name):
+    data = json.loads((FIXTURES / f"{name}.result.json").read_text(encoding="utf-8"))
+    current = RULESETS["kassel-2030"]
+    changed = {}
+    for answer in data["answers"]:
+        question = current.questions.get(answer["id"])
+        if question is not None and MISFIT.get(question.type) is not None:
+            answer["value"] = MISFIT[question.type]
+            changed[answer["id"]] = answer["display"]
+    assert changed, "the fixture answers no question of today's rule set"
+    stored = result_from_dict(data)
+    en = localize(stored, current, "en")  # another version of the rule set: not the exact text
+    shown = {a.id: a.display for a in en.assessment.answers}
+    assert {qid: shown[qid] for qid in changed} == changed
+    assert en.to_dict() == stored.to_dict()
