@@ -7,6 +7,7 @@ SQLAlchemy. Exit status: 0 success, 2 bad input (one line on stderr), 1 anything
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -57,6 +58,17 @@ def _in_language(lang: str) -> Iterator[None]:
             if lang == "de":
                 raise
             raise BadInput(exc.one_line()) from None
+
+
+def _speaking(command):
+    """A command that takes `--lang` runs in that language (`_in_language`): one wrapper for every such command."""
+
+    @functools.wraps(command)
+    def run(*args, lang: str, **kwargs):
+        with _in_language(lang):
+            return command(*args, lang=lang, **kwargs)
+
+    return run
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -123,13 +135,9 @@ def rules_check(paths: tuple[Path, ...]) -> None:
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @LANG_OPTION
 @click.argument("answers", type=click.Path(path_type=Path))
+@_speaking
 def assess(rules_ref: str, fmt: str, lang: str, answers: Path) -> None:
     """Eine Antwortdatei (YAML oder JSON) ohne Web-Oberfläche bewerten (JSON: sprachneutral, wie gespeichert)."""
-    with _in_language(lang):
-        _assess(rules_ref, fmt, lang, answers)
-
-
-def _assess(rules_ref: str, fmt: str, lang: str, answers: Path) -> None:
     from impactcheck.core.answers import evaluate_submission, load_submission
     from impactcheck.core.registry import resolve_ruleset
 
@@ -170,6 +178,7 @@ def docx() -> None:
 @click.option("--no-chart", is_flag=True, help="ohne Diagramm")
 @LANG_OPTION
 @click.argument("source", metavar="IN.docx", type=click.Path(path_type=Path))
+@_speaking
 def docx_insert(
     rules_ref: str | None,
     answers: Path | None,
@@ -183,22 +192,6 @@ def docx_insert(
     source: Path,
 ) -> None:
     """Den Klimacheck-Abschnitt in IN.docx einfügen (oder ersetzen) und als OUT.docx speichern."""
-    with _in_language(lang):
-        _docx_insert(rules_ref, answers, check_id, output, annex, annex_output, author, no_chart, lang, source)
-
-
-def _docx_insert(
-    rules_ref: str | None,
-    answers: Path | None,
-    check_id: str | None,
-    output: Path,
-    annex: str,
-    annex_output: Path | None,
-    author: str | None,
-    no_chart: bool,
-    lang: str,
-    source: Path,
-) -> None:
     from impactcheck.core.verification import Reference
     from impactcheck.word import insert_section
 
