@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from impactcheck.store.models import Check
@@ -32,6 +32,21 @@ def outcomes_due(municipality_id: int, today: dt.date, owner_id: int | None = No
     )
 
 
+def _count_statement(by_owner: bool) -> Select:
+    # Built once with bound parameters: the navigation asks on every page, and building the statement
+    # (and its cache key) cost more than running it.
+    return (
+        outcomes_due(bindparam("municipality_id"), bindparam("today"), bindparam("owner_id") if by_owner else None)
+        .with_only_columns(func.count())
+        .order_by(None)
+    )  # count(*): index-only
+
+
+_COUNTS = {by_owner: _count_statement(by_owner) for by_owner in (False, True)}
+
+
 def count_outcomes_due(s: Session, municipality_id: int, today: dt.date, owner_id: int | None = None) -> int:
-    query = outcomes_due(municipality_id, today, owner_id)
-    return s.scalar(query.with_only_columns(func.count()).order_by(None)) or 0  # count(*): index-only
+    params = {"municipality_id": municipality_id, "today": today}
+    if owner_id is not None:
+        params["owner_id"] = owner_id
+    return s.scalar(_COUNTS[owner_id is not None], params) or 0

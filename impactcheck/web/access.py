@@ -6,7 +6,7 @@ import functools
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from impactcheck.store import permissions
 from impactcheck.store.models import Check
@@ -34,6 +34,15 @@ def roles_required(*roles: str):
     return decorator
 
 
+# Built once with bound parameters: every check page runs it, and building a statement (and its cache
+# key) costs more than running it.
+_VISIBLE_CHECK = select(Check).where(
+    Check.id == bindparam("check_id"),
+    Check.municipality_id == bindparam("municipality_id"),
+    Check.deleted_at.is_(None),  # a deleted draft is gone for everyone (the audit log keeps it)
+)
+
+
 def load_check(check_id: int, *, edit: bool = False) -> Check:
     """The check, if the current user may see it (and, with `edit`, change it); else 404 or 403
     (store/permissions.py decides).
@@ -41,13 +50,7 @@ def load_check(check_id: int, *, edit: bool = False) -> Check:
     Authors do not learn that other people's checks exist (404); the others get 403 where they may
     look but not touch. Every lookup is scoped to the user's municipality.
     """
-    check = db().scalar(
-        select(Check).where(
-            Check.id == check_id,
-            Check.municipality_id == current_user.municipality_id,
-            Check.deleted_at.is_(None),  # a deleted draft is gone for everyone (the audit log keeps it)
-        )
-    )
+    check = db().scalar(_VISIBLE_CHECK, {"check_id": check_id, "municipality_id": current_user.municipality_id})
     if check is None or not permissions.may_see(current_user, check):
         abort(404)
     if edit and not permissions.may_edit(current_user, check):

@@ -34,6 +34,7 @@ from impactcheck.web import api_schema as schema
 from impactcheck.web.context import commit, db, municipality_timezone, offered_rulesets, ruleset
 from impactcheck.web.extensions import csrf, login_manager
 from impactcheck.web.openapi import Api, Param
+from impactcheck.web.templating import rule_text
 
 PREFIX = "/api/v1"
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
@@ -575,7 +576,7 @@ def read_ruleset(ruleset_id: str):
         raise ApiError(404, _("Nicht gefunden"), _("Regelwerk „%(ruleset)s“ gibt es hier nicht.", ruleset=ruleset_id))
     rs = ruleset(ruleset_id)
     steps = [
-        schema.StepOut(id=step.id, title=step.title, questions=[_question_out(q) for q in step.questions])
+        schema.StepOut(id=step.id, title=rule_text(step, "title"), questions=[_question_out(q) for q in step.questions])
         for step in rs.all_steps
     ]
     return _json(
@@ -584,11 +585,11 @@ def read_ruleset(ruleset_id: str):
 
 
 def _question_out(q) -> schema.QuestionOut:
-    options = [schema.OptionOut(id=o.id, label=o.label) for o in getattr(q, "options", None) or ()]
+    options = [schema.OptionOut(id=o.id, label=rule_text(o, "label")) for o in getattr(q, "options", None) or ()]
     return schema.QuestionOut(
         id=q.id,
         type=q.type,
-        text=q.text,
+        text=rule_text(q, "text"),  # in the client's Accept-Language where the rule set has it
         required=bool(q.required),
         options=options,
         unit=getattr(q, "unit", None),

@@ -77,25 +77,29 @@ def number_text(value: Any, locale: str | None = None) -> str:
     return numbers.format_input(value, locale=_locale(locale))
 
 
-def _field(q: Any):
-    label = q.text
+def _field(q: Any, locale: str):
+    label = m.localized(q, "text", locale)
     if q.type == "yes_no":
         return RadioField(
             label, choices=[SelectChoice(YES, _l("Ja")), SelectChoice(NO, _l("Nein"))], validate_choice=False
         )
     if q.type == "single_choice":
-        return RadioField(label, choices=[SelectChoice(o.id, o.label) for o in q.options], validate_choice=False)
+        return RadioField(
+            label,
+            choices=[SelectChoice(o.id, m.localized(o, "label", locale)) for o in q.options],
+            validate_choice=False,
+        )
     if q.type == "multiple_choice":
         return SelectMultipleField(
             label,
-            choices=[SelectChoice(o.id, o.label) for o in q.options],
+            choices=[SelectChoice(o.id, m.localized(o, "label", locale)) for o in q.options],
             widget=ListWidget(prefix_label=False),
             option_widget=CheckboxInput(),
             validate_choice=False,
         )
     if q.type == "scale":
         return RadioField(
-            label, choices=[SelectChoice(str(v), q.label(v)) for v in (-2, -1, 0, 1, 2)], validate_choice=False
+            label, choices=[SelectChoice(str(v), q.label(v, locale)) for v in (-2, -1, 0, 1, 2)], validate_choice=False
         )
     if q.type == "number":
         return StringField(label)
@@ -134,21 +138,23 @@ def _from_form(q: Any, raw: Any) -> tuple[Any, str | None]:
     return raw, None
 
 
-# Step form classes by (rule set SHA-256, step id): built once per process and rule set version, not per
-# request. A rule file edited on disk has a new SHA-256, hence new classes; the old ones age out.
-_FORM_CLASSES: dict[tuple[str, str], type[VersionForm]] = {}
+# Step form classes by (rule set SHA-256, step id, language): built once per process and rule set version,
+# not per request; the labels of the choices are the rule set's words in the page's language. A rule file
+# edited on disk has a new SHA-256, hence new classes; the old ones age out.
+_FORM_CLASSES: dict[tuple[str, str, str], type[VersionForm]] = {}
 _FORM_CLASSES_MAX = 512
 
 
-def form_class(ruleset: m.RuleSet, step: m.Step) -> type[VersionForm]:
+def form_class(ruleset: m.RuleSet, step: m.Step, locale: str | None = None) -> type[VersionForm]:
+    locale = str(get_locale() or "de") if locale is None else locale
     if not ruleset.sha256:  # built in memory, not read from a file: nothing to key it by
-        return type("StepForm", (VersionForm,), {q.id: _field(q) for q in step.questions})
-    key = (ruleset.sha256, step.id)
+        return type("StepForm", (VersionForm,), {q.id: _field(q, locale) for q in step.questions})
+    key = (ruleset.sha256, step.id, locale)
     cls = _FORM_CLASSES.get(key)
     if cls is None:
         if len(_FORM_CLASSES) >= _FORM_CLASSES_MAX:
             _FORM_CLASSES.clear()
-        cls = type("StepForm", (VersionForm,), {q.id: _field(q) for q in step.questions})
+        cls = type("StepForm", (VersionForm,), {q.id: _field(q, locale) for q in step.questions})
         _FORM_CLASSES[key] = cls
     return cls
 
@@ -159,6 +165,7 @@ class QuestionView:
     field: Any
     when: str | None  # condition as JSON for the browser, when it depends on this step's answers
     hidden: bool = False  # that condition does not hold for the answers on the page now
+    ruleset_sha256: str = ""  # which rule set version the question is of (web/questionmarkup.py keys by it)
 
 
 class StepPage:
@@ -184,8 +191,9 @@ class StepPage:
         that depends on this step's own answers is rendered with its condition for the browser.
         A step shown although it dropped out (a conflict page keeping the input) shows all of them."""
         own = {q.id for q in self.step.questions}
+        sha = self.ruleset.sha256
         if self.show_all:
-            return [QuestionView(q, self.form[q.id], None) for q in self.step.questions]
+            return [QuestionView(q, self.form[q.id], None, False, sha) for q in self.step.questions]
         earlier = {k: v for k, v in self.answers.items() if k not in own}
         views = []
         vis = Visibility(self.ruleset, earlier)
@@ -196,7 +204,7 @@ class StepPage:
                 continue
             when = json.dumps(q.when.to_data(), ensure_ascii=False) if depends_on_own else None
             hidden = depends_on_own and not q.when.test(self.current)
-            views.append(QuestionView(q, self.form[q.id], when, hidden))
+            views.append(QuestionView(q, self.form[q.id], when, hidden, sha))
         return views
 
     def known_answers_json(self) -> str:

@@ -42,9 +42,16 @@ def init_app(app: Flask) -> None:
         format_datetime=_format_datetime,
         current_locale=current_locale,
         step_title=_step_title,
+        rule_text=rule_text,
         robustness_sentences=robustness_sentences,
         permissions=permissions,  # the pages ask store/permissions.py, never a role list of their own
     )
+
+
+def rule_text(obj, field: str) -> str:
+    """A rule-set text (a question's `text`, a step's `title`, ...) in the page's language: its English
+    sibling on an English page where the rule set has one, else the rule set's German (core/model.py)."""
+    return localized(obj, field, current_locale())
 
 
 def robustness_sentences(robustness, own: bool = True) -> list[str]:

@@ -29,11 +29,14 @@ from impactcheck.store.roles import STATUS_LABELS
 from impactcheck.web.access import CREATORS, READERS_OF_ALL, REVIEWERS, load_check, may_delete_draft, roles_required
 from impactcheck.web.context import commit, db, offered_rulesets, ruleset
 from impactcheck.web.forms import AlternativeForm, PaperForm, SubmitForm, VersionForm, parse_version
+from impactcheck.web.questionmarkup import question_markup
 from impactcheck.web.restore import form_with_restored_input, restored_input
 from impactcheck.web.stepform import StepPage
+from impactcheck.web.templating import current_locale, rule_text
 from impactcheck.web.uploads import read_docx_upload
 
 bp = Blueprint("wizard", __name__)
+bp.add_app_template_global(question_markup)  # step.html: each question's kept markup
 
 
 @bp.get("/")
@@ -152,7 +155,9 @@ def _ruleset_choices() -> list[SelectChoice]:
             rs = ruleset(rid)
         except InputError:
             continue  # a broken rule file must not take the whole form down; `rules check` names it
-        choices.append(SelectChoice(rs.id, _("%(title)s (Version %(version)s)", title=rs.title, version=rs.version)))
+        choices.append(
+            SelectChoice(rs.id, _("%(title)s (Version %(version)s)", title=rule_text(rs, "title"), version=rs.version))
+        )
     return choices
 
 
@@ -524,11 +529,12 @@ def _summary(rs: RuleSet, answers: dict[str, Any]) -> list[dict[str, Any]]:
     """The visible steps with their answered questions, for the review page."""
     vis = Visibility(rs, answers)
     shown = {q.id for q in vis.questions}
+    locale = current_locale()
     return [
         {
             "step": step,
             "items": [
-                {"question": q, "answer": q.display(vis.effective.get(q.id)), "answered": q.id in vis.effective}
+                {"question": q, "answer": q.display(vis.effective.get(q.id), locale), "answered": q.id in vis.effective}
                 for q in step.questions
                 if q.id in shown
             ],
@@ -543,7 +549,7 @@ def _problem_links(rs: RuleSet, problems: list, check: Check, alternative: bool)
         qid = p.path[-1] if p.path else None
         step = rs.step_of.get(qid) if isinstance(qid, str) else None
         question = rs.questions.get(qid) if isinstance(qid, str) else None
-        text = question.text if question is not None else p.message
+        text = rule_text(question, "text") if question is not None else translated(p.message)
         url = _step_url(check, step, alternative, zurueck="pruefen") + f"#q-{qid}" if step else None
         links.append({"text": text, "message": translated(p.message), "url": url})
     return links

@@ -854,8 +854,9 @@ def rule_set_texts_without_english(ruleset_id: str) -> set[str]:
         if isinstance(value, dict):
             for key, item in value.items():
                 english = value.get(f"{key}_en")
-                if isinstance(item, str) and not english:
-                    allowed.add(item)
+                if isinstance(item, str):
+                    if not english:  # a text with an English sibling must not show on an English page
+                        allowed.add(item)
                 elif isinstance(item, dict) and isinstance(english, dict):
                     allowed.update(v for k, v in item.items() if isinstance(v, str) and not english.get(k))
                     walk({k: v for k, v in item.items() if not isinstance(v, str)})

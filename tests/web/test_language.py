@@ -146,3 +146,37 @@ def test_pages_without_checks_have_no_german_left(app, as_role):
                 if GERMAN_WORDS.search(line):
                     left.setdefault(line[:120], []).append(f"{role} {path}")
     assert not left, "German left:\n" + "\n".join(f"  {k!r} ← {v}" for k, v in sorted(left.items()))
+
+
+def test_the_rule_sets_own_english_texts_on_the_wizard_pages(app, as_role):
+    """Questions, options, step titles and answers in English where the rule set has them (`text_en`,
+    `label_en`, `title_en`), on the step page, the review page and in the API; German stays German."""
+    from impactcheck.core.registry import resolve_ruleset
+    from tests.web.flows import answer_all, example, start
+
+    rs = resolve_ruleset("kassel-2030")
+    first = rs.all_steps[0]
+    question = next(q for q in first.questions if q.text_en and getattr(q, "options", None))
+    option = next(o for o in question.options if o.label_en)
+    assert question.text_en != question.text and option.label_en != option.label
+
+    author = as_role("author")
+    check_id = start(author)
+    step = author.get(f"/klimachecks/{check_id}/schritt/{first.id}", headers=EN).get_data(as_text=True)
+    assert question.text_en in step and option.label_en in step
+    assert question.text not in step and option.label not in step
+    german = author.get(f"/klimachecks/{check_id}/schritt/{first.id}", headers=DE).get_data(as_text=True)
+    assert question.text in german and option.label in german and question.text_en not in german
+    # Kept markup (web/questionmarkup.py) is per language: German again after English, and back.
+    step = author.get(f"/klimachecks/{check_id}/schritt/{first.id}", headers=EN).get_data(as_text=True)
+    assert question.text_en in step and question.text not in step
+
+    answer_all(author, check_id, example("pv-schuldaecher/schaetzt")["answers"])
+    review = author.get(f"/klimachecks/{check_id}/pruefen", headers=EN).get_data(as_text=True)
+    assert first.title_en in review and f">{first.title}<" not in review
+    assert rs.title_en in review and "Yes</dd>" in review and "Ja</dd>" not in review
+
+    bearer = {"Authorization": f"Bearer {make_token(app, 'author')}"}
+    detail = app.test_client().get("/api/v1/rulesets/kassel-2030", headers={**EN, **bearer}).get_json()
+    texts = {q["text"] for s in detail["steps"] for q in s["questions"]}
+    assert question.text_en in texts and question.text not in texts
