@@ -7,6 +7,7 @@ import functools
 from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from impactcheck.store import permissions
 from impactcheck.store.models import Check
@@ -36,10 +37,15 @@ def roles_required(*roles: str):
 
 # Built once with bound parameters: every check page runs it, and building a statement (and its cache
 # key) costs more than running it.
-_VISIBLE_CHECK = select(Check).where(
-    Check.id == bindparam("check_id"),
-    Check.municipality_id == bindparam("municipality_id"),
-    Check.deleted_at.is_(None),  # a deleted draft is gone for everyone (the audit log keeps it)
+# Its revisions come in the same statement: every check page reads the current one.
+_VISIBLE_CHECK = (
+    select(Check)
+    .where(
+        Check.id == bindparam("check_id"),
+        Check.municipality_id == bindparam("municipality_id"),
+        Check.deleted_at.is_(None),  # a deleted draft is gone for everyone (the audit log keeps it)
+    )
+    .options(joinedload(Check.revisions))
 )
 
 
@@ -50,7 +56,8 @@ def load_check(check_id: int, *, edit: bool = False) -> Check:
     Authors do not learn that other people's checks exist (404); the others get 403 where they may
     look but not touch. Every lookup is scoped to the user's municipality.
     """
-    check = db().scalar(_VISIBLE_CHECK, {"check_id": check_id, "municipality_id": current_user.municipality_id})
+    params = {"check_id": check_id, "municipality_id": current_user.municipality_id}
+    check = db().scalars(_VISIBLE_CHECK, params).unique().one_or_none()
     if check is None or not permissions.may_see(current_user, check):
         abort(404)
     if edit and not permissions.may_edit(current_user, check):

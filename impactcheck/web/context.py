@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, g, session
 from flask_login import current_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -62,11 +62,15 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
         try:
-            # The municipality joined in: every page shows its name (and reads its settings).
-            user = db().get(User, int(user_id), options=[joinedload(User.municipality)])
+            user = db().scalar(_USER_WITH_MUNICIPALITY, {"user_id": int(user_id)})
         except ValueError:
             return None
         return user if user is not None and user.active else None
+
+
+# The municipality joined in: every page shows its name (and reads its settings). Built once: every
+# request of a logged-in user runs it.
+_USER_WITH_MUNICIPALITY = select(User).where(User.id == bindparam("user_id")).options(joinedload(User.municipality))
 
 
 def database() -> Database:

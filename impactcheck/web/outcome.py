@@ -8,9 +8,10 @@ needs live in `operations.outcome_problems`, which the form shows field by field
 from __future__ import annotations
 
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
@@ -54,16 +55,45 @@ def changed_label(changed: str | None) -> str:
 bp.add_app_template_global(may_record_outcome)
 
 
+# The navigation's count is kept in the browser's session this long: counting on every page was one
+# more database round trip per page (bench/bench_load.py). What the user does themselves (submitting,
+# recording a decision) shows at once (forget_due_count); what others do, within this time.
+DUE_COUNT_SECONDS = 60
+DUE_COUNT_KEY = "due_count"
+
+
 @bp.app_template_global()
 def outcomes_due_count() -> int | None:
     """How many decisions the current user has to record (their own checks; the climate department:
-    all of the municipality), for the navigation. One COUNT statement; None where it does not apply."""
+    all of the municipality), for the navigation. One COUNT statement at most once a minute per browser
+    session; None where it does not apply."""
     if not current_user.is_authenticated or current_user.role not in OUTCOME_RECORDERS:
         return None
+    day = local_today()
+    today, now = day.isoformat(), int(time.time())
+    kept = session.get(DUE_COUNT_KEY)  # [count, user id, local day, when] (the session is signed)
+    if (
+        isinstance(kept, list)
+        and len(kept) == 4
+        and kept[1:3] == [current_user.id, today]
+        and 0 <= now - kept[3] < DUE_COUNT_SECONDS
+    ):
+        return kept[0]
     try:
-        return count_outcomes_due(db(), current_user.municipality_id, local_today(), _owner_filter())
+        count = count_outcomes_due(db(), current_user.municipality_id, day, _owner_filter())
     except SQLAlchemyError:  # an error page rendered after a failed statement must still render
         return None
+    _keep_due_count(count, day)
+    return count
+
+
+def _keep_due_count(count: int, day: dt.date) -> None:
+    session[DUE_COUNT_KEY] = [count, current_user.id, day.isoformat(), int(time.time())]
+
+
+def forget_due_count() -> None:
+    """The user changed what is due (submitted a check, recorded a decision): count again on the next page."""
+    session.pop(DUE_COUNT_KEY, None)
 
 
 def _owner_filter() -> int | None:
@@ -134,6 +164,7 @@ def record(check_id: int):
         try:
             ops.record_outcome(db(), current_user, check, data, seen=form.seen.data or "")
             commit()
+            forget_due_count()
         except ops.ConflictError as exc:
             db().rollback()
             check = _load(check_id)
@@ -193,6 +224,7 @@ def due():
     today = local_today()
     query = outcomes_due(current_user.municipality_id, today, _owner_filter()).options(selectinload(Check.owner))
     page = paginate(db(), query, number, size)
+    _keep_due_count(page.total, today)  # the navigation on this page says what the list says
     return render_template(
         "outcomes_due.html",
         page=page,

@@ -21,6 +21,7 @@ import functools
 import hashlib
 import os
 import stat
+import time
 from pathlib import Path
 
 from flask import Flask, abort, redirect, request, url_for
@@ -60,11 +61,30 @@ def _inside(folder: str, filename: str) -> str | None:
     return str(path) if path.is_relative_to(root) else None
 
 
-def fingerprint(folder: str, filename: str) -> str | None:
-    """The fingerprint of `filename` in the static folder `folder`; None for no such (regular) file."""
+# The fingerprint of a path and when it was last looked at: every page links the same few files, and a
+# stat per link (a system call that lets other threads take the interpreter) cost a step under load.
+# A file changed while the server runs gets its new URL within RECHECK_SECONDS.
+RECHECK_SECONDS = 1.0
+_SEEN: dict[str, tuple[float, str | None]] = {}
+
+
+def fingerprint(folder: str, filename: str, fresh: bool = False) -> str | None:
+    """The fingerprint of `filename` in the static folder `folder`; None for no such (regular) file.
+    `fresh`: looked at now (serving the file), not as seen within the last RECHECK_SECONDS (linking it)."""
     path = _inside(folder, filename)
     if path is None:
         return None
+    now = time.monotonic()
+    seen = _SEEN.get(path)
+    if not fresh and seen is not None and now - seen[0] < RECHECK_SECONDS:
+        return seen[1]
+    digest = _current_digest(path)
+    if len(_SEEN) < 256:  # the static folder's files, not whatever names a request makes up
+        _SEEN[path] = (now, digest)
+    return digest
+
+
+def _current_digest(path: str) -> str | None:
     try:
         st = os.stat(path)
     except OSError:
@@ -100,7 +120,7 @@ def init_app(app: Flask) -> None:
         wanted = request.args.get(FINGERPRINT_ARG)
         if wanted is None:
             return serve(filename=filename)
-        digest = fingerprint(app.static_folder or "", filename)
+        digest = fingerprint(app.static_folder or "", filename, fresh=True)  # never the old file as the new
         if digest is None:
             abort(404)
         if wanted != digest:

@@ -29,6 +29,7 @@ from impactcheck.store.roles import STATUS_LABELS
 from impactcheck.web.access import CREATORS, READERS_OF_ALL, REVIEWERS, load_check, may_delete_draft, roles_required
 from impactcheck.web.context import commit, db, offered_rulesets, ruleset
 from impactcheck.web.forms import AlternativeForm, PaperForm, SubmitForm, VersionForm, parse_version
+from impactcheck.web.outcome import forget_due_count
 from impactcheck.web.questionmarkup import question_markup
 from impactcheck.web.restore import form_with_restored_input, restored_input
 from impactcheck.web.stepform import StepPage
@@ -603,6 +604,7 @@ def submit(check: Check, revision: Revision, rs: RuleSet):
         version, justification = form.expected_version(), form.justification.data
         result = ops.submit(db(), current_user, check, rs, expected_version=version, justification=justification)
         commit()
+        forget_due_count()  # a check submitted after its session is due at once
     except (ops.OperationError, AnswersError) as exc:
         db().rollback()
         check = load_check(check.id, edit=True)

@@ -492,3 +492,38 @@ def test_the_due_list_pages_in_sql_without_loading_revisions(app, as_role, db_se
     assert _nav_count(author) == 60
     counted = db_session.scalar(select(func.count()).select_from(Check).where(Check.outcome.is_(None)))
     assert counted == 60
+
+
+def test_the_navigation_count_is_kept_a_minute_and_follows_the_users_own_changes(as_role, db_session):
+    """The count in the navigation is counted at most once a minute per browser session (web/outcome.py):
+    what others change shows within that minute, what the user does (submit, record) at once, and the
+    list of due decisions always sets it to what it lists."""
+    from impactcheck.web.outcome import DUE_COUNT_KEY, DUE_COUNT_SECONDS
+
+    def nav(browser) -> int | None:  # from a page that is not the due list
+        html = browser.get("/klimachecks").get_data(as_text=True)
+        m = re.search(r'href="/beschluesse-nachtragen">Beschluss nachtragen(?: \((\d+))?', html)
+        assert m, "no link in the navigation"
+        return int(m.group(1)) if m.group(1) else None
+
+    def age(browser, seconds: int) -> None:
+        with browser.client.session_transaction() as s:
+            count, user, day, when = s[DUE_COUNT_KEY]
+            s[DUE_COUNT_KEY] = [count, user, day, when - seconds]
+
+    author, climate = as_role("author"), as_role("climate")
+    quick_check(author, reference="N-1", meeting_date=days_ago(5))
+    assert nav(author) == 1 and nav(climate) == 1
+    quick_check(author, reference="N-2", meeting_date=days_ago(4))  # the author's own submit: at once
+    assert nav(author) == 2
+    assert nav(climate) == 1  # someone else's change: kept for the minute
+    age(climate, DUE_COUNT_SECONDS - 5)
+    assert nav(climate) == 1
+    age(climate, 10)
+    assert nav(climate) == 2  # counted again after the minute
+    first = db_session.scalars(select(Check.id).where(Check.reference == "N-1")).one()
+    assert record(climate, first, outcome="adopted", date=days_ago(5), changed="no").status_code == 302
+    assert nav(climate) == 1  # the user's own record: at once
+    assert nav(author) == 2  # the author's kept count lags ...
+    assert _nav_count(author) == 1  # ... until the list of due decisions shows what it lists
+    assert nav(author) == 1
