@@ -472,23 +472,14 @@ def alternative(check: Check, revision: Revision, rs: RuleSet):
         form.version.data = str(revision.version)
     conflict = None
     if form.validate_on_submit():
+        description, version = form.description.data, form.expected_version()
         try:
-            ops.set_alternative(
-                db(),
-                current_user,
-                revision,
-                description=form.description.data,
-                expected_version=form.expected_version(),
-            )
+            ops.set_alternative(db(), current_user, revision, description=description, expected_version=version)
             commit()
         except ops.ConflictError as exc:
             conflict = _conflict(exc, check, form)
         else:
-            steps = steps_for(rs, _answers(rs, revision, alternative=True))
-            chosen = next((s for s in steps if s.id == request.form.get("change")), None)
-            if chosen is not None:
-                return redirect(_step_url(check, chosen, alternative=True, zurueck="pruefen"))
-            return redirect(url_for("wizard.review", check_id=check.id) + "#alternative")
+            return redirect(_after_alternative(check, revision, rs))
     state = workflow.of_revision(rs, revision, check.paper)
     alt_answers = state.alternative.answers if state.alternative else state.proposal.answers
     return render_template(
@@ -503,6 +494,15 @@ def alternative(check: Check, revision: Revision, rs: RuleSet):
         if state.alternative and state.alternative.result
         else None,
     )
+
+
+def _after_alternative(check: Check, revision: Revision, rs: RuleSet) -> str:
+    """The step whose change button was pressed (in the alternative's pass), else the review page."""
+    steps = steps_for(rs, _answers(rs, revision, alternative=True))
+    chosen = next((s for s in steps if s.id == request.form.get("change")), None)
+    if chosen is not None:
+        return _step_url(check, chosen, alternative=True, zurueck="pruefen")
+    return url_for("wizard.review", check_id=check.id) + "#alternative"
 
 
 @bp.post("/klimachecks/<int:check_id>/alternative/entfernen")
