@@ -14,9 +14,14 @@ baseline); target for every ratio ≤ 1.15:
    peak memory (VmHWM, peak resident set) of each variant in its own process.
 
 Medians of --repeat runs. The large paper is generated once (random-noise PNGs written with zlib, so the
-images do not compress away) and cached in artifacts/bench/.
+images do not compress away) and cached in artifacts/bench/. Every timed process reads its bytecode from
+one cache, artifacts/bench/pycache/ (written in the warm-up round), as an installed package has it: with
+PYTHONDONTWRITEBYTECODE=1 (set in some shells here) impactcheck's own modules, a source checkout, would be
+compiled in every process while python-docx's come compiled from site-packages. --no-pycache keeps the
+environment's setting as it is.
 
     python bench/bench_docx_insert.py [--pages 1000] [--image-mb 18] [--repeat 5] [--small-only] [--count-pages]
+                                      [--no-pycache]
 """
 
 from __future__ import annotations
@@ -51,6 +56,17 @@ TEXT = (
     "der Stadt sowie die Stellungnahmen der Ortsbeiräte und der Fachämter zur Barrierefreiheit"
 )
 WORDS = TEXT.split(" ")
+PYCACHE = CACHE / "pycache"
+USE_PYCACHE = True  # --no-pycache turns it off
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of a timed process: this one's, with the shared bytecode cache (see the docstring)."""
+    env = dict(os.environ)
+    if USE_PYCACHE:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    return {**env, **extra}
 
 
 def noise_png(side: int, rng: random.Random) -> bytes:
@@ -160,7 +176,7 @@ def cold(variant: str, path: Path, repeat: int) -> tuple[float, float]:
     for _ in range(repeat):
         proc = subprocess.run(
             [sys.executable, "-c", PROCESS, variant, str(path), str(ANSWERS), str(CACHE / f"out-{variant}.docx")],
-            capture_output=True, text=True, check=True, cwd=ROOT,
+            capture_output=True, text=True, check=True, cwd=ROOT, env=child_env(),
         )  # fmt: skip
         runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     return statistics.median(r["seconds"] for r in runs), max(r["max_rss_mb"] for r in runs)
@@ -186,7 +202,9 @@ def processes(paper: Path, label: str, repeat: int) -> None:
     python-docx open+save, each a whole process, interleaved run by run so that a busy machine slows all alike."""
     py = sys.executable
     script = shutil.which("impactcheck", path=str(Path(py).parent)) or shutil.which("impactcheck")
-    works = script and subprocess.run([script, "--help"], capture_output=True, cwd=ROOT).returncode == 0
+    works = (
+        script and subprocess.run([script, "--help"], capture_output=True, cwd=ROOT, env=child_env()).returncode == 0
+    )
     cli = [script] if works else [py, "-m", "impactcheck"]  # the installed command, else the package here
     env = {"IMPACTCHECK_UPLOAD_MAX_BYTES": str(64 << 20)}  # the large paper is above the upload default
     with tempfile.TemporaryDirectory() as tmp:
@@ -206,7 +224,7 @@ def processes(paper: Path, label: str, repeat: int) -> None:
         for i in range(repeat + 1):  # the first round warms the file cache and the bytecode
             for name, cmd in variants.items():
                 start, before = time.perf_counter(), _children_cpu()
-                subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT, env={**os.environ, **env})
+                subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT, env=child_env(**env))
                 if i:
                     runs[name].append(time.perf_counter() - start)
                     cpu[name].append(_children_cpu() - before)
@@ -247,7 +265,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--small-only", action="store_true", help="only the 2-page paper, as whole processes")
     parser.add_argument("--count-pages", action="store_true", help="render once with LibreOffice to count pages")
+    parser.add_argument("--no-pycache", action="store_true", help="no shared bytecode cache (see the docstring)")
     args = parser.parse_args()
+    global USE_PYCACHE
+    USE_PYCACHE = not args.no_pycache
+    if USE_PYCACHE:
+        print(f"bytecode: every process reads it from {PYCACHE.relative_to(ROOT)}/ (written in the warm-up round)")
+    else:
+        print(
+            f"bytecode: as the environment says (PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE')})"
+        )
 
     small = CACHE / "paper-2p.docx"
     small.parent.mkdir(parents=True, exist_ok=True)

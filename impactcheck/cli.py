@@ -17,10 +17,17 @@ from pathlib import Path
 import click
 
 from impactcheck.core.errors import InputError
+from impactcheck.core.i18n import N_, Message, Number, gettext_for, translated
 
 
 class BadInput(click.ClickException):
+    """Bad input: exit status 2, one line. The message (a `core.i18n.Message` or a msgid) is said in the
+    command's language (`--lang`, see `_speaking`), German otherwise."""
+
     exit_code = 2
+
+    def __init__(self, message: str):
+        super().__init__(translated(message))
 
 
 # The language of what a command writes (the Word section, the text report): German or English.
@@ -80,8 +87,10 @@ def rules() -> None:
 
 
 @rules.command("check")
+@LANG_OPTION
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def rules_check(paths: tuple[Path, ...]) -> None:
+@_speaking
+def rules_check(paths: tuple[Path, ...], lang: str) -> None:
     """Regeldateien prüfen (ohne PATH: alle im Regelordner RULES_DIR, samt Beispielen)."""
     from impactcheck.core import registry
     from impactcheck.core.examples import check_examples
@@ -97,7 +106,7 @@ def rules_check(paths: tuple[Path, ...]) -> None:
         for folder in folders:
             files += registry.factor_files(folder) + registry.ruleset_files(folder)
         if not files:
-            raise BadInput(f"{directory}: keine Regeldateien gefunden")
+            raise BadInput(Message(N_("{folder}: keine Regeldateien gefunden"), folder=str(directory)))
     problems = [*municipal.own_folder_problems(directory)] if with_examples else []
     for path in files:
         notes: list = []
@@ -111,7 +120,7 @@ def rules_check(paths: tuple[Path, ...]) -> None:
         for line, found in check_examples(folder):
             problems += found
             if not found:
-                click.echo(f"OK  {line}")
+                click.echo(f"OK  {translated(line)}")
     if with_examples:  # each municipality's climate target (kommunen/<slug>/ziele/klimaziel.yaml)
         from impactcheck.store.targets import check_all
 
@@ -122,7 +131,7 @@ def rules_check(paths: tuple[Path, ...]) -> None:
     for p in problems:
         click.echo(str(p), err=True)
     if len(problems) > 1:
-        click.echo(f"{len(problems)} Probleme gefunden.", err=True)
+        click.echo(translated(Message(N_("{n} Probleme gefunden."), n=Number(len(problems)))), err=True)
     if problems:
         sys.exit(2)
 
@@ -196,20 +205,22 @@ def docx_insert(
     from impactcheck.word import insert_section
 
     if check_id is not None and (rules_ref or answers):
-        raise BadInput("entweder --check oder --rules mit --answers angeben, nicht beides")
+        raise BadInput(N_("entweder --check oder --rules mit --answers angeben, nicht beides"))
     if check_id is None and not (rules_ref and answers):
-        raise BadInput("--rules und --answers angeben (oder --check ID)")
+        raise BadInput(N_("--rules und --answers angeben (oder --check ID)"))
     if annex_output is not None and annex != "separate":
-        raise BadInput("--annex-output gilt nur mit --annex separate")
+        raise BadInput(N_("--annex-output gilt nur mit --annex separate"))
     if annex == "separate" and annex_output is None:
         annex_output = output.with_name(f"{output.stem}-anhang.docx")
     for target in (output, annex_output):
         if target is None:
             continue
         if _same_file(target, source):
-            raise BadInput(f"{target}: die Ausgabe darf die Eingabedatei nicht überschreiben")
+            raise BadInput(
+                Message(N_("{file}: die Ausgabe darf die Eingabedatei nicht überschreiben"), file=str(target))
+            )
         if not target.parent.is_dir():
-            raise BadInput(f"{target}: Ordner {target.parent} existiert nicht")
+            raise BadInput(_no_folder(target))
     if check_id is not None:
         result, reference = _result_for_check(check_id, lang)
         if author:
@@ -228,17 +239,31 @@ def docx_insert(
         files.append((annex_output, outcome.annex_docx))
     _write_all(files)
     places = {
-        "content_control": "im Inhaltssteuerelement „klimacheck“",
-        "bookmark": "nach der Textmarke „klimacheck“",
-        "placeholder": "anstelle des Platzhalters {{klimacheck}}",
-        "heading": "nach dem Abschnitt „Finanzielle Auswirkungen“",
-        "end": "am Ende des Dokuments",
+        "content_control": N_("im Inhaltssteuerelement „klimacheck“"),
+        "bookmark": N_("nach der Textmarke „klimacheck“"),
+        "placeholder": N_("anstelle des Platzhalters {{klimacheck}}"),
+        "heading": N_("nach dem Abschnitt „Finanzielle Auswirkungen“"),
+        "end": N_("am Ende des Dokuments"),
     }
-    click.echo(f"{output}: Klimacheck {places[outcome.anchor_kind]} eingefügt (Prüfcode {outcome.verification_code})")
-    for note in outcome.notes:  # what was dropped because Word would fetch it on opening
-        click.echo(f"{output}: {note}")
+    inserted = Message(
+        N_("{file}: Klimacheck {place} eingefügt (Prüfcode {code})"),
+        file=str(output),
+        place=Message(places[outcome.anchor_kind]),
+        code=outcome.verification_code,
+    )
+    click.echo(translated(inserted))
+    for note in outcome.notes:  # what was dropped because Word would fetch it on opening (a Message, in --lang)
+        click.echo(f"{output}: {translated(note)}")
     if len(files) > 1:
-        click.echo(f"{annex_output}: Anlage mit allen Fragen und Antworten")
+        click.echo(translated(Message(N_("{file}: Anlage mit allen Fragen und Antworten"), file=str(annex_output))))
+
+
+def _no_folder(target: Path) -> Message:
+    return Message(N_("{file}: Ordner {folder} existiert nicht"), file=str(target), folder=str(target.parent))
+
+
+def _not_writable(target: Path, exc: OSError) -> Message:
+    return Message(N_("{file}: nicht schreibbar ({reason})"), file=str(target), reason=exc.strerror or str(exc))
 
 
 def _word_limits():
@@ -293,7 +318,7 @@ def _write_all(files: list[tuple[Path, bytes]]) -> None:
             os.replace(tmp, target)
     except OSError as exc:
         where = temps[-1][1] if temps else files[0][0]
-        raise BadInput(f"{where}: nicht schreibbar ({exc.strerror or exc})") from None
+        raise BadInput(_not_writable(where, exc)) from None
     finally:
         for tmp, _ in temps:
             if os.path.exists(tmp):
@@ -343,7 +368,11 @@ _EXPORT_FLAGS = {"markiert": "markiert", "fragil": "fragil", "offen": "offen"}
 @click.option("--suche", metavar="TEXT", help="in Drucksachennummer und Titel")
 @click.option("--sort", metavar="SCHLÜSSEL", help="Sortierung wie im Register, z. B. -datum, nummer, co2")
 @click.option("--basis-url", "base_url", metavar="URL", help="Adresse der Web-Anwendung für die Spalte Link")
-def export_cmd(fmt: str | None, output: Path, slug: str | None, pruefer: str | None, base_url: str | None, **options):
+@LANG_OPTION
+@_speaking
+def export_cmd(
+    fmt: str | None, output: Path, slug: str | None, pruefer: str | None, base_url: str | None, lang: str, **options
+):
     """Das Register (alle Klimachecks der Kommune, gefiltert wie im Web) als CSV oder XLSX speichern."""
     from sqlalchemy import select
 
@@ -351,21 +380,25 @@ def export_cmd(fmt: str | None, output: Path, slug: str | None, pruefer: str | N
     from impactcheck.store.models import Municipality, User
 
     if output.is_dir():
-        raise BadInput(f"{output}: ist ein Ordner, keine Datei")
+        raise BadInput(_is_folder(output))
     if fmt is None:
         fmt = output.suffix.lower().lstrip(".")
         if fmt not in ("csv", "xlsx"):
-            raise BadInput(f"{output}: --format csv oder xlsx angeben (oder die Endung .csv/.xlsx)")
+            raise BadInput(
+                Message(N_("{file}: --format csv oder xlsx angeben (oder die Endung .csv/.xlsx)"), file=str(output))
+            )
     if not output.parent.is_dir():
-        raise BadInput(f"{output}: Ordner {output.parent} existiert nicht")
+        raise BadInput(_no_folder(output))
     if not os.access(output.parent, os.W_OK):
-        raise BadInput(f"{output}: Ordner {output.parent} ist nicht beschreibbar")
+        raise BadInput(
+            Message(N_("{file}: Ordner {folder} ist nicht beschreibbar"), file=str(output), folder=str(output.parent))
+        )
     if base_url is not None and not base_url.startswith(("http://", "https://")):
-        raise BadInput(f"--basis-url: „{base_url}“ ist keine Adresse (http:// oder https://)")
+        raise BadInput(Message(N_("--basis-url: „{url}“ ist keine Adresse (http:// oder https://)"), url=base_url))
     args = {arg: options[name].strip() for name, arg in _EXPORT_FILTERS.items() if options[name] is not None}
     for name, arg in _EXPORT_FILTERS.items():
         if arg in args and not args[arg]:
-            raise BadInput(f"--{name.replace('_', '-')}: leerer Wert")
+            raise BadInput(Message(N_("{option}: leerer Wert"), option=f"--{name.replace('_', '-')}"))
     args.update({arg: "1" for name, arg in _EXPORT_FLAGS.items() if options[name]})
     from impactcheck.cli_server import _config, open_existing_database
     from impactcheck.store.municipalities import timezone_of
@@ -377,15 +410,16 @@ def export_cmd(fmt: str | None, output: Path, slug: str | None, pruefer: str | N
             slug = slug or config["MUNICIPALITY_SLUG"]
             municipality = s.scalar(select(Municipality).where(Municipality.slug == slug))
             if municipality is None:
-                known = ", ".join(s.scalars(select(Municipality.slug).order_by(Municipality.slug))) or "keine"
-                raise BadInput(f"--municipality: Kommune „{slug}“ gibt es nicht; vorhanden: {known}")
+                raise BadInput(unknown_municipality(s, slug))
             timezone = _export_timezone({"TIMEZONE": timezone_of(municipality, config)})
             if pruefer is not None:
                 reviewer = s.scalar(
                     select(User.id).where(User.username == pruefer.strip(), User.municipality_id == municipality.id)
                 )
                 if reviewer is None:
-                    raise BadInput(f"--pruefer: Konto „{pruefer}“ gibt es in „{slug}“ nicht")
+                    raise BadInput(
+                        Message(N_("--pruefer: Konto „{name}“ gibt es in „{slug}“ nicht"), name=pruefer, slug=slug)
+                    )
                 args["pruefer"] = str(reviewer)
             flt = listing.parse_filter(args, timezone)
             _refuse_ignored(args, flt)
@@ -398,12 +432,32 @@ def export_cmd(fmt: str | None, output: Path, slug: str | None, pruefer: str | N
                 timezone=timezone,
                 link=export.check_link(base_url),
                 rulesets=_export_rulesets(config, municipality.slug),
+                translate=gettext_for(lang),
             )
-            count = _write_export(output, fmt, rows)
+            count = _write_export(output, fmt, rows, gettext_for(lang))
     finally:
         database.dispose()
-    checks = "1 Klimacheck" if count == 1 else f"{count} Klimachecks"
-    click.echo(f"{output}: {checks} exportiert ({fmt.upper()})")
+    if count == 1:
+        done = Message(N_("{file}: 1 Klimacheck exportiert ({format})"), file=str(output), format=fmt.upper())
+    else:
+        done = Message(
+            N_("{file}: {n} Klimachecks exportiert ({format})"), file=str(output), n=Number(count), format=fmt.upper()
+        )
+    click.echo(translated(done))
+
+
+def _is_folder(output: Path) -> Message:
+    return Message(N_("{file}: ist ein Ordner, keine Datei"), file=str(output))
+
+
+def unknown_municipality(s, slug: str) -> Message:
+    """--municipality names none of the installation's municipalities: say which there are."""
+    from sqlalchemy import select
+
+    from impactcheck.store.models import Municipality
+
+    known = ", ".join(s.scalars(select(Municipality.slug).order_by(Municipality.slug))) or Message(N_("keine"))
+    return Message(N_("--municipality: Kommune „{slug}“ gibt es nicht; vorhanden: {known}"), slug=slug, known=known)
 
 
 def _export_timezone(config) -> str:
@@ -413,7 +467,9 @@ def _export_timezone(config) -> str:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise BadInput(f"Einstellung TIMEZONE: Zeitzone „{timezone}“ unbekannt") from None
+        raise BadInput(
+            Message(N_("Einstellung TIMEZONE: Zeitzone „{timezone}“ unbekannt"), timezone=timezone)
+        ) from None
     return timezone
 
 
@@ -428,8 +484,8 @@ def _refuse_ignored(args: dict[str, str], flt) -> None:
         "status": ", ".join(STATUSES),
         "votum": ", ".join(listing.VERDICTS),
         "votum_beschlossen": ", ".join(listing.VERDICTS),
-        "von": "ein Datum JJJJ-MM-TT",
-        "bis": "ein Datum JJJJ-MM-TT",
+        "von": Message(N_("ein Datum JJJJ-MM-TT")),
+        "bis": Message(N_("ein Datum JJJJ-MM-TT")),
         "beschluss": ", ".join((*OUTCOMES, "offen")),
         "geaendert": ", ".join(CHANGED_BY_CHECK),
         "sort": ", ".join(f"{k}, -{k}" for k in listing.SORTS),
@@ -439,9 +495,14 @@ def _refuse_ignored(args: dict[str, str], flt) -> None:
         arg = listing.ARGS[attribute]
         name = options.get(arg, arg)
         hint = hints.get(name)
-        raise BadInput(
-            f"--{name.replace('_', '-')}: „{args.get(arg, '')}“ ungültig" + (f"; erlaubt: {hint}" if hint else "")
-        )
+        option, value = f"--{name.replace('_', '-')}", args.get(arg, "")
+        if hint:
+            raise BadInput(
+                Message(
+                    N_("{option}: „{value}“ ungültig; erlaubt: {allowed}"), option=option, value=value, allowed=hint
+                )
+            )
+        raise BadInput(Message(N_("{option}: „{value}“ ungültig"), option=option, value=value))
 
 
 def _export_rulesets(config, slug: str):
@@ -451,8 +512,9 @@ def _export_rulesets(config, slug: str):
     return Rulesets(Path(config["RULES_DIR"])).getter(slug)
 
 
-def _write_export(output: Path, fmt: str, rows) -> int:
-    """Stream into a temporary file beside OUTPUT, then rename: never a half-written export."""
+def _write_export(output: Path, fmt: str, rows, translate) -> int:
+    """Stream into a temporary file beside OUTPUT, then rename: never a half-written export (header and
+    sheet names through `translate`, the language of --lang)."""
     import tempfile
 
     from impactcheck.store import export
@@ -460,15 +522,16 @@ def _write_export(output: Path, fmt: str, rows) -> int:
     try:
         fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
     except OSError as exc:
-        raise BadInput(f"{output}: nicht schreibbar ({exc.strerror or exc})") from None
+        raise BadInput(_not_writable(output, exc)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            count = export.write_csv(rows, fh) if fmt == "csv" else export.write_xlsx(rows, fh)
+            write = export.write_csv if fmt == "csv" else export.write_xlsx
+            count = write(rows, fh, translate=translate)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, output)  # private to its owner (mkstemp), like `docx insert`: it holds names
     except OSError as exc:
-        raise BadInput(f"{output}: nicht schreibbar ({exc.strerror or exc})") from None
+        raise BadInput(_not_writable(output, exc)) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -493,18 +556,30 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.Abort:
-        _fail("abgebrochen", 1)
+        _fail(translated(N_("abgebrochen"), _lang_of(argv)), 1)
     except click.ClickException as exc:
         # Usage errors are bad input too: one line, exit 2.
         code = 2 if isinstance(exc, click.UsageError | BadInput) else exc.exit_code
         _fail(_one_line(exc.format_message()), code)
     except KeyboardInterrupt:
-        _fail("abgebrochen", 1)
+        _fail(translated(N_("abgebrochen"), _lang_of(argv)), 1)
     except Exception as exc:
         if os.environ.get("IMPACTCHECK_DEBUG"):
             raise
-        _fail(f"interner Fehler: {type(exc).__name__}: {_one_line(str(exc))}", 1)
+        error = f"{type(exc).__name__}: {_one_line(str(exc))}"
+        _fail(translated(Message(N_("interner Fehler: {error}"), error=error), _lang_of(argv)), 1)
     sys.exit(0)
+
+
+def _lang_of(argv: list[str] | None) -> str:
+    """The command line's --lang, for the lines `main` writes after the command has ended."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return "de"
 
 
 def _one_line(text: str) -> str:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from impactcheck.cli import BadInput, cli
+from impactcheck.cli import LANG_OPTION, BadInput, _speaking, cli
+from impactcheck.core.i18n import N_, Message, Number, translated
 
 
 @cli.group()
@@ -23,7 +24,10 @@ def _rulesets_option(value: str | None) -> list[str] | None:
     ids = [part.strip() for part in value.split(",")]
     if not all(ids):
         raise BadInput(
-            f"--rulesets: „{value}“ ungültig; Regelwerk-IDs mit Komma getrennt, z. B. kassel-2030,schnellcheck"
+            Message(
+                N_("--rulesets: „{value}“ ungültig; Regelwerk-IDs mit Komma getrennt, z. B. kassel-2030,schnellcheck"),
+                value=value,
+            )
         )
     return ids
 
@@ -54,6 +58,8 @@ def _optional_text(value: str | None) -> str | None:
 )
 @click.option("--neutrality-year", type=int, default=None, help="Zieljahr der Klimaneutralität, z. B. 2035")
 @click.option("--oparl-endpoint", default=None, metavar="URL", help="OParl-Adresse des Ratsinformationssystems")
+@LANG_OPTION
+@_speaking
 def municipalities_add(
     slug: str,
     name: str,
@@ -62,6 +68,7 @@ def municipalities_add(
     default_ruleset: str | None,
     neutrality_year: int | None,
     oparl_endpoint: str | None,
+    lang: str,
 ) -> None:
     """Eine Kommune anlegen; ihre eigenen Regelwerke liegen in RULES_DIR/kommunen/SLUG/."""
     from impactcheck.cli_server import _config, _prepare
@@ -87,9 +94,18 @@ def municipalities_add(
     with prepared.database.session() as s:
         municipality = ops.create_municipality(s, None, slug=slug, data=data, available=available)
         s.commit()
-        click.echo(f"Kommune „{municipality.name}“ ({slug}) angelegt; Regelwerke: {', '.join(municipality.rulesets)}.")
+        created = Message(
+            N_("Kommune „{name}“ ({slug}) angelegt; Regelwerke: {rulesets}."),
+            name=municipality.name,
+            slug=slug,
+            rulesets=", ".join(municipality.rulesets),
+        )
+        click.echo(translated(created))
     prepared.database.dispose()
-    click.echo(f"Ihr erstes Admin-Konto: impactcheck users add NAME --role admin --municipality {slug}")
+    first = Message(
+        N_("Ihr erstes Admin-Konto: impactcheck users add NAME --role admin --municipality {slug}"), slug=slug
+    )
+    click.echo(translated(first))
 
 
 @municipalities.command("edit")
@@ -102,6 +118,8 @@ def municipalities_add(
 @click.option(
     "--oparl-endpoint", default=None, metavar="URL", help='OParl-Adresse; leer (""): die Einstellung OPARL_ENDPOINT'
 )
+@LANG_OPTION
+@_speaking
 def municipalities_edit(
     slug: str,
     name: str | None,
@@ -110,6 +128,7 @@ def municipalities_edit(
     default_ruleset: str | None,
     neutrality_year: int | None,
     oparl_endpoint: str | None,
+    lang: str,
 ) -> None:
     """Name, Zeitzone, Regelwerke, Zieljahr oder OParl-Adresse einer Kommune ändern (nur das Angegebene)."""
     from impactcheck.cli_server import _config, _prepare
@@ -131,12 +150,15 @@ def municipalities_edit(
         )
         changed = ops.edit_municipality(s, None, municipality, data, available=available)
         s.commit()
-        click.echo(f"Kommune „{municipality.slug}“ {'geändert' if changed else 'unverändert'}.")
+        done = N_("Kommune „{slug}“ geändert.") if changed else N_("Kommune „{slug}“ unverändert.")
+        click.echo(translated(Message(done, slug=municipality.slug)))
     prepared.database.dispose()
 
 
 @municipalities.command("list")
-def municipalities_list() -> None:
+@LANG_OPTION
+@_speaking
+def municipalities_list(lang: str) -> None:
     """Alle Kommunen: Kürzel, Name, Zeitzone, Regelwerke (Standard zuerst), Zieljahr, Konten."""
     from sqlalchemy import func, select
 
@@ -149,11 +171,12 @@ def municipalities_list() -> None:
     with prepared.database.session() as s:
         counts = dict(s.execute(select(User.municipality_id, func.count()).group_by(User.municipality_id)).all())
         for m in s.scalars(select(Municipality).order_by(Municipality.slug)):
-            zone = m.timezone or f"{municipal.timezone_of(None, config)} (Installation)"
-            year = str(m.neutrality_year or "–")
-            click.echo(
-                f"{m.slug}\t{m.name}\t{zone}\t{','.join(m.rulesets or [])}\t{year}\t{counts.get(m.id, 0)} Konten"
+            zone = m.timezone or translated(
+                Message(N_("{timezone} (Installation)"), timezone=municipal.timezone_of(None, config))
             )
+            year = str(m.neutrality_year or "–")
+            accounts = translated(Message(N_("{n} Konten"), n=Number(counts.get(m.id, 0))))
+            click.echo(f"{m.slug}\t{m.name}\t{zone}\t{','.join(m.rulesets or [])}\t{year}\t{accounts}")
     prepared.database.dispose()
 
 
@@ -164,8 +187,8 @@ def _find(s, slug: str):
 
     municipality = s.scalar(select(Municipality).where(Municipality.slug == slug.strip()))
     if municipality is None:
-        known = ", ".join(s.scalars(select(Municipality.slug).order_by(Municipality.slug))) or "keine"
-        raise BadInput(f"Kommune „{slug}“ gibt es nicht; vorhanden: {known}")
+        known = ", ".join(s.scalars(select(Municipality.slug).order_by(Municipality.slug))) or Message(N_("keine"))
+        raise BadInput(Message(N_("Kommune „{slug}“ gibt es nicht; vorhanden: {known}"), slug=slug, known=known))
     return municipality
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from impactcheck.cli import BadInput, _write_all, cli
+from impactcheck.cli import BadInput, _is_folder, _no_folder, _write_all, cli, unknown_municipality
+from impactcheck.core.i18n import N_, Message, translated
 
 YEARS = (2000, 2100)
 
@@ -35,13 +36,17 @@ def report_cmd(year: int, slug: str | None, template: Path | None, output: Path)
     from impactcheck.store.municipalities import timezone_of
 
     if not YEARS[0] <= year <= YEARS[1]:
-        raise BadInput(f"--year: {year} ist kein Berichtsjahr ({YEARS[0]}–{YEARS[1]})")
+        raise BadInput(
+            Message(
+                N_("--year: {year} ist kein Berichtsjahr ({first}–{last})"), year=year, first=YEARS[0], last=YEARS[1]
+            )
+        )
     if output.is_dir():
-        raise BadInput(f"{output}: ist ein Ordner, keine Datei")
+        raise BadInput(_is_folder(output))
     if not output.parent.is_dir():
-        raise BadInput(f"{output}: Ordner {output.parent} existiert nicht")
+        raise BadInput(_no_folder(output))
     if template is not None and not template.is_file():
-        raise BadInput(f"--vorlage: {template} gibt es nicht")
+        raise BadInput(Message(N_("--vorlage: {file} gibt es nicht"), file=str(template)))
     config = _config()
     database = open_existing_database(config)  # no migration, nothing created but the target's record
     try:
@@ -49,8 +54,7 @@ def report_cmd(year: int, slug: str | None, template: Path | None, output: Path)
             slug = (slug or config["MUNICIPALITY_SLUG"]).strip()
             municipality = s.scalar(select(Municipality).where(Municipality.slug == slug))
             if municipality is None:
-                known = ", ".join(s.scalars(select(Municipality.slug).order_by(Municipality.slug))) or "keine"
-                raise BadInput(f"--municipality: Kommune „{slug}“ gibt es nicht; vorhanden: {known}")
+                raise BadInput(unknown_municipality(s, slug))
             data = build_report(
                 s,
                 municipality,
@@ -64,4 +68,6 @@ def report_cmd(year: int, slug: str | None, template: Path | None, output: Path)
     finally:
         database.dispose()
     _write_all([(output, data)])
-    click.echo(f"{output}: Klimacheck-Bericht {year} für {name}")
+    click.echo(
+        translated(Message(N_("{file}: Klimacheck-Bericht {year} für {name}"), file=str(output), year=year, name=name))
+    )

@@ -10,8 +10,18 @@ from pathlib import Path
 
 import click
 
-from impactcheck.cli import BadInput, cli
+from impactcheck.cli import LANG_OPTION, BadInput, _speaking, cli
+from impactcheck.core.i18n import N_, Message, Number, translated
 from impactcheck.store.roles import ROLES
+
+
+def _say(pattern: str, /, **params) -> None:
+    """One line on stdout in the command's language (`--lang`)."""
+    click.echo(translated(Message(pattern, **params)))
+
+
+def _unreachable(exc: Exception) -> Message:
+    return Message(N_("Datenbank nicht erreichbar: {error}"), error=f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
 
 
 def _config():
@@ -31,7 +41,7 @@ def _prepare(create_admin: bool = False):
         from sqlalchemy.exc import SQLAlchemyError
 
         if isinstance(exc, SQLAlchemyError):
-            raise BadInput(f"Datenbank nicht erreichbar: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+            raise BadInput(_unreachable(exc)) from None
         raise
 
 
@@ -45,16 +55,20 @@ def open_existing_database(config):
 
     url = make_url(config["DATABASE_URL"])
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():
-        raise BadInput(f"{url.database}: keine Datenbank vorhanden (erst „impactcheck serve“ oder „db upgrade“)")
+        raise BadInput(
+            Message(
+                N_("{file}: keine Datenbank vorhanden (erst „impactcheck serve“ oder „db upgrade“)"), file=url.database
+            )
+        )
     database = Database(config["DATABASE_URL"])
     try:
         current = migrate.current_revision(database.engine)
     except SQLAlchemyError as exc:
         database.dispose()
-        raise BadInput(f"Datenbank nicht erreichbar: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+        raise BadInput(_unreachable(exc)) from None
     if current != migrate.head_revision(database.engine):
         database.dispose()
-        raise BadInput("die Datenbank ist nicht auf dem neuesten Stand; bitte „impactcheck db upgrade“ ausführen")
+        raise BadInput(N_("die Datenbank ist nicht auf dem neuesten Stand; bitte „impactcheck db upgrade“ ausführen"))
     return database
 
 
@@ -89,7 +103,7 @@ def serve(
     workers = workers or _count_setting(config, "WORKERS") or 1
     threads = threads or _count_setting(config, "THREADS")
     if workers > 1 and not serving.supports_workers():
-        raise BadInput("--workers über 1 braucht gunicorn und läuft nur unter Linux/Unix; hier: --workers 1")
+        raise BadInput(N_("--workers über 1 braucht gunicorn und läuft nur unter Linux/Unix; hier: --workers 1"))
     # Migrations and the first start happen here, once, before any worker exists.
     prepared = _prepare(create_admin=True)
     host = host or config["HOST"]
@@ -133,7 +147,11 @@ def _count_setting(config, key: str) -> int | None:
     except (TypeError, ValueError):
         number = 0
     if not 1 <= number <= 64:
-        raise BadInput(f"Einstellung {key}: eine ganze Zahl von 1 bis 64 erwartet, nicht „{value}“")
+        raise BadInput(
+            Message(
+                N_("Einstellung {key}: eine ganze Zahl von 1 bis 64 erwartet, nicht „{value}“"), key=key, value=value
+            )
+        )
     return number
 
 
@@ -149,44 +167,58 @@ def db() -> None:
 
 
 @db.command("upgrade")
-def db_upgrade() -> None:
+@LANG_OPTION
+@_speaking
+def db_upgrade(lang: str) -> None:
     """Datenbank auf den neuesten Stand bringen (Migrationen anwenden)."""
     from impactcheck.store import migrate
 
     prepared = _prepare()
-    click.echo(f"Datenbank auf Stand {migrate.current_revision(prepared.database.engine)}.")
+    _say(N_("Datenbank auf Stand {revision}."), revision=migrate.current_revision(prepared.database.engine))
 
 
 @db.command("backup")
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path), help="Sicherungsdatei")
-def db_backup(output: Path) -> None:
+@LANG_OPTION
+@_speaking
+def db_backup(output: Path, lang: str) -> None:
     """Die Datenbank im laufenden Betrieb sichern (SQLite: Online-Backup; PostgreSQL: pg_dump)."""
     from impactcheck.store import backup
 
     config = _config()
     open_existing_database(config).dispose()
     info = backup.backup(config["DATABASE_URL"], output)  # InputError: exit 2 with its one line (cli.main)
-    counted = f", {info.checks} Klimachecks" if info.checks is not None else ""
-    click.echo(f"Gesichert: {info.path}{counted}.")
+    if info.checks is None:
+        _say(N_("Gesichert: {file}."), file=str(info.path))
+    else:
+        _say(N_("Gesichert: {file}, {n} Klimachecks."), file=str(info.path), n=Number(info.checks))
 
 
 @db.command("restore")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="ohne Rückfrage ersetzen")
-def db_restore(source: Path, yes: bool) -> None:
+@LANG_OPTION
+@_speaking
+def db_restore(source: Path, yes: bool, lang: str) -> None:
     """Die Datenbank durch eine Sicherung ersetzen. Den Server vorher anhalten."""
     from impactcheck.store import backup, migrate
     from impactcheck.store.db import Database
 
     config = _config()
-    if not yes and not click.confirm("Die Datenbank wird durch die Sicherung ersetzt. Fortfahren?", err=True):
-        raise BadInput("abgebrochen, nichts geändert")
+    if not yes and not click.confirm(
+        translated(N_("Die Datenbank wird durch die Sicherung ersetzt. Fortfahren?")), err=True
+    ):
+        raise BadInput(N_("abgebrochen, nichts geändert"))
     database = Database(config["DATABASE_URL"])
     head = migrate.head_revision(database.engine)
     database.dispose()
     info = backup.restore(config["DATABASE_URL"], source, head=head)  # InputError: exit 2 with its one line (cli.main)
     prepared = _prepare()  # brings an older backup up to this version's schema
-    click.echo(f"Wiederhergestellt aus {info.path}; Stand {migrate.current_revision(prepared.database.engine)}.")
+    _say(
+        N_("Wiederhergestellt aus {file}; Stand {revision}."),
+        file=str(info.path),
+        revision=migrate.current_revision(prepared.database.engine),
+    )
 
 
 @cli.group()
@@ -199,9 +231,11 @@ def _read_password() -> str:
     if not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
-            raise BadInput("kein Passwort auf der Standardeingabe")
+            raise BadInput(N_("kein Passwort auf der Standardeingabe"))
         return password
-    return click.prompt("Passwort", hide_input=True, confirmation_prompt="Passwort wiederholen")
+    return click.prompt(
+        translated(N_("Passwort")), hide_input=True, confirmation_prompt=translated(N_("Passwort wiederholen"))
+    )
 
 
 @users.command("add")
@@ -210,14 +244,18 @@ def _read_password() -> str:
 @click.option("--display-name", default=None, help="Voller Name (Standard: NAME)")
 @click.option("--municipality", "slug", default=None, metavar="SLUG", help="Kommune (Standard: MUNICIPALITY_SLUG)")
 @click.option("--installation-admin", is_flag=True, help="(mit --role admin) verwaltet auch die Kommunen")
-def users_add(name: str, role: str, display_name: str | None, slug: str | None, installation_admin: bool) -> None:
+@LANG_OPTION
+@_speaking
+def users_add(
+    name: str, role: str, display_name: str | None, slug: str | None, installation_admin: bool, lang: str
+) -> None:
     """Ein Konto anlegen; das Passwort kommt von der Standardeingabe oder wird abgefragt."""
     from impactcheck.bootstrap import default_municipality
     from impactcheck.cli_municipalities import find_municipality
     from impactcheck.store import operations as ops
 
     if installation_admin and role != "admin":
-        raise BadInput("--installation-admin gilt nur mit --role admin")
+        raise BadInput(N_("--installation-admin gilt nur mit --role admin"))
     password = _read_password()
     prepared = _prepare()
     with prepared.database.session() as s:
@@ -228,13 +266,18 @@ def users_add(name: str, role: str, display_name: str | None, slug: str | None, 
         if installation_admin:
             ops.set_installation_admin(s, None, user, True)
         s.commit()
-        where = f" in „{municipality.name}“" if slug is not None else ""
-    click.echo(f"Konto „{name}“ ({role}){where} angelegt.")
+        place = municipality.name if slug is not None else None
+    if place is None:
+        _say(N_("Konto „{name}“ ({role}) angelegt."), name=name, role=role)
+    else:
+        _say(N_("Konto „{name}“ ({role}) in „{municipality}“ angelegt."), name=name, role=role, municipality=place)
 
 
 @users.command("password")
 @click.argument("name")
-def users_password(name: str) -> None:
+@LANG_OPTION
+@_speaking
+def users_password(name: str, lang: str) -> None:
     """Ein neues Passwort setzen (von der Standardeingabe oder abgefragt)."""
     from sqlalchemy import select
 
@@ -246,15 +289,17 @@ def users_password(name: str) -> None:
     with prepared.database.session() as s:
         user = s.scalar(select(User).where(User.username == name))
         if user is None:
-            raise BadInput(f"Konto „{name}“ gibt es nicht")
+            raise BadInput(_no_account(name))
         ops.set_password(s, None, user, password)
         s.commit()
-    click.echo(f"Passwort von „{name}“ geändert.")
+    _say(N_("Passwort von „{name}“ geändert."), name=name)
 
 
 @users.command("sso-release")
 @click.argument("name")
-def users_sso_release(name: str) -> None:
+@LANG_OPTION
+@_speaking
+def users_sso_release(name: str, lang: str) -> None:
     """Ein Konto für Single Sign-on freigeben: die nächste Anmeldung dieses Namens über OIDC oder LDAP
     übernimmt es samt seinen Klimachecks (ein neues Passwort macht das rückgängig)."""
     from sqlalchemy import select
@@ -266,18 +311,23 @@ def users_sso_release(name: str) -> None:
     with prepared.database.session() as s:
         user = s.scalar(select(User).where(User.username == name))
         if user is None:
-            raise BadInput(f"Konto „{name}“ gibt es nicht")
+            raise BadInput(_no_account(name))
         ops.release_for_sso(s, None, user)
         s.commit()
-    click.echo(
-        f"Konto „{name}“ ist für Single Sign-on freigegeben; die nächste Anmeldung über OIDC oder LDAP übernimmt es."
+    _say(
+        N_(
+            "Konto „{name}“ ist für Single Sign-on freigegeben; die nächste Anmeldung über OIDC oder LDAP übernimmt es."
+        ),
+        name=name,
     )
 
 
 @users.command("anonymise")
 @click.argument("name")
 @click.option("--yes", is_flag=True, help="ohne Rückfrage")
-def users_anonymise(name: str, yes: bool) -> None:
+@LANG_OPTION
+@_speaking
+def users_anonymise(name: str, yes: bool, lang: str) -> None:
     """Das Konto einer ausgeschiedenen Person anonymisieren: deaktiviert, Name und Benutzername ersetzt
     (auch in Register, Exporten und Word-Abschnitt), Klimachecks und Protokoll bleiben. Endgültig."""
     from sqlalchemy import select
@@ -289,20 +339,29 @@ def users_anonymise(name: str, yes: bool) -> None:
     with prepared.database.session() as s:
         user = s.scalar(select(User).where(User.username == name))
         if user is None:
-            raise BadInput(f"Konto „{name}“ gibt es nicht")
+            raise BadInput(_no_account(name))
         if ops.is_anonymised(user):
-            click.echo(f"Konto „{name}“ ist bereits anonymisiert.")
+            _say(N_("Konto „{name}“ ist bereits anonymisiert."), name=name)
             return
-        question = f"Konto „{name}“ ({user.display_name}) endgültig anonymisieren?"
-        if not yes and not click.confirm(question, err=True):
-            raise BadInput("abgebrochen, nichts geändert")
+        question = Message(
+            N_("Konto „{name}“ ({display_name}) endgültig anonymisieren?"), name=name, display_name=user.display_name
+        )
+        if not yes and not click.confirm(translated(question), err=True):
+            raise BadInput(N_("abgebrochen, nichts geändert"))
         ops.anonymise_user(s, None, user)  # OperationError: exit 2 with its one line (cli.main)
         s.commit()
-        click.echo(f"Konto „{name}“ ist anonymisiert: jetzt „{user.username}“ ({user.display_name}).")
+        _say(
+            N_("Konto „{name}“ ist anonymisiert: jetzt „{username}“ ({display_name})."),
+            name=name,
+            username=user.username,
+            display_name=user.display_name,
+        )
 
 
 @users.command("list")
-def users_list() -> None:
+@LANG_OPTION
+@_speaking
+def users_list(lang: str) -> None:
     """Alle Konten anzeigen."""
     from sqlalchemy import select
 
@@ -312,7 +371,17 @@ def users_list() -> None:
     prepared = _prepare()
     with prepared.database.session() as s:
         for user in s.scalars(select(User).order_by(User.username)):
-            state = " (anonymisiert)" if ops.is_anonymised(user) else "" if user.active else " (deaktiviert)"
+            state = (
+                translated(N_(" (anonymisiert)"))
+                if ops.is_anonymised(user)
+                else ""
+                if user.active
+                else translated(N_(" (deaktiviert)"))
+            )
             if ops.sso_released(user):
-                state += " (für Single Sign-on freigegeben)"
+                state += translated(N_(" (für Single Sign-on freigegeben)"))
             click.echo(f"{user.username}\t{user.role}\t{user.display_name}{state}")
+
+
+def _no_account(name: str) -> Message:
+    return Message(N_("Konto „{name}“ gibt es nicht"), name=name)

@@ -226,3 +226,20 @@ def test_without_a_database_says_so(tmp_path, monkeypatch, capsys):
         cli.main(["export", "-o", str(tmp_path / "x.csv")])
     err = capsys.readouterr().err
     assert exited.value.code == 2 and "keine Datenbank vorhanden" in err and len(err.strip().splitlines()) == 1
+
+
+def test_export_in_english(run, installation, tmp_path):
+    """--lang en: the header, the labels and the command's own lines in English; the same rows."""
+    out = tmp_path / "all.csv"
+    code, stdout, stderr = run("export", "--lang", "en", "-o", out)
+    assert code == 0, stderr
+    rows = read_csv(out)
+    expected = register_ids(installation)
+    assert rows[0][:3] == ["Number", "Paper", "Title"] and "Drucksache" not in rows[0]
+    assert [int(r[0]) for r in rows[1:]] == expected
+    assert stdout.strip() == f"{out}: {len(expected)} climate checks exported (CSV)"
+    code, _, stderr = run("export", "--lang", "en", "--status", "fertig", "-o", out)
+    assert code == 2 and "--status: “fertig” invalid; allowed: draft, submitted" in stderr
+    assert "ungültig" not in stderr and "erlaubt" not in stderr
+    code, _, stderr = run("export", "--lang", "en", "--municipality", "nirgendwo", "-o", out)
+    assert code == 2 and "there is no municipality “nirgendwo”; available: default, nachbar" in stderr

@@ -92,7 +92,7 @@ def parse_submission(located: Located) -> Submission:
 
 
 def load_submission(path: str | Path) -> Submission:
-    located = require_mapping(read_file(path), "„answers:“ und „paper:“")
+    located = require_mapping(read_file(path), Message(N_("„answers:“ und „paper:“")))
     return parse_submission(located)
 
 

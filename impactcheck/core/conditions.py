@@ -13,12 +13,15 @@ from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from impactcheck.core.i18n import N_, Message
+
 OPERATORS = ("equals", "in", "contains", "gt", "gte", "lt", "lte", "answered")
 COMPARISONS = {"gt", "gte", "lt", "lte"}
 
 
 class ConditionSyntaxError(ValueError):
-    """A malformed condition; `path` is relative to the condition's own position in the file."""
+    """A malformed condition; `path` is relative to the condition's own position in the file. `message`
+    is a `core.i18n.Message`, translated where it is shown."""
 
     def __init__(self, message: str, path: tuple[Hashable, ...] = ()):
         super().__init__(message)
@@ -138,53 +141,73 @@ def _same(a: Any, b: Any) -> bool:
 def parse(raw: Any, *, allow_values: bool = False) -> Condition:
     """Turn the mapping from a rule file into a Condition; raises ConditionSyntaxError with a path."""
     if not isinstance(raw, dict):
-        raise ConditionSyntaxError("eine Bedingung muss ein Eintrag wie „{question: frage_id, equals: wert}“ sein")
+        raise ConditionSyntaxError(
+            Message(N_("eine Bedingung muss ein Eintrag wie „{question: frage_id, equals: wert}“ sein"))
+        )
     combinators = [k for k in ("all", "any", "not") if k in raw]
     if combinators:
         if len(raw) != 1:
             raise ConditionSyntaxError(
-                f"„{combinators[0]}“ muss allein stehen; weitere Schlüssel: "
-                + ", ".join(str(k) for k in raw if k != combinators[0])
+                Message(
+                    N_("„{key}“ muss allein stehen; weitere Schlüssel: {others}"),
+                    key=combinators[0],
+                    others=", ".join(str(k) for k in raw if k != combinators[0]),
+                )
             )
         key = combinators[0]
         value = raw[key]
         if key == "not":
             return Not(_nested(value, ("not",), allow_values))
         if not isinstance(value, list) or not value:
-            raise ConditionSyntaxError(f"„{key}“ braucht eine nicht leere Liste von Bedingungen", (key,))
+            raise ConditionSyntaxError(
+                Message(N_("„{key}“ braucht eine nicht leere Liste von Bedingungen"), key=key), (key,)
+            )
         parts = tuple(_nested(item, (key, i), allow_values) for i, item in enumerate(value))
         return All(parts) if key == "all" else Any_(parts)
     subjects = [k for k in ("question", "value") if k in raw]
     if len(subjects) != 1:
-        raise ConditionSyntaxError(
-            "eine Bedingung nennt genau eines: „question:“ (eine Antwort) "
-            + ("oder „value:“ (einen berechneten Wert)" if allow_values else "")
-            + "; oder sie verbindet Bedingungen mit „all:“, „any:“ oder „not:“"
-        )
+        if allow_values:
+            message = N_(
+                "eine Bedingung nennt genau eines: „question:“ (eine Antwort) oder „value:“ (einen berechneten Wert); "
+                "oder sie verbindet Bedingungen mit „all:“, „any:“ oder „not:“"
+            )
+        else:
+            message = N_(
+                "eine Bedingung nennt genau eines: „question:“ (eine Antwort) ; "
+                "oder sie verbindet Bedingungen mit „all:“, „any:“ oder „not:“"
+            )
+        raise ConditionSyntaxError(Message(message))
     kind = subjects[0]
     if kind == "value" and not allow_values:
-        raise ConditionSyntaxError("„value:“ (berechnete Werte) gibt es nur in den Urteilsregeln (verdict)", ("value",))
+        raise ConditionSyntaxError(
+            Message(N_("„value:“ (berechnete Werte) gibt es nur in den Urteilsregeln (verdict)")), ("value",)
+        )
     subject = raw[kind]
     if not isinstance(subject, str) or not subject:
-        raise ConditionSyntaxError(f"„{kind}:“ braucht eine ID als Text", (kind,))
+        raise ConditionSyntaxError(Message(N_("„{key}:“ braucht eine ID als Text"), key=kind), (kind,))
     unknown = [k for k in raw if k != kind and k not in OPERATORS]
     if unknown:
         raise ConditionSyntaxError(
-            f"unbekannter Operator „{unknown[0]}“; erlaubt: " + ", ".join(OPERATORS), (unknown[0],)
+            Message(N_("unbekannter Operator „{op}“; erlaubt: {allowed}"), op=unknown[0], allowed=", ".join(OPERATORS)),
+            (unknown[0],),
         )
     ops = [k for k in raw if k in OPERATORS]
     if len(ops) != 1:
-        raise ConditionSyntaxError("eine Bedingung braucht genau einen Operator (" + ", ".join(OPERATORS) + ")")
+        raise ConditionSyntaxError(
+            Message(N_("eine Bedingung braucht genau einen Operator ({allowed})"), allowed=", ".join(OPERATORS))
+        )
     op = ops[0]
     operand = raw[op]
     if op == "in" and (not isinstance(operand, list) or not operand):
-        raise ConditionSyntaxError("„in:“ braucht eine nicht leere Liste von Werten", (op,))
+        raise ConditionSyntaxError(Message(N_("„in:“ braucht eine nicht leere Liste von Werten")), (op,))
     if op in COMPARISONS and (isinstance(operand, bool) or not isinstance(operand, int | float)):
-        raise ConditionSyntaxError(f"„{op}:“ vergleicht mit einer Zahl, nicht mit „{operand}“", (op,))
+        raise ConditionSyntaxError(
+            Message(N_("„{op}:“ vergleicht mit einer Zahl, nicht mit „{value}“"), op=op, value=operand), (op,)
+        )
     if op == "answered" and not isinstance(operand, bool):
-        raise ConditionSyntaxError("„answered:“ ist true oder false", (op,))
+        raise ConditionSyntaxError(Message(N_("„answered:“ ist true oder false")), (op,))
     if op in ("equals", "contains") and isinstance(operand, list | dict):
-        raise ConditionSyntaxError(f"„{op}:“ vergleicht mit einem einzelnen Wert", (op,))
+        raise ConditionSyntaxError(Message(N_("„{op}:“ vergleicht mit einem einzelnen Wert"), op=op), (op,))
     if op == "in":
         operand = tuple(operand)
     return Atom(kind, subject, op, operand)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from impactcheck.core.answers import evaluate_submission, load_submission
 from impactcheck.core.errors import InputError, Problem
+from impactcheck.core.i18n import N_, Message, Number
 from impactcheck.core.loader import load_ruleset
 from impactcheck.core.model import RuleSet
 
@@ -55,7 +56,9 @@ def check_scenario(ruleset: RuleSet, scenario: Path) -> ScenarioOutcome:
     expected: set[str] = set()
     files = readings(scenario)
     if len(files) < 2:
-        problems.append(Problem("ein Szenario braucht mindestens zwei Lesarten (Antwortdateien)", str(scenario)))
+        problems.append(
+            Problem(Message(N_("ein Szenario braucht mindestens zwei Lesarten (Antwortdateien)")), str(scenario))
+        )
     for path in files:
         try:
             submission = load_submission(path)
@@ -64,19 +67,34 @@ def check_scenario(ruleset: RuleSet, scenario: Path) -> ScenarioOutcome:
             problems += exc.problems
             continue
         if submission.expected_verdict is None:
-            problems.append(Problem("„expected_verdict“ fehlt in der Lesart", str(path), 1))
+            problems.append(Problem(Message(N_("„expected_verdict“ fehlt in der Lesart")), str(path), 1))
         else:
             expected.add(submission.expected_verdict)
     if len(expected) > 1:
         problems.append(
-            Problem("die Lesarten erwarten verschiedene Ergebnisse: " + ", ".join(sorted(expected)), str(scenario))
+            Problem(
+                Message(
+                    N_("die Lesarten erwarten verschiedene Ergebnisse: {verdicts}"),
+                    verdicts=", ".join(sorted(expected)),
+                ),
+                str(scenario),
+            )
         )
     if len(set(verdicts.values())) > 1:
         found = ", ".join(f"{name} → {v}" for name, v in verdicts.items())
-        problems.append(Problem(f"die Lesarten ergeben verschiedene Ergebnisse ({found})", str(scenario)))
+        problems.append(
+            Problem(Message(N_("die Lesarten ergeben verschiedene Ergebnisse ({found})"), found=found), str(scenario))
+        )
     elif verdicts and len(expected) == 1 and next(iter(verdicts.values())) != next(iter(expected)):
         problems.append(
-            Problem(f"Ergebnis „{next(iter(verdicts.values()))}“, erwartet „{next(iter(expected))}“", str(scenario))
+            Problem(
+                Message(
+                    N_("Ergebnis „{verdict}“, erwartet „{expected}“"),
+                    verdict=next(iter(verdicts.values())),
+                    expected=next(iter(expected)),
+                ),
+                str(scenario),
+            )
         )
     return ScenarioOutcome(scenario, next(iter(expected)) if len(expected) == 1 else None, verdicts, problems)
 
@@ -97,7 +115,7 @@ def _check_folder(rules_dir: Path, folder: Path) -> Iterator[tuple[str, list[Pro
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
         ruleset_path = rules_dir / f"{sub.name}.yaml"
         if not ruleset_path.is_file():
-            yield str(sub), [Problem(f"kein Regelwerk „{sub.name}“ zu diesen Beispielen", str(sub))]
+            yield str(sub), [Problem(Message(N_("kein Regelwerk „{id}“ zu diesen Beispielen"), id=sub.name), str(sub))]
             continue
         try:
             ruleset = load_ruleset(ruleset_path)
@@ -110,7 +128,15 @@ def _check_folder(rules_dir: Path, folder: Path) -> Iterator[tuple[str, list[Pro
             if outcome.problems:
                 yield str(scenario), outcome.problems
             else:
-                yield f"{scenario}/ ({len(outcome.verdicts)} Lesarten) → {outcome.expected}", []
+                yield (
+                    Message(
+                        N_("{scenario}/ ({n} Lesarten) → {verdict}"),
+                        scenario=str(scenario),
+                        n=Number(len(outcome.verdicts)),
+                        verdict=outcome.expected,
+                    ),
+                    [],
+                )
 
 
 def _check_file(ruleset: RuleSet, path: Path) -> tuple[str, list[Problem]]:
@@ -121,7 +147,13 @@ def _check_file(ruleset: RuleSet, path: Path) -> tuple[str, list[Problem]]:
         return str(path), exc.problems
     expected = submission.expected_verdict
     if expected is None:
-        return str(path), [Problem("„expected_verdict“ fehlt im Beispiel", str(path), 1)]
+        return str(path), [Problem(Message(N_("„expected_verdict“ fehlt im Beispiel")), str(path), 1)]
     if result.verdict != expected:
-        return str(path), [Problem(f"Ergebnis „{result.verdict}“, erwartet „{expected}“", str(path), 1)]
+        return str(path), [
+            Problem(
+                Message(N_("Ergebnis „{verdict}“, erwartet „{expected}“"), verdict=result.verdict, expected=expected),
+                str(path),
+                1,
+            )
+        ]
     return f"{path} → {result.verdict}", []

@@ -19,7 +19,7 @@ from impactcheck.core import model as m
 from impactcheck.core import units
 from impactcheck.core.conditions import Atom, Condition
 from impactcheck.core.errors import InputError, Problem, RuleFileError
-from impactcheck.core.i18n import N_
+from impactcheck.core.i18n import N_, Message, Number
 from impactcheck.core.yamlsource import Located, read_file, require_mapping
 
 FACTORS_DIR = "factors"
@@ -94,53 +94,83 @@ def _german(err: dict[str, Any], path: tuple[Hashable, ...]) -> str:
     ctx = err.get("ctx") or {}
     field = str(path[-1]) if path and isinstance(path[-1], str) else None
     if kind == "missing":
-        return f"Pflichtangabe „{field}“ fehlt"
+        return Message(N_("Pflichtangabe „{field}“ fehlt"), field=field)
     if kind == "extra_forbidden":
         if "input" in err and err["input"] is None:
             # `{label: Wind, Sonne}`: YAML read the part after the comma as a key of its own.
-            return (
-                f"unbekannter Schlüssel „{field}“ – enthält der Text davor ein Komma? "
-                "Dann den Text in Anführungszeichen setzen"
+            return Message(
+                N_(
+                    "unbekannter Schlüssel „{field}“ – enthält der Text davor ein Komma? "
+                    "Dann den Text in Anführungszeichen setzen"
+                ),
+                field=field,
             )
         hint = difflib.get_close_matches(str(field), sorted(_ALL_KEYS), n=1)
-        return f"unbekannter Schlüssel „{field}“" + (f" – meinten Sie „{hint[0]}“?" if hint else "")
+        if hint:
+            return Message(N_("unbekannter Schlüssel „{field}“ – meinten Sie „{hint}“?"), field=field, hint=hint[0])
+        return Message(N_("unbekannter Schlüssel „{field}“"), field=field)
     if kind in ("string_type", "str_type"):
-        return f"„{field}“ muss Text sein" if field else "Text erwartet"
+        return Message(N_("„{field}“ muss Text sein"), field=field) if field else Message(N_("Text erwartet"))
     if kind in ("int_type", "int_from_float", "int_parsing"):
-        return f"„{field}“ muss eine ganze Zahl sein" if field else "ganze Zahl erwartet"
+        if field:
+            return Message(N_("„{field}“ muss eine ganze Zahl sein"), field=field)
+        return Message(N_("ganze Zahl erwartet"))
     if kind in ("float_type", "float_parsing"):
-        return f"„{field}“ muss eine Zahl sein" if field else "Zahl erwartet"
+        return Message(N_("„{field}“ muss eine Zahl sein"), field=field) if field else Message(N_("Zahl erwartet"))
     if kind == "bool_type":
-        return f"„{field}“ ist true oder false" if field else "true oder false erwartet"
+        if field:
+            return Message(N_("„{field}“ ist true oder false"), field=field)
+        return Message(N_("true oder false erwartet"))
     if kind == "list_type":
-        return f"„{field}“ muss eine Liste sein (Einträge mit „- “)" if field else "Liste erwartet"
+        if field:
+            return Message(N_("„{field}“ muss eine Liste sein (Einträge mit „- “)"), field=field)
+        return Message(N_("Liste erwartet"))
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"„{field}“ muss Einträge mit Schlüsseln enthalten" if field else "Eintrag mit Schlüsseln erwartet"
+        if field:
+            return Message(N_("„{field}“ muss Einträge mit Schlüsseln enthalten"), field=field)
+        return Message(N_("Eintrag mit Schlüsseln erwartet"))
     if kind == "literal_error":
-        return f"„{field}“: nicht erlaubter Wert; erlaubt: {ctx.get('expected', '')}".replace("'", "")
+        return Message(
+            N_("„{field}“: nicht erlaubter Wert; erlaubt: {allowed}"),
+            field=str(field).replace("'", ""),
+            allowed=str(ctx.get("expected", "")).replace("'", ""),
+        )
     if kind == "union_tag_invalid":
-        return f"unbekannter Fragetyp „{ctx.get('tag')}“; erlaubt: " + ", ".join(m.QUESTION_TYPES)
+        return Message(
+            N_("unbekannter Fragetyp „{type}“; erlaubt: {allowed}"),
+            type=ctx.get("tag"),
+            allowed=", ".join(m.QUESTION_TYPES),
+        )
     if kind == "union_tag_not_found":
-        return "Angabe „type“ fehlt; erlaubt: " + ", ".join(m.QUESTION_TYPES)
+        return Message(N_("Angabe „type“ fehlt; erlaubt: {allowed}"), allowed=", ".join(m.QUESTION_TYPES))
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         sign = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤", "less_than": "<"}[kind]
         bound = next(iter(ctx.values()), "")
-        return f"„{field}“ muss {sign} {bound} sein" if field else f"Wert muss {sign} {bound} sein"
+        if field:
+            return Message(N_("„{field}“ muss {sign} {bound} sein"), field=field, sign=sign, bound=bound)
+        return Message(N_("Wert muss {sign} {bound} sein"), sign=sign, bound=bound)
     if kind == "too_short":
-        return f"„{field}“ braucht mindestens {ctx.get('min_length')} Einträge"
+        return Message(N_("„{field}“ braucht mindestens {n} Einträge"), field=field, n=ctx.get("min_length"))
     if kind == "string_too_short":
-        return f"„{field}“ darf nicht leer sein"
+        return Message(N_("„{field}“ darf nicht leer sein"), field=field)
     if kind == "string_too_long":
-        return f"„{field}“ ist zu lang (höchstens {ctx.get('max_length')} Zeichen)"
+        return Message(N_("„{field}“ ist zu lang (höchstens {n} Zeichen)"), field=field, n=ctx.get("max_length"))
     if kind == "string_pattern_mismatch":
         if field == "language":
-            return "„language“ ist ein Sprachkürzel wie „de“"
-        return f"„{field}“ ist keine gültige ID: nur Kleinbuchstaben a–z, Ziffern und _, beginnend mit einem Buchstaben"
+            return Message(N_("„language“ ist ein Sprachkürzel wie „de“"))
+        return Message(
+            N_(
+                "„{field}“ ist keine gültige ID: nur Kleinbuchstaben a–z, Ziffern und _, beginnend mit einem Buchstaben"
+            ),
+            field=field,
+        )
     if kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
-        return f"„{field}“ muss ein Datum sein (JJJJ-MM-TT)"
+        return Message(N_("„{field}“ muss ein Datum sein (JJJJ-MM-TT)"), field=field)
     if kind == "condition":
-        return f"Bedingung: {err['msg']}"
-    return f"„{field}“: {err['msg']}" if field else err["msg"]
+        # The condition parser's own Message (ctx), so it is translated where it is shown.
+        return Message(N_("Bedingung: {problem}"), problem=ctx.get("message", err["msg"]))
+    # pydantic's own (English) words for a case not named above
+    return Message(N_("„{field}“: {problem}"), field=field, problem=err["msg"]) if field else err["msg"]
 
 
 def _validate(cls: type[BaseModel], located: Located) -> tuple[Any, list[Problem]]:
@@ -160,7 +190,7 @@ def _validate(cls: type[BaseModel], located: Located) -> tuple[Any, list[Problem
             kinds = {e["type"] for e in errs}
             if len(errs) > 1 and kinds <= {"int_type", "float_type", "int_from_float"}:
                 # `int | float` fails twice for one value: say it once.
-                message = f"„{path[-1]}“ muss eine Zahl sein"
+                message = Message(N_("„{field}“ muss eine Zahl sein"), field=path[-1])
                 problems.append(located.problem(path, message))
                 continue
             problems.append(located.problem(path, _german(errs[0], path)))
@@ -172,11 +202,20 @@ def _sha256(path: str) -> str:
 
 
 def _duplicates(items: Iterable[tuple[str, tuple[Hashable, ...]]], what: str, located: Located) -> Iterator[Problem]:
+    """`what` names the kind of entry (a msgid, or a Message like "Option in Frage „x“")."""
     seen: dict[str, tuple[Hashable, ...]] = {}
     for ident, path in items:
         if ident in seen:
             first = located.line_of(seen[ident])
-            yield located.problem(path, f"{what} „{ident}“ ist doppelt (zuerst in Zeile {first})")
+            yield located.problem(
+                path,
+                Message(
+                    N_("{what} „{id}“ ist doppelt (zuerst in Zeile {line})"),
+                    what=what if isinstance(what, Message) else Message(what),
+                    id=ident,
+                    line=first,
+                ),
+            )
         else:
             seen[ident] = path
 
@@ -219,8 +258,11 @@ def _check_placeholders(obj: Any, located: Located) -> Iterator[Problem]:
         if want != got:
             yield located.problem(
                 (*path[:-1], f"{name}_en") if isinstance(path[-1], str) else (*path[:-2], f"{name}_en", path[-1]),
-                N_("„{field}_en“ muss dieselben Platzhalter enthalten wie „{field}“: {german} statt {english}").format(
-                    field=name, german=", ".join(want) or "keine", english=", ".join(got) or "keine"
+                Message(
+                    N_("„{field}_en“ muss dieselben Platzhalter enthalten wie „{field}“: {german} statt {english}"),
+                    field=name,
+                    german=", ".join(want) or Message(N_("keine")),
+                    english=", ".join(got) or Message(N_("keine")),
                 ),
             )
 
@@ -232,13 +274,19 @@ def english_notes(obj: Any, located: Located) -> list[Problem]:
     if not missing:
         return []
     if len(missing) == len(texts):
-        message = N_("Hinweis: keine englischen Texte; die englische Oberfläche zeigt die deutschen Texte")
+        message = Message(N_("Hinweis: keine englischen Texte; die englische Oberfläche zeigt die deutschen Texte"))
         return [Problem(message, file=located.file)]
     first_path, first_name = missing[0]
-    message = N_(
-        "Hinweis: {missing} von {total} Texten ohne englische Fassung (zuerst Zeile {line}: „{field}“); "
-        "die englische Oberfläche zeigt dort den deutschen Text"
-    ).format(missing=len(missing), total=len(texts), line=located.line_of(first_path), field=first_name)
+    message = Message(
+        N_(
+            "Hinweis: {missing} von {total} Texten ohne englische Fassung (zuerst Zeile {line}: „{field}“); "
+            "die englische Oberfläche zeigt dort den deutschen Text"
+        ),
+        missing=Number(len(missing)),
+        total=Number(len(texts)),
+        line=located.line_of(first_path),
+        field=first_name,
+    )
     return [Problem(message, file=located.file)]
 
 
@@ -255,7 +303,7 @@ def _read(path: str | Path, expected: str) -> Located:
 
 
 def load_factor_table(path: str | Path) -> m.FactorTable:
-    located = _read(path, "„id:“, „title:“, „factors:“")
+    located = _read(path, Message(N_("„id:“, „title:“, „factors:“")))
     table, problems = _validate(m.FactorTable, located)
     if table is not None:
         problems += list(_check_factor_table(table, located))
@@ -267,18 +315,20 @@ def load_factor_table(path: str | Path) -> m.FactorTable:
 
 
 def _check_factor_table(table: m.FactorTable, located: Located) -> Iterator[Problem]:
-    yield from _duplicates(((f.id, ("factors", i, "id")) for i, f in enumerate(table.factors)), "Faktor", located)
+    yield from _duplicates(((f.id, ("factors", i, "id")) for i, f in enumerate(table.factors)), N_("Faktor"), located)
     yield from _check_placeholders(table, located)
     for i, f in enumerate(table.factors):
         if m.parse_factor_unit(f.unit) is None:
             yield located.problem(
                 ("factors", i, "unit"),
-                f"Einheit „{f.unit}“ nicht lesbar; Form: „g CO2e/kWh“, „kg CO2/l“ oder „t CO2e/t“",
+                Message(
+                    N_("Einheit „{unit}“ nicht lesbar; Form: „g CO2e/kWh“, „kg CO2/l“ oder „t CO2e/t“"), unit=f.unit
+                ),
             )
         if not f.source.strip():
-            yield located.problem(("factors", i, "source"), f"Faktor „{f.id}“ hat keine Quelle")
+            yield located.problem(("factors", i, "source"), Message(N_("Faktor „{id}“ hat keine Quelle"), id=f.id))
     yield from _duplicates(
-        ((v.id, ("typical_values", i, "id")) for i, v in enumerate(table.typical_values)), "Kennwert", located
+        ((v.id, ("typical_values", i, "id")) for i, v in enumerate(table.typical_values)), N_("Kennwert"), located
     )
     for i, v in enumerate(table.typical_values):
         try:
@@ -286,7 +336,9 @@ def _check_factor_table(table: m.FactorTable, located: Located) -> Iterator[Prob
         except units.UnitError:
             yield located.problem(
                 ("typical_values", i, "unit"),
-                f"Einheit „{v.unit}“ nicht lesbar; Form: „kWh/(m²·a)“, „Fz-km/(Fahrzeug·a)“ oder „1“",
+                Message(
+                    N_("Einheit „{unit}“ nicht lesbar; Form: „kWh/(m²·a)“, „Fz-km/(Fahrzeug·a)“ oder „1“"), unit=v.unit
+                ),
             )
 
 
@@ -296,7 +348,7 @@ def _check_factor_table(table: m.FactorTable, located: Located) -> Iterator[Prob
 def load_ruleset(path: str | Path) -> m.RuleSet:
     """Load, validate and index a rule set; raises RuleFileError listing every problem."""
     path = str(path)
-    located = _read(path, "„id:“, „version:“, „steps:“")
+    located = _read(path, Message(N_("„id:“, „version:“, „steps:“")))
     ruleset, problems = _validate(m.RuleSet, located)
     if ruleset is None:
         raise RuleFileError(problems)
@@ -312,13 +364,25 @@ def load_ruleset(path: str | Path) -> m.RuleSet:
                 raise RuleFileError(
                     located.problem(
                         ("factors",),
-                        f"Faktortabelle „{ruleset.factors}“ nicht gefunden (erwartet: {table_path})",
+                        Message(
+                            N_("Faktortabelle „{id}“ nicht gefunden (erwartet: {path})"),
+                            id=ruleset.factors,
+                            path=str(table_path),
+                        ),
                     )
                 ) from None
             raise RuleFileError(exc.problems) from None
         if table.id != ruleset.factors:
             problems.append(
-                Problem(f"die Faktortabelle heißt „{table.id}“, erwartet „{ruleset.factors}“", str(table_path), 1)
+                Problem(
+                    Message(
+                        N_("die Faktortabelle heißt „{id}“, erwartet „{expected}“"),
+                        id=table.id,
+                        expected=ruleset.factors,
+                    ),
+                    str(table_path),
+                    1,
+                )
             )
     ruleset._factor_table = table
     ruleset._path = path
@@ -338,24 +402,26 @@ class _SemanticCheck:
         self.loc = located
         self.questions: dict[str, tuple[Any, tuple[Hashable, ...], int]] = {}  # id -> (q, path, position)
 
-    def problem(self, path: tuple[Hashable, ...], message: str) -> Problem:
-        return self.loc.problem(path, message)
+    def problem(self, path: tuple[Hashable, ...], message: str, /, **params: Any) -> Problem:
+        """`message` is a msgid; with `params` the pattern of a Message (translated where it is shown)."""
+        return self.loc.problem(path, Message(message, **params))
 
     def run(self) -> Iterator[Problem]:
         rs = self.rs
-        yield from _duplicates(((s.id, ("steps", i, "id")) for i, s in enumerate(rs.steps)), "Schritt", self.loc)
+        yield from _duplicates(((s.id, ("steps", i, "id")) for i, s in enumerate(rs.steps)), N_("Schritt"), self.loc)
         for i, step in enumerate(rs.steps):
             if step.id == m.EXIT_STEP_ID:
                 yield self.problem(
                     ("steps", i, "id"),
-                    f"die Schritt-ID „{m.EXIT_STEP_ID}“ ist für den Ausstieg der Vorprüfung reserviert",
+                    N_("die Schritt-ID „{id}“ ist für den Ausstieg der Vorprüfung reserviert"),
+                    id=m.EXIT_STEP_ID,
                 )
         yield from _duplicates(
-            ((s.id, ("sectors", i, "id")) for i, s in enumerate(rs.sectors)), "Handlungsfeld", self.loc
+            ((s.id, ("sectors", i, "id")) for i, s in enumerate(rs.sectors)), N_("Handlungsfeld"), self.loc
         )
         yield from _duplicates(
             ((p.id, ("settings", "co2_prices", i, "id")) for i, p in enumerate(rs.settings.co2_prices)),
-            "CO2-Preis",
+            N_("CO2-Preis"),
             self.loc,
         )
         yield from self._collect_questions()
@@ -383,22 +449,29 @@ class _SemanticCheck:
                 if q.id in m.RESERVED_QUESTION_IDS:
                     yield self.problem(
                         (*path, "id"),
-                        f"die ID „{q.id}“ ist für die Vorprüfung reserviert; bitte anders nennen",
+                        N_("die ID „{id}“ ist für die Vorprüfung reserviert; bitte anders nennen"),
+                        id=q.id,
                     )
                 self.questions.setdefault(q.id, (q, path, position))
                 position += 1
                 yield from self._check_question(q, path)
-        yield from _duplicates(seen_paths, "Frage", self.loc)
+        yield from _duplicates(seen_paths, N_("Frage"), self.loc)
 
     def _check_question(self, q: Any, path: tuple[Hashable, ...]) -> Iterator[Problem]:
         if isinstance(q, m.SingleChoiceQuestion | m.MultipleChoiceQuestion):
             yield from _duplicates(
                 ((o.id, (*path, "options", k, "id")) for k, o in enumerate(q.options)),
-                f"Option in Frage „{q.id}“",
+                Message(N_("Option in Frage „{id}“"), id=q.id),
                 self.loc,
             )
         if isinstance(q, m.NumberQuestion) and q.min >= q.max:
-            yield self.problem((*path, "max"), f"Frage „{q.id}“: „max“ ({q.max}) muss größer als „min“ ({q.min}) sein")
+            yield self.problem(
+                (*path, "max"),
+                N_("Frage „{id}“: „max“ ({max}) muss größer als „min“ ({min}) sein"),
+                id=q.id,
+                max=q.max,  # as written in the file
+                min=q.min,
+            )
 
     def _check_stage_order(self) -> Iterator[Problem]:
         last = 0
@@ -407,12 +480,16 @@ class _SemanticCheck:
             if rank < last:
                 yield self.problem(
                     ("steps", i, "stage"),
-                    f"Schritt „{step.id}“ (Stufe {step.stage}) steht hinter einer späteren Stufe; "
-                    "Reihenfolge: " + " → ".join(m.STAGES),
+                    N_("Schritt „{id}“ (Stufe {stage}) steht hinter einer späteren Stufe; Reihenfolge: {order}"),
+                    id=step.id,
+                    stage=step.stage,
+                    order=" → ".join(m.STAGES),
                 )
             last = max(last, rank)
         if self.rs.screening and not any(s.stage == "screening" for s in self.rs.steps):
-            yield self.problem(("screening",), "„screening“ braucht mindestens einen Schritt mit „stage: screening“")
+            yield self.problem(
+                ("screening",), N_("„screening“ braucht mindestens einen Schritt mit „stage: screening“")
+            )
 
     def _check_screening(self) -> Iterator[Problem]:
         s = self.rs.screening
@@ -420,7 +497,7 @@ class _SemanticCheck:
             return
         yield from _duplicates(
             ((r.id, ("screening", "exit_reasons", i, "id")) for i, r in enumerate(s.exit_reasons)),
-            "Ausstiegsgrund",
+            N_("Ausstiegsgrund"),
             self.loc,
         )
         for i, r in enumerate(s.exit_reasons):
@@ -435,7 +512,9 @@ class _SemanticCheck:
             if stage != "screening":
                 yield self.problem(
                     (*base, *sub),
-                    f"der Ausstieg darf nur Fragen der Vorprüfung prüfen; „{atom.subject}“ gehört zur Stufe {stage}",
+                    N_("der Ausstieg darf nur Fragen der Vorprüfung prüfen; „{id}“ gehört zur Stufe {stage}"),
+                    id=atom.subject,
+                    stage=stage,
                 )
         yield from self._check_condition(s.exit_when, base, before=None)
 
@@ -451,17 +530,22 @@ class _SemanticCheck:
             entry = self.questions.get(atom.subject)
             if entry is None:
                 hint = difflib.get_close_matches(atom.subject, list(self.questions), n=1)
-                yield self.problem(
-                    path,
-                    f"Bedingung nennt die Frage „{atom.subject}“, die es nicht gibt"
-                    + (f" – meinten Sie „{hint[0]}“?" if hint else ""),
-                )
+                if hint:
+                    yield self.problem(
+                        path,
+                        N_("Bedingung nennt die Frage „{id}“, die es nicht gibt – meinten Sie „{hint}“?"),
+                        id=atom.subject,
+                        hint=hint[0],
+                    )
+                else:
+                    yield self.problem(path, N_("Bedingung nennt die Frage „{id}“, die es nicht gibt"), id=atom.subject)
                 continue
             q, _, position = entry
             if before is not None and position >= before:
                 yield self.problem(
                     path,
-                    f"Bedingung prüft die Frage „{atom.subject}“, die erst später (oder hier) gestellt wird",
+                    N_("Bedingung prüft die Frage „{id}“, die erst später (oder hier) gestellt wird"),
+                    id=atom.subject,
                 )
             yield from self._check_operand(atom, q, path)
 
@@ -481,45 +565,60 @@ class _SemanticCheck:
         if op not in allowed:
             yield self.problem(
                 path,
-                f"„{op}“ passt nicht zur Frage „{q.id}“ (Typ {t}); möglich: "
-                + ", ".join(sorted(allowed | {"answered"})),
+                N_("„{op}“ passt nicht zur Frage „{id}“ (Typ {type}); möglich: {allowed}"),
+                op=op,
+                id=q.id,
+                type=t,
+                allowed=", ".join(sorted(allowed | {"answered"})),
             )
             return
         values = list(val) if op == "in" else [val]
         for v in values:
             if t == "yes_no" and not isinstance(v, bool):
-                yield self.problem(path, f"Frage „{q.id}“ ist eine Ja/Nein-Frage: vergleichen Sie mit true oder false")
+                yield self.problem(
+                    path, N_("Frage „{id}“ ist eine Ja/Nein-Frage: vergleichen Sie mit true oder false"), id=q.id
+                )
             elif t in ("single_choice", "multiple_choice"):
                 ids = [o.id for o in q.options]
                 if v not in ids:
-                    yield self.problem(path, f"Frage „{q.id}“ hat keine Option „{v}“; vorhanden: " + ", ".join(ids))
+                    yield self.problem(
+                        path,
+                        N_("Frage „{id}“ hat keine Option „{option}“; vorhanden: {known}"),
+                        id=q.id,
+                        option=v,
+                        known=", ".join(ids),
+                    )
             elif t == "scale" and (isinstance(v, bool) or not isinstance(v, int | float) or not -2 <= v <= 2):
-                yield self.problem(path, f"Frage „{q.id}“ ist eine Skala von -2 bis +2; „{v}“ passt nicht")
+                yield self.problem(
+                    path, N_("Frage „{id}“ ist eine Skala von -2 bis +2; „{value}“ passt nicht"), id=q.id, value=v
+                )
             elif t == "number" and (isinstance(v, bool) or not isinstance(v, int | float)):
-                yield self.problem(path, f"Frage „{q.id}“ erwartet eine Zahl; „{v}“ passt nicht")
+                yield self.problem(path, N_("Frage „{id}“ erwartet eine Zahl; „{value}“ passt nicht"), id=q.id, value=v)
             elif t == "text" and not isinstance(v, str):
-                yield self.problem(path, f"Frage „{q.id}“ ist eine Textfrage; vergleichen Sie mit Text")
+                yield self.problem(path, N_("Frage „{id}“ ist eine Textfrage; vergleichen Sie mit Text"), id=q.id)
 
     def _check_value_atom(self, atom: Atom, path: tuple[Hashable, ...]) -> Iterator[Problem]:
         if atom.subject not in m.VERDICT_VALUES:
             yield self.problem(
                 path,
-                f"unbekannter berechneter Wert „{atom.subject}“; vorhanden: " + ", ".join(m.VERDICT_VALUES),
+                N_("unbekannter berechneter Wert „{name}“; vorhanden: {known}"),
+                name=atom.subject,
+                known=", ".join(m.VERDICT_VALUES),
             )
             return
         boolean = atom.subject in m.BOOLEAN_VALUES
         if atom.op in ("in", "contains"):
-            yield self.problem(path, f"„{atom.op}“ passt nicht zu einem berechneten Wert")
+            yield self.problem(path, N_("„{op}“ passt nicht zu einem berechneten Wert"), op=atom.op)
         elif boolean and atom.op not in ("equals", "answered"):
-            yield self.problem(path, f"„{atom.subject}“ ist true oder false; nutzen Sie „equals“")
+            yield self.problem(path, N_("„{name}“ ist true oder false; nutzen Sie „equals“"), name=atom.subject)
         elif boolean and atom.op == "equals" and not isinstance(atom.operand, bool):
-            yield self.problem(path, f"„{atom.subject}“ ist true oder false")
+            yield self.problem(path, N_("„{field}“ ist true oder false"), field=atom.subject)
         elif (
             not boolean
             and atom.op == "equals"
             and (isinstance(atom.operand, bool) or not isinstance(atom.operand, int | float))
         ):
-            yield self.problem(path, f"„{atom.subject}“ ist eine Zahl")
+            yield self.problem(path, N_("„{name}“ ist eine Zahl"), name=atom.subject)
 
     def _check_visibility_conditions(self) -> Iterator[Problem]:
         # Cycles first: a question whose visibility depends, through others, on itself.
@@ -537,9 +636,8 @@ class _SemanticCheck:
             q, path, _ = self.questions[cycle[0]]
             yield self.problem(
                 (*path, "when"),
-                "Bedingungen bilden einen Kreis: "
-                + " → ".join([*cycle, cycle[0]])
-                + " (keine Frage kann zuerst kommen)",
+                N_("Bedingungen bilden einen Kreis: {cycle} (keine Frage kann zuerst kommen)"),
+                cycle=" → ".join([*cycle, cycle[0]]),
             )
         for i, step in enumerate(self.rs.steps):
             first = self.questions[step.questions[0].id][2] if step.questions[0].id in self.questions else 0
@@ -559,20 +657,30 @@ class _SemanticCheck:
     def _question_of_type(
         self, qid: str, types: tuple[str, ...], path: tuple[Hashable, ...], role: str
     ) -> Iterator[Problem]:
+        """`role`: a YAML key ("times") as it is, or a msgid naming what the question is for."""
+        role = role if "_" in role or role.islower() else Message(role)
         entry = self.questions.get(qid)
         if entry is None:
-            yield self.problem(path, f"{role}: die Frage „{qid}“ gibt es nicht")
+            yield self.problem(path, N_("{role}: die Frage „{id}“ gibt es nicht"), role=role, id=qid)
         elif entry[0].type not in types:
             yield self.problem(
                 path,
-                f"{role}: die Frage „{qid}“ hat den Typ {entry[0].type}, erwartet: " + " oder ".join(types),
+                N_("{role}: die Frage „{id}“ hat den Typ {type}, erwartet: {expected}"),
+                role=role,
+                id=qid,
+                type=entry[0].type,
+                expected=Message(N_("{first} oder {second}"), first=" oder ".join(types[:-1]), second=types[-1])
+                if len(types) > 1
+                else types[0],
             )
 
     def _check_sector(self, sector_id: str, path: tuple[Hashable, ...]) -> Iterator[Problem]:
         if sector_id not in {s.id for s in self.rs.sectors}:
             yield self.problem(
                 path,
-                f"Handlungsfeld „{sector_id}“ gibt es nicht; vorhanden: " + ", ".join(s.id for s in self.rs.sectors),
+                N_("Handlungsfeld „{id}“ gibt es nicht; vorhanden: {known}"),
+                id=sector_id,
+                known=", ".join(s.id for s in self.rs.sectors),
             )
 
     def _check_effects(self) -> Iterator[Problem]:
@@ -582,7 +690,7 @@ class _SemanticCheck:
             if (e.score is None) == (e.score_from is None):
                 yield self.problem(
                     base,
-                    "eine Wirkung braucht genau eines: „score“ (fester Wert) oder „score_from“ (eine Skala-Frage)",
+                    N_("eine Wirkung braucht genau eines: „score“ (fester Wert) oder „score_from“ (eine Skala-Frage)"),
                 )
             if e.score_from:
                 yield from self._question_of_type(e.score_from, ("scale",), (*base, "score_from"), "score_from")
@@ -594,7 +702,9 @@ class _SemanticCheck:
             for k, line_id in enumerate(e.quantified_by):
                 if line_id not in lines:
                     yield self.problem(
-                        (*base, "quantified_by", k), f"„quantified_by“: die Zeile „{line_id}“ gibt es nicht"
+                        (*base, "quantified_by", k),
+                        N_("„quantified_by“: die Zeile „{id}“ gibt es nicht"),
+                        id=line_id,
                     )
 
     def _check_quantification(self) -> Iterator[Problem]:
@@ -604,17 +714,17 @@ class _SemanticCheck:
         table = self.rs.factor_table
         if table is None:
             yield self.problem(
-                ("quantification",), "Quantifizierung braucht eine Faktortabelle: „factors: <id>“ angeben"
+                ("quantification",), N_("Quantifizierung braucht eine Faktortabelle: „factors: <id>“ angeben")
             )
         for i, rule in enumerate(qn.lifetimes):
             yield from self._check_condition(rule.when, ("quantification", "lifetimes", i, "when"), before=None)
         if qn.lifetime_question:
             yield from self._question_of_type(
-                qn.lifetime_question, ("number",), ("quantification", "lifetime_question"), "Lebensdauer"
+                qn.lifetime_question, ("number",), ("quantification", "lifetime_question"), N_("Lebensdauer")
             )
         if qn.method_question:
             yield from self._question_of_type(
-                qn.method_question, ("single_choice",), ("quantification", "method_question"), "Methode"
+                qn.method_question, ("single_choice",), ("quantification", "method_question"), N_("Methode")
             )
             entry = self.questions.get(qn.method_question)
             if entry and entry[0].type == "single_choice":
@@ -622,11 +732,13 @@ class _SemanticCheck:
                 if bad:
                     yield self.problem(
                         entry[1],
-                        "die Optionen der Methodenfrage heißen " + ", ".join(m.METHODS) + f"; nicht: {', '.join(bad)}",
+                        N_("die Optionen der Methodenfrage heißen {methods}; nicht: {bad}"),
+                        methods=", ".join(m.METHODS),
+                        bad=", ".join(bad),
                     )
         yield from _duplicates(
             ((ln.id, ("quantification", "lines", i, "id")) for i, ln in enumerate(qn.lines)),
-            "Zeile",
+            N_("Zeile"),
             self.loc,
         )
         for i, line in enumerate(qn.lines):
@@ -634,7 +746,7 @@ class _SemanticCheck:
             yield from self._check_sector(line.sector, (*base, "sector"))
             for k, qid in enumerate(line.quantities):
                 path = (*base, "quantity") if isinstance(line.quantity, str) else (*base, "quantity", k)
-                yield from self._question_of_type(qid, ("number",), path, "Menge")
+                yield from self._question_of_type(qid, ("number",), path, N_("Menge"))
             if line.when is not None:
                 yield from self._check_condition(line.when, (*base, "when"), before=None)
             if table is None:
@@ -645,11 +757,7 @@ class _SemanticCheck:
             factor = table.get(line.factor)
             if factor is None:
                 hint = difflib.get_close_matches(line.factor, [f.id for f in table.factors], n=1)
-                yield self.problem(
-                    (*base, "factor"),
-                    f"Faktor „{line.factor}“ fehlt in der Faktortabelle „{table.id}“"
-                    + (f" – meinten Sie „{hint[0]}“?" if hint else ""),
-                )
+                yield self._missing_factor(line.factor, table, hint, (*base, "factor"))
                 continue
             entry = self.questions.get(line.quantity)
             if entry and entry[0].type == "number" and m.parse_factor_unit(factor.unit):
@@ -657,40 +765,55 @@ class _SemanticCheck:
                 if entry[0].unit not in expected and not _units_cancel(entry[0].unit, factor.activity_unit, line.per):
                     yield self.problem(
                         (*base, "quantity"),
-                        f"Einheit passt nicht: Frage „{line.quantity}“ fragt in „{entry[0].unit}“, "
-                        f"Faktor „{factor.id}“ ({factor.unit}, "
-                        f"{'pro Jahr' if line.per == 'year' else 'einmalig'}) "
-                        f"braucht „{expected[0]}“",
+                        N_(
+                            "Einheit passt nicht: Frage „{question}“ fragt in „{unit}“, "
+                            "Faktor „{factor}“ ({factor_unit}, {per}) braucht „{expected}“"
+                        ),
+                        question=line.quantity,
+                        unit=entry[0].unit,
+                        factor=factor.id,
+                        factor_unit=factor.unit,
+                        per=_per(line.per),
+                        expected=expected[0],
                     )
 
     def _check_lookup(self, lookup: m.Lookup, path: tuple[Hashable, ...], known: dict[str, Any], what: str):
         """A lookup names a choice question, its options, and ids that exist in the factor table."""
         if lookup.use is not None:
             if lookup.by or lookup.values or lookup.otherwise:
-                yield self.problem(path, "„use“ steht allein (höchstens mit „default“)")
+                yield self.problem(path, N_("„use“ steht allein (höchstens mit „default“)"))
             if lookup.use not in self.rs.lookups:
                 yield self.problem(
                     (*path, "use"),
-                    f"die Auswahl „{lookup.use}“ ist unter „lookups“ nicht definiert; vorhanden: "
-                    + (", ".join(self.rs.lookups) or "keine"),
+                    N_("die Auswahl „{name}“ ist unter „lookups“ nicht definiert; vorhanden: {known}"),
+                    name=lookup.use,
+                    known=", ".join(self.rs.lookups) or Message(N_("keine")),
                 )
                 return
             if lookup.default and lookup.default not in known:
-                yield self.problem((*path, "default"), f"{what} „{lookup.default}“ fehlt in der Faktortabelle")
+                yield self.problem(
+                    (*path, "default"),
+                    N_("{what} „{id}“ fehlt in der Faktortabelle"),
+                    what=Message(what),
+                    id=lookup.default,
+                )
             return
         if lookup.by is None or not lookup.values:
-            yield self.problem(path, "eine Auswahl braucht „by“ (eine Frage) und „values“ (Option: ID)")
+            yield self.problem(path, N_("eine Auswahl braucht „by“ (eine Frage) und „values“ (Option: ID)"))
             return
         entry = self.questions.get(lookup.by)
         if entry is None or entry[0].type != "single_choice":
-            yield from self._question_of_type(lookup.by, ("single_choice",), (*path, "by"), "Auswahl nach")
+            yield from self._question_of_type(lookup.by, ("single_choice",), (*path, "by"), N_("Auswahl nach"))
         else:
             options = [o.id for o in entry[0].options]
             for key in lookup.values:
                 if key not in options:
                     yield self.problem(
                         (*path, "values", key),
-                        f"Frage „{lookup.by}“ hat keine Option „{key}“; vorhanden: " + ", ".join(options),
+                        N_("Frage „{id}“ hat keine Option „{option}“; vorhanden: {known}"),
+                        id=lookup.by,
+                        option=key,
+                        known=", ".join(options),
                     )
         if lookup.otherwise is not None:
             yield from self._check_lookup(lookup.otherwise, (*path, "otherwise"), known, what)
@@ -698,10 +821,18 @@ class _SemanticCheck:
             if ident not in known:
                 hint = difflib.get_close_matches(ident, list(known), n=1)
                 where = (*path, "values", key) if key != "default" else (*path, "default")
-                yield self.problem(
-                    where,
-                    f"{what} „{ident}“ fehlt in der Faktortabelle" + (f" – meinten Sie „{hint[0]}“?" if hint else ""),
-                )
+                if hint:
+                    yield self.problem(
+                        where,
+                        N_("{what} „{id}“ fehlt in der Faktortabelle – meinten Sie „{hint}“?"),
+                        what=Message(what),
+                        id=ident,
+                        hint=hint[0],
+                    )
+                else:
+                    yield self.problem(
+                        where, N_("{what} „{id}“ fehlt in der Faktortabelle"), what=Message(what), id=ident
+                    )
 
     def _check_compound_line(self, line: m.Line, base: tuple[Hashable, ...], table: m.FactorTable) -> Iterator[Problem]:
         """Typical values and choices multiply out to the factor's activity per year (or once)."""
@@ -719,7 +850,8 @@ class _SemanticCheck:
             problems.append(
                 self.problem(
                     (*base, "quantity"),
-                    "die Mengenfragen einer Zeile brauchen dieselbe Einheit: " + ", ".join(sorted(q_units)),
+                    N_("die Mengenfragen einer Zeile brauchen dieselbe Einheit: {units}"),
+                    units=", ".join(sorted(q_units)),
                 )
             )
         parts.append(next(iter(q_units)) if q_units else None)
@@ -730,19 +862,24 @@ class _SemanticCheck:
                 if d not in typical:
                     problems.append(
                         self.problem(
-                            (*base, "quantity_default"), f"Kennwert „{d}“ fehlt in der Faktortabelle „{table.id}“"
+                            (*base, "quantity_default"),
+                            N_("Kennwert „{id}“ fehlt in der Faktortabelle „{table}“"),
+                            id=d,
+                            table=table.id,
                         )
                     )
             else:
-                problems += list(self._check_lookup(d, (*base, "quantity_default"), typical, "Kennwert"))
+                problems += list(self._check_lookup(d, (*base, "quantity_default"), typical, N_("Kennwert")))
                 ids = self._ids(d)
             for vid in ids:
                 if vid in typical and q_units and typical[vid].unit not in q_units:
                     problems.append(
                         self.problem(
                             (*base, "quantity_default"),
-                            f"Kennwert „{vid}“ ({typical[vid].unit}) passt nicht zur Einheit der Mengenfrage "
-                            f"({', '.join(q_units)})",
+                            N_("Kennwert „{id}“ ({unit}) passt nicht zur Einheit der Mengenfrage ({units})"),
+                            id=vid,
+                            unit=typical[vid].unit,
+                            units=", ".join(q_units),
                         )
                     )
         for k, term in enumerate(line.times):
@@ -752,8 +889,10 @@ class _SemanticCheck:
                 problems.append(
                     self.problem(
                         path,
-                        "ein Faktor unter „times“ nennt „question“, „typical“ oder „lookup“ – oder „question“ "
-                        "mit einem Kennwert für den Fall ohne Antwort",
+                        N_(
+                            "ein Faktor unter „times“ nennt „question“, „typical“ oder „lookup“ – oder „question“ "
+                            "mit einem Kennwert für den Fall ohne Antwort"
+                        ),
                     )
                 )
                 parts.append(None)
@@ -767,14 +906,17 @@ class _SemanticCheck:
                 if term.typical not in typical:
                     problems.append(
                         self.problem(
-                            (*path, "typical"), f"Kennwert „{term.typical}“ fehlt in der Faktortabelle „{table.id}“"
+                            (*path, "typical"),
+                            N_("Kennwert „{id}“ fehlt in der Faktortabelle „{table}“"),
+                            id=term.typical,
+                            table=table.id,
                         )
                     )
                     units_here.append(None)
                 else:
                     units_here.append(typical[term.typical].unit)
             if term.lookup:
-                problems += list(self._check_lookup(term.lookup, (*path, "lookup"), typical, "Kennwert"))
+                problems += list(self._check_lookup(term.lookup, (*path, "lookup"), typical, N_("Kennwert")))
                 found = [typical[i].unit for i in self._ids(term.lookup) if i in typical]
                 units_here += found or [None]
             readable = {str(sorted(units.dims(u).items())) for u in units_here if u and _readable(u)}
@@ -782,8 +924,8 @@ class _SemanticCheck:
                 problems.append(
                     self.problem(
                         path,
-                        "Frage und Kennwerte eines Faktors brauchen dieselbe Einheit: "
-                        + ", ".join(sorted({u for u in units_here if u})),
+                        N_("Frage und Kennwerte eines Faktors brauchen dieselbe Einheit: {units}"),
+                        units=", ".join(sorted({u for u in units_here if u})),
                     )
                 )
             parts.append(units_here[0])
@@ -791,15 +933,9 @@ class _SemanticCheck:
             chosen = [line.factor]
             if line.factor not in factors:
                 hint = difflib.get_close_matches(line.factor, list(factors), n=1)
-                problems.append(
-                    self.problem(
-                        (*base, "factor"),
-                        f"Faktor „{line.factor}“ fehlt in der Faktortabelle „{table.id}“"
-                        + (f" – meinten Sie „{hint[0]}“?" if hint else ""),
-                    )
-                )
+                problems.append(self._missing_factor(line.factor, table, hint, (*base, "factor")))
         else:
-            problems += list(self._check_lookup(line.factor, (*base, "factor"), factors, "Faktor"))
+            problems += list(self._check_lookup(line.factor, (*base, "factor"), factors, N_("Faktor")))
             chosen = [i for i in self._ids(line.factor) if i in factors]
         activity = {factors[i].activity_unit for i in chosen if i in factors and m.parse_factor_unit(factors[i].unit)}
         yield from problems
@@ -807,21 +943,37 @@ class _SemanticCheck:
             if len(activity) > 1:
                 yield self.problem(
                     (*base, "factor"),
-                    "die Faktoren einer Auswahl brauchen dieselbe Einheit: " + ", ".join(sorted(activity)),
+                    N_("die Faktoren einer Auswahl brauchen dieselbe Einheit: {units}"),
+                    units=", ".join(sorted(activity)),
                 )
             return
         try:
             total = units.combine(*(units.dims(u) for u in parts), units.inverse(units.dims(activity.pop())))
         except units.UnitError as exc:
-            yield self.problem((*base, "quantity"), f"Einheit „{exc}“ nicht lesbar")
+            yield self.problem((*base, "quantity"), N_("Einheit „{unit}“ nicht lesbar"), unit=str(exc))
             return
         wanted = units.PER_YEAR if line.per == "year" else units.ONCE
         if total != wanted:
             yield self.problem(
                 (*base, "times"),
-                f"Einheiten gehen nicht auf: Menge × Kennwerte ÷ Faktor ergibt „{units.show(total)}“, "
-                f"erwartet „{units.show(wanted)}“ ({'pro Jahr' if line.per == 'year' else 'einmalig'})",
+                N_("Einheiten gehen nicht auf: Menge × Kennwerte ÷ Faktor ergibt „{got}“, erwartet „{wanted}“ ({per})"),
+                got=units.show(total),
+                wanted=units.show(wanted),
+                per=_per(line.per),
             )
+
+    def _missing_factor(
+        self, factor: str, table: m.FactorTable, hint: list[str], path: tuple[Hashable, ...]
+    ) -> Problem:
+        if hint:
+            return self.problem(
+                path,
+                N_("Faktor „{id}“ fehlt in der Faktortabelle „{table}“ – meinten Sie „{hint}“?"),
+                id=factor,
+                table=table.id,
+                hint=hint[0],
+            )
+        return self.problem(path, N_("Faktor „{id}“ fehlt in der Faktortabelle „{table}“"), id=factor, table=table.id)
 
     def _ids(self, lookup: m.Lookup) -> list[str]:
         """The ids a lookup may give (named lookups that do not exist give none; reported elsewhere)."""
@@ -835,7 +987,7 @@ class _SemanticCheck:
     def _check_named_lookups(self) -> Iterator[Problem]:
         for name, lookup in self.rs.lookups.items():
             if lookup.use is not None:
-                yield self.problem(("lookups", name, "use"), "eine benannte Auswahl kann nicht selbst „use“ nutzen")
+                yield self.problem(("lookups", name, "use"), N_("eine benannte Auswahl kann nicht selbst „use“ nutzen"))
                 continue
             table = self.rs.factor_table
             known = {f.id for f in table.factors} | {v.id for v in table.typical_values} if table else set()
@@ -848,13 +1000,18 @@ class _SemanticCheck:
         entry = self.questions.get(d.question)
         if entry is None or entry[0].type != "single_choice":
             yield from self._question_of_type(
-                d.question, ("single_choice",), ("decision", "question"), "Art der Entscheidung"
+                d.question, ("single_choice",), ("decision", "question"), N_("Art der Entscheidung")
             )
             return
         options = [o.id for o in entry[0].options]
         for k, opt in enumerate(d.indirect):
             if opt not in options:
-                yield self.problem(("decision", "indirect", k), f"Frage „{d.question}“ hat keine Option „{opt}“")
+                yield self.problem(
+                    ("decision", "indirect", k),
+                    N_("Frage „{id}“ hat keine Option „{option}“"),
+                    id=d.question,
+                    option=opt,
+                )
 
     def _check_unknown_not_penalised(self) -> Iterator[Problem]:
         """An "unknown" answer is scored 0: no effect may move a score because of it."""
@@ -872,13 +1029,14 @@ class _SemanticCheck:
                 if hit:
                     yield self.problem(
                         ("effects", i, "when", *sub),
-                        f"die Antwort „{hit[0]}“ heißt „unbekannt“ und zählt 0; sie darf keine Bewertung auslösen",
+                        N_("die Antwort „{option}“ heißt „unbekannt“ und zählt 0; sie darf keine Bewertung auslösen"),
+                        option=hit[0],
                     )
 
     def _check_none_buttons(self) -> Iterator[Problem]:
         for i, step in enumerate(self.rs.steps):
             if step.none_button and not any(q.type == "yes_no" for q in step.questions):
-                yield self.problem(("steps", i, "none_button"), "„none_button“ braucht Ja/Nein-Fragen im Schritt")
+                yield self.problem(("steps", i, "none_button"), N_("„none_button“ braucht Ja/Nein-Fragen im Schritt"))
 
     def _check_verdict(self) -> Iterator[Problem]:
         rules = self.rs.verdict.rules
@@ -887,15 +1045,22 @@ class _SemanticCheck:
             if rule.when is None and i < len(rules) - 1:
                 yield self.problem(
                     base,
-                    "eine Regel ohne „when“ gilt immer; die Regeln danach würden nie erreicht – sie gehört ans Ende",
+                    N_(
+                        "eine Regel ohne „when“ gilt immer; die Regeln danach würden nie erreicht – sie gehört ans Ende"
+                    ),
                 )
             if rule.when is not None:
                 yield from self._check_condition(rule.when, (*base, "when"), before=None)
         if rules[-1].when is not None:
             yield self.problem(
                 ("verdict", "rules", len(rules) - 1),
-                "die letzte Urteilsregel braucht kein „when“: sie ist die Regel für alle übrigen Fälle",
+                N_("die letzte Urteilsregel braucht kein „when“: sie ist die Regel für alle übrigen Fälle"),
             )
+
+
+def _per(per: str) -> Message:
+    """A line's `per` in words, inside a message."""
+    return Message(N_("pro Jahr")) if per == "year" else Message(N_("einmalig"))
 
 
 def _units_cancel(quantity_unit: str, activity: str, per: str) -> bool:
@@ -966,7 +1131,13 @@ def check_file(path: Path, notes: list[Problem] | None = None) -> list[Problem]:
         else:
             loaded = load_ruleset(path)
             if loaded.id != path.stem and path.suffix in (".yaml", ".yml"):
-                return [Problem(f"die Datei muss wie die ID heißen: {loaded.id}{path.suffix}", str(path), 1)]
+                return [
+                    Problem(
+                        Message(N_("die Datei muss wie die ID heißen: {name}"), name=f"{loaded.id}{path.suffix}"),
+                        str(path),
+                        1,
+                    )
+                ]
     except InputError as exc:
         return exc.problems
     if notes is not None:

@@ -25,6 +25,15 @@ from impactcheck.core import conditions
 from impactcheck.core.conditions import Condition
 from impactcheck.core.i18n import N_, gettext_for
 
+# The words for the fixed values live in core.labels (no pydantic there, for the Word path); re-exported here.
+from impactcheck.core.labels import (  # noqa: F401
+    METHOD_LABELS,
+    SCALE_LABELS,
+    SCOPE_LABELS,
+    STAGE_LABELS,
+    VERDICT_LABELS,
+)
+
 Id = Annotated[
     str,
     Field(
@@ -43,24 +52,9 @@ English = OptionalText
 Score = Annotated[int, Field(ge=-2, le=2)]
 
 STAGES = ("screening", "sectors", "quantification", "adaptation", "verdict")
-STAGE_LABELS = {
-    "screening": N_("Vorprüfung"),
-    "sectors": N_("Handlungsfelder"),
-    "quantification": N_("Quantifizierung"),
-    "adaptation": N_("Klimaanpassung"),
-    "verdict": N_("Ergebnis"),
-}
 VERDICTS = ("not_relevant", "positive", "neutral", "negative")
-VERDICT_LABELS = {
-    "not_relevant": N_("nicht klimarelevant"),
-    "positive": N_("positiv"),
-    "neutral": N_("neutral"),
-    "negative": N_("negativ"),
-}
 METHODS = ("detailed", "simplified", "estimate")
-METHOD_LABELS = {"detailed": N_("detailliert"), "simplified": N_("vereinfacht"), "estimate": N_("Schätzung")}
 SCOPES = ("direct", "indirect", "grey")
-SCOPE_LABELS = {"direct": N_("direkt"), "indirect": N_("indirekt"), "grey": N_("graue Emissionen")}
 RESERVED_QUESTION_IDS = ("exit_reason", "exit_explanation")
 EXIT_STEP_ID = "exit"  # the screening's exit page; no step of a rule file may use this id
 
@@ -96,7 +90,8 @@ def _condition(allow_values: bool):
         try:
             return conditions.parse(raw, allow_values=allow_values)
         except conditions.ConditionSyntaxError as exc:
-            raise PydanticCustomError("condition", exc.message, {"subpath": exc.path}) from None
+            # The Message itself rides along in the context: the loader shows it translated.
+            raise PydanticCustomError("condition", exc.message, {"subpath": exc.path, "message": exc.message}) from None
 
     return BeforeValidator(parse)
 
@@ -206,15 +201,6 @@ class MultipleChoiceQuestion(_Choice):
         if not value:
             return "–"
         return ", ".join(self.option_label(v, locale) for v in value)
-
-
-SCALE_LABELS = {
-    -2: N_("deutlich negativ"),
-    -1: N_("eher negativ"),
-    0: N_("keine Auswirkung"),
-    1: N_("eher positiv"),
-    2: N_("deutlich positiv"),
-}
 
 
 class ScaleQuestion(QuestionBase):

@@ -11,12 +11,14 @@ a renovation) are left alone: they describe what the paper is, not how it is rat
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from impactcheck.core import model as m
 from impactcheck.core.i18n import N_, gettext_for
 from impactcheck.core.result import Dependency, Robustness
 from impactcheck.core.wording import NO_ANSWER
+
+if TYPE_CHECKING:  # `sentences` serves the Word section, which must not pay for pydantic (core.model)
+    from impactcheck.core import model as m
 
 _SKIPPED_TYPES = ("text",)
 
@@ -70,6 +72,8 @@ def _display(q: Any, value: Any) -> str:
 def robustness(ruleset: m.RuleSet, visible: list[Any], eff: Mapping[str, Any], verdict: str, trial) -> Robustness:
     """Try the other plausible answers of every rated answer; `trial(answers)` gives the verdict and
     the ids of the questions those answers show."""
+    from impactcheck.core import model as m  # loaded already: `ruleset` is one of its objects
+
     change = ruleset.settings.sensitivity_change
     skip = {ruleset.decision.question} if ruleset.decision else set()
     step_of = ruleset.step_of

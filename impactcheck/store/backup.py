@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from impactcheck.core.errors import InputError, Problem
+from impactcheck.core.i18n import N_, Message
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,9 @@ class BackupInfo:
     checks: int | None  # klimacheck rows in the backup (SQLite; None where not counted)
 
 
-def _fail(message: str) -> InputError:
-    return InputError(Problem(message))
+def _fail(pattern: str, **params) -> InputError:
+    """The InputError of a backup or restore: `pattern` an N_() msgid, filled in with `params`."""
+    return InputError(Problem(Message(pattern, **params)))
 
 
 def _private_file(path: Path) -> None:
@@ -40,7 +42,7 @@ def _private_file(path: Path) -> None:
 def _sqlite_path(url: str) -> Path:
     database = make_url(url).database
     if not database or database == ":memory:":
-        raise _fail("Eine SQLite-Datenbank im Speicher lässt sich nicht sichern.")
+        raise _fail(N_("Eine SQLite-Datenbank im Speicher lässt sich nicht sichern."))
     return Path(database)
 
 
@@ -49,13 +51,13 @@ def _inspect_sqlite(path: Path) -> BackupInfo:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                raise _fail(f"{path}: die Sicherung ist beschädigt (integrity_check)")
+                raise _fail(N_("{path}: die Sicherung ist beschädigt (integrity_check)"), path=path)
             schema = conn.execute("SELECT version_num FROM alembic_version").fetchone()
             checks = conn.execute("SELECT count(*) FROM klimacheck").fetchone()[0]
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise _fail(f"{path}: keine Sicherung von impactcheck ({exc})") from None
+        raise _fail(N_("{path}: keine Sicherung von impactcheck ({reason})"), path=path, reason=exc) from None
     return BackupInfo(path=path, schema=schema[0] if schema else None, checks=checks)
 
 
@@ -63,7 +65,7 @@ def backup(url: str, target: Path) -> BackupInfo:
     """A consistent copy of the database at `url` in the file `target` (replaced atomically)."""
     target = Path(target)
     if not target.parent.is_dir():
-        raise _fail(f"{target.parent}: Ordner gibt es nicht")
+        raise _fail(N_("{path}: Ordner gibt es nicht"), path=target.parent)
     backend = make_url(url).get_backend_name()
     fd, tmp_name = tempfile.mkstemp(prefix=".backup-", dir=target.parent)
     os.close(fd)
@@ -73,7 +75,7 @@ def backup(url: str, target: Path) -> BackupInfo:
         if backend == "sqlite":
             source = _sqlite_path(url)
             if not source.is_file():
-                raise _fail(f"{source}: keine Datenbank vorhanden")
+                raise _fail(N_("{path}: keine Datenbank vorhanden"), path=source)
             src = sqlite3.connect(source, timeout=30)
             dst = sqlite3.connect(tmp)
             try:
@@ -87,7 +89,7 @@ def backup(url: str, target: Path) -> BackupInfo:
             _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(tmp)], url)
             info = BackupInfo(path=tmp, schema=None, checks=None)
         else:
-            raise _fail(f"Sicherung für {backend} wird nicht unterstützt")
+            raise _fail(N_("Sicherung für {backend} wird nicht unterstützt"), backend=backend)
         tmp.replace(target)
         return BackupInfo(path=target, schema=info.schema, checks=info.checks)
     finally:
@@ -99,14 +101,19 @@ def restore(url: str, source: Path, *, head: str) -> BackupInfo:
     newer schema than this version knows (`head`); an older one is migrated by `db upgrade` after."""
     source = Path(source)
     if not source.is_file():
-        raise _fail(f"{source}: Datei gibt es nicht")
+        raise _fail(N_("{path}: Datei gibt es nicht"), path=source)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         info = _inspect_sqlite(source)
         if info.schema is None:
-            raise _fail(f"{source}: keine Sicherung von impactcheck (keine Migrationsversion)")
+            raise _fail(N_("{path}: keine Sicherung von impactcheck (keine Migrationsversion)"), path=source)
         if info.schema > head:
-            raise _fail(f"{source}: Sicherung von Stand {info.schema}, diese Version kennt nur bis {head}")
+            raise _fail(
+                N_("{path}: Sicherung von Stand {schema}, diese Version kennt nur bis {head}"),
+                path=source,
+                schema=info.schema,
+                head=head,
+            )
         target = _sqlite_path(url)
         # Copy next to the target, then rename over it: a crash never leaves a half-restored file.
         tmp = target.with_name(f".restore-{target.name}")
@@ -122,7 +129,7 @@ def restore(url: str, source: Path, *, head: str) -> BackupInfo:
             ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "-d", name, str(source)], url
         )
         return BackupInfo(path=source, schema=None, checks=None)
-    raise _fail(f"Wiederherstellung für {backend} wird nicht unterstützt")
+    raise _fail(N_("Wiederherstellung für {backend} wird nicht unterstützt"), backend=backend)
 
 
 def _libpq_env(url: str) -> dict[str, str]:
@@ -141,9 +148,9 @@ def _libpq_env(url: str) -> dict[str, str]:
 
 def _run(command: list[str], url: str) -> None:
     if shutil.which(command[0]) is None:
-        raise _fail(f"„{command[0]}“ nicht gefunden (Debian-Paket postgresql-client)")
+        raise _fail(N_("„{program}“ nicht gefunden (Debian-Paket postgresql-client)"), program=command[0])
     env = {**os.environ, **_libpq_env(url)}
     proc = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["ohne Meldung"])[-1]
-        raise _fail(f"{command[0]} ist fehlgeschlagen: {last}")
+        last = (proc.stderr.strip().splitlines() or [Message(N_("ohne Meldung"))])[-1]
+        raise _fail(N_("{program} ist fehlgeschlagen: {output}"), program=command[0], output=last)

@@ -206,14 +206,19 @@ def own_folder_problems(rules_dir: Path) -> list[Problem]:
     shared = set(shared_ids(rules_dir))
     for folder in own_folders(rules_dir):
         if slug_problem(folder.name):
-            found.append(Problem("Ordnername ist kein Kürzel einer Kommune (a–z, 0–9, Bindestrich)", str(folder)))
+            found.append(Problem(N_("Ordnername ist kein Kürzel einer Kommune (a–z, 0–9, Bindestrich)"), str(folder)))
             continue
         for ident in own_ids(rules_dir, folder.name):
             if ident in shared:
                 found.append(
                     Problem(
-                        f"Regelwerk „{ident}“ gibt es auch gemeinsam für alle Kommunen; "
-                        "ein eigenes Regelwerk braucht eine eigene ID (Dateiname)",
+                        Message(
+                            N_(
+                                "Regelwerk „{id}“ gibt es auch gemeinsam für alle Kommunen; "
+                                "ein eigenes Regelwerk braucht eine eigene ID (Dateiname)"
+                            ),
+                            id=ident,
+                        ),
                         str(folder / f"{ident}.yaml"),
                     )
                 )

@@ -349,7 +349,7 @@ def end_sessions(s: Session, user: User) -> None:
 ANONYMISED_MARK = "!anonymised:"
 ANONYMISED_USERNAME = "ehemalig-{id}"
 ANONYMISED_NAME = "Ehemalige Mitarbeiterin/ehemaliger Mitarbeiter Nr. {id}"
-ANONYMISED_REFUSAL = (
+ANONYMISED_REFUSAL = N_(
     "Das Konto zu diesem Benutzernamen wurde nach dem Ausscheiden anonymisiert und kann sich nicht mehr "
     "anmelden. Bitte wenden Sie sich an die Administration."
 )
@@ -362,8 +362,10 @@ def is_anonymised(user: User) -> bool:
 def _refuse_anonymised(user: User) -> None:
     if is_anonymised(user):
         raise _fail(
-            "Dieses Konto ist anonymisiert und kann nicht wieder verwendet werden. Legen Sie bei Bedarf ein "
-            "neues Konto an."
+            N_(
+                "Dieses Konto ist anonymisiert und kann nicht wieder verwendet werden. Legen Sie bei Bedarf ein "
+                "neues Konto an."
+            )
         )
 
 
@@ -802,7 +804,7 @@ def save_step(
     _require_draft(revision, expected_version)
     if alternative:
         if revision.alternative_answers is None:
-            raise _fail("Beschreiben Sie zuerst die Alternative.")
+            raise _fail(N_("Beschreiben Sie zuerst die Alternative."))
         current = dict(revision.alternative_answers)
     else:
         current = dict(revision.answers or {})
@@ -1025,7 +1027,7 @@ def review(s: Session, actor: User, check: Check, *, decision: str, comment: str
         raise ConflictError([Problem(N_("Der Klimacheck wurde inzwischen geändert. Bitte laden Sie die Seite neu."))])
     comment = comment.strip()
     if decision not in ("approve", "return"):
-        raise _fail("Unbekannte Entscheidung.")
+        raise _fail(N_("Unbekannte Entscheidung."))
     if decision == "return" and not comment:
         raise _fail(N_("Schreiben Sie der Verfasserin oder dem Verfasser, was zu ändern ist."))
     revision.status = "approved" if decision == "approve" else "returned"
@@ -1061,7 +1063,7 @@ class OutcomeData:
 OUTCOME_NOTE_MAX = 2000
 OUTCOME_EARLIEST = dt.date(2000, 1, 1)  # a typo in the year (0226), not a council session
 EFFECT_YEARS_AHEAD = 30  # "Wirksam ab": a measure takes effect within this many years of its decision
-OUTCOME_CONFLICT_MESSAGE = (
+OUTCOME_CONFLICT_MESSAGE = N_(
     "Inzwischen hat jemand anderes einen Beschluss zu diesem Klimacheck eingetragen (oben zu sehen). "
     "Ihre Eingaben sind unten erhalten, aber noch nicht gespeichert."
 )
@@ -1080,9 +1082,9 @@ def outcome_problems(check: Check, data: OutcomeData) -> list[Problem]:
             )
         )
     if data.date is None:
-        problems.append(Problem("Geben Sie das Datum der Sitzung an, in der entschieden wurde.", path=("date",)))
+        problems.append(Problem(N_("Geben Sie das Datum der Sitzung an, in der entschieden wurde."), path=("date",)))
     elif data.date > (utcnow() + dt.timedelta(days=1)).date():
-        problems.append(Problem("Das Datum des Beschlusses liegt in der Zukunft.", path=("date",)))
+        problems.append(Problem(N_("Das Datum des Beschlusses liegt in der Zukunft."), path=("date",)))
     elif data.date < OUTCOME_EARLIEST:
         problems.append(
             Problem(N_("Prüfen Sie das Datum des Beschlusses: Es liegt vor dem Jahr 2000."), path=("date",))
@@ -1131,7 +1133,7 @@ def record_outcome(s: Session, actor: User, check: Check, data: OutcomeData, *, 
     lock_row(s, Check.__table__, check.id)  # two people recording at once: one after the other
     s.refresh(check)
     if check.filed_number is None:
-        raise _fail("Ein Beschluss kann erst eingetragen werden, wenn der Klimacheck eingereicht ist.")
+        raise _fail(N_("Ein Beschluss kann erst eingetragen werden, wenn der Klimacheck eingereicht ist."))
     problems = outcome_problems(check, data)
     if problems:
         raise OperationError(problems)

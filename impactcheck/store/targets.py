@@ -31,7 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from impactcheck.core.errors import InputError, Problem
-from impactcheck.core.i18n import N_
+from impactcheck.core.i18n import N_, Message, Number
 from impactcheck.core.yamlsource import Located, read_file, require_mapping
 from impactcheck.store import municipalities as municipal
 
@@ -187,7 +187,7 @@ def _german(err: dict[str, Any], path: tuple[Hashable, ...]) -> str:
     from impactcheck.core import loader
 
     if err["type"] == "literal_error" and path and path[-1] == "kind":
-        return "„kind“: unbekannte Art des Pfads; erlaubt: " + ", ".join(PATH_KINDS)
+        return Message(N_("„kind“: unbekannte Art des Pfads; erlaubt: {kinds}"), kinds=", ".join(PATH_KINDS))
     return loader._german(err, path)
 
 
@@ -204,9 +204,9 @@ def _validate(located: Located) -> tuple[_TargetModel | None, list[Problem]]:
         return None, sorted(seen.values(), key=lambda p: p.line or 0)
 
 
-def _t(value: float) -> str:
-    """Tonnes the German way: 1.234.567."""
-    return f"{value:,.0f}".replace(",", ".")
+def _t(value: float) -> Number:
+    """Whole tonnes in the reader's way: 1.234.567 in German, 1,234,567 in English."""
+    return Number(round(value))
 
 
 def _rule_sector_ids(rules_dir: Path, slug: str | None, ruleset_id: str) -> list[str] | None:
@@ -236,15 +236,16 @@ def _checks(model: _TargetModel, located: Located, rules_dir: Path | None, slug:
     found: list[Problem] = []
     low, high = YEARS
 
-    def problem(path: tuple[Hashable, ...], message: str) -> None:
-        found.append(located.problem(path, message))
+    def problem(path: tuple[Hashable, ...], message: str, **params: Any) -> None:
+        """`message` an N_() msgid, the pattern of a Message with `params` (translated where it is shown)."""
+        found.append(located.problem(path, Message(message, **params)))
 
     for key in ("base_year", "neutrality_year"):
         year = getattr(model, key)
         if not low <= year <= high:
-            problem((key,), f"„{key}“ muss ein Jahr zwischen {low} und {high} sein")
+            problem((key,), N_("„{key}“ muss ein Jahr zwischen {low} und {high} sein"), key=key, low=low, high=high)
     if model.neutrality_year <= model.base_year:
-        problem(("neutrality_year",), "Das Jahr der Klimaneutralität muss nach dem Basisjahr liegen")
+        problem(("neutrality_year",), N_("Das Jahr der Klimaneutralität muss nach dem Basisjahr liegen"))
     seen: dict[str, int] = {}
     owner: dict[str, str] = {}
     known: dict[str, list[str] | None] = {}
@@ -253,38 +254,53 @@ def _checks(model: _TargetModel, located: Located, rules_dir: Path | None, slug:
             known[r] = _rule_sector_ids(rules_dir, slug, r)
         for i, r in enumerate(model.rulesets):
             if known[r] is None:
-                problem(("rulesets", i), f"Regelwerk „{r}“ gibt es für diese Kommune nicht")
+                problem(("rulesets", i), N_("Regelwerk „{id}“ gibt es für diese Kommune nicht"), id=r)
     rule_ids = {s for ids in known.values() if ids for s in ids}
     # A rule set that cannot be read says nothing about the mapping (`rules check` names its problem).
     mapping_known = rules_dir is not None and all(known.values())
     for i, sector in enumerate(model.sectors):
         if sector.id in seen:
-            problem(("sectors", i, "id"), f"Sektor „{sector.id}“ ist doppelt (zuerst in Zeile {seen[sector.id]})")
+            problem(
+                ("sectors", i, "id"),
+                N_("Sektor „{id}“ ist doppelt (zuerst in Zeile {line})"),
+                id=sector.id,
+                line=seen[sector.id],
+            )
         else:
             seen[sector.id] = located.line_of(("sectors", i, "id")) or 0
         if sector.base_t < 0:
             problem(
                 ("sectors", i, "base_t"),
-                f"Die Emissionen des Basisjahres im Sektor „{sector.id}“ sind negativ ({sector.base_t:g} t CO2e); "
-                "erwartet wird eine Zahl ab 0",
+                N_(
+                    "Die Emissionen des Basisjahres im Sektor „{id}“ sind negativ ({tonnes} t CO2e); "
+                    "erwartet wird eine Zahl ab 0"
+                ),
+                id=sector.id,
+                tonnes=f"{sector.base_t:g}",
             )
         for j, b in enumerate(sector.bisko):
             if b not in BISKO_SECTORS:
                 problem(
                     ("sectors", i, "bisko", j),
-                    f"„{b}“ ist kein BISKO-Sektor; erlaubt: " + ", ".join(BISKO_SECTORS),
+                    N_("„{sector}“ ist kein BISKO-Sektor; erlaubt: {allowed}"),
+                    sector=b,
+                    allowed=", ".join(BISKO_SECTORS),
                 )
         for j, r in enumerate(sector.rule_sectors):
             if mapping_known and r not in rule_ids:
                 problem(
                     ("sectors", i, "rule_sectors", j),
-                    f"Handlungsfeld „{r}“ gibt es im Regelwerk {', '.join(model.rulesets)} nicht; "
-                    f"vorhanden: {', '.join(sorted(rule_ids)) or 'keine'}",
+                    N_("Handlungsfeld „{id}“ gibt es im Regelwerk {rulesets} nicht; vorhanden: {known}"),
+                    id=r,
+                    rulesets=", ".join(model.rulesets),
+                    known=", ".join(sorted(rule_ids)) or Message(N_("keine")),
                 )
             elif r in owner:
                 problem(
                     ("sectors", i, "rule_sectors", j),
-                    f"Handlungsfeld „{r}“ ist schon dem Sektor „{owner[r]}“ zugeordnet; jedes nur einem Sektor",
+                    N_("Handlungsfeld „{id}“ ist schon dem Sektor „{sector}“ zugeordnet; jedes nur einem Sektor"),
+                    id=r,
+                    sector=owner[r],
                 )
             else:
                 owner[r] = sector.id
@@ -292,25 +308,30 @@ def _checks(model: _TargetModel, located: Located, rules_dir: Path | None, slug:
     p = model.path
     if p.kind == "yearly_percent":
         if p.percent_per_year is None:
-            problem(("path",), "Pflichtangabe „percent_per_year“ fehlt (Minderung in % des Basisjahres je Jahr)")
+            problem(("path",), N_("Pflichtangabe „percent_per_year“ fehlt (Minderung in % des Basisjahres je Jahr)"))
         elif p.percent_per_year <= 0:
             problem(
                 ("path", "percent_per_year"),
-                f"Der Pfad steigt oder bleibt gleich: „percent_per_year“ ist {p.percent_per_year:g}; "
-                "erwartet wird eine Minderung über 0 %",
+                N_(
+                    "Der Pfad steigt oder bleibt gleich: „percent_per_year“ ist {value}; "
+                    "erwartet wird eine Minderung über 0 %"
+                ),
+                value=f"{p.percent_per_year:g}",
             )
         elif p.percent_per_year > 100:
-            problem(("path", "percent_per_year"), "„percent_per_year“ darf höchstens 100 sein")
+            problem(("path", "percent_per_year"), N_("„percent_per_year“ darf höchstens 100 sein"))
     elif p.kind == "residual_budget":
         if p.budget_t is None:
-            problem(("path",), "Pflichtangabe „budget_t“ fehlt (Restbudget in t CO2e)")
+            problem(("path",), N_("Pflichtangabe „budget_t“ fehlt (Restbudget in t CO2e)"))
         elif p.budget_t < 0:
-            problem(("path", "budget_t"), "Das Restbudget ist negativ; erwartet wird eine Zahl ab 0")
+            problem(("path", "budget_t"), N_("Das Restbudget ist negativ; erwartet wird eine Zahl ab 0"))
         start = p.start_year if p.start_year is not None else model.base_year + 1
         if p.start_year is not None and not model.base_year < p.start_year < model.neutrality_year:
             problem(
                 ("path", "start_year"),
-                "Das Startjahr des Restbudgets muss nach dem Basisjahr und vor dem Jahr der Klimaneutralität liegen",
+                N_(
+                    "Das Startjahr des Restbudgets muss nach dem Basisjahr und vor dem Jahr der Klimaneutralität liegen"
+                ),
             )
         elif p.budget_t is not None and p.budget_t >= 0 and model.neutrality_year > start:
             n = model.neutrality_year - start
@@ -318,15 +339,27 @@ def _checks(model: _TargetModel, located: Located, rules_dir: Path | None, slug:
             if first > base_total:
                 problem(
                     ("path", "budget_t"),
-                    f"Der Pfad steigt: mit {_t(p.budget_t)} t CO2e bis {model.neutrality_year} wären {start} "
-                    f"{_t(first)} t erlaubt, mehr als im Basisjahr ({_t(base_total)} t)",
+                    N_(
+                        "Der Pfad steigt: mit {budget} t CO2e bis {neutrality_year} wären {start} "
+                        "{first} t erlaubt, mehr als im Basisjahr ({base} t)"
+                    ),
+                    budget=_t(p.budget_t),
+                    neutrality_year=model.neutrality_year,
+                    start=start,
+                    first=_t(first),
+                    base=_t(base_total),
                 )
     for key in ("percent_per_year", "start_year", "budget_t"):
         wanted = {"yearly_percent": ("percent_per_year",), "residual_budget": ("start_year", "budget_t")}
         if getattr(p, key) is not None and key not in wanted.get(p.kind, ()):
-            problem(("path", key), f"„{key}“ gehört nicht zum Pfad „{p.kind}“")
+            problem(("path", key), N_("„{key}“ gehört nicht zum Pfad „{kind}“"), key=key, kind=p.kind)
     if model.municipality is not None and slug is not None and model.municipality != slug:
-        problem(("municipality",), f"Die Datei liegt im Ordner der Kommune „{slug}“, nennt aber „{model.municipality}“")
+        problem(
+            ("municipality",),
+            N_("Die Datei liegt im Ordner der Kommune „{slug}“, nennt aber „{named}“"),
+            slug=slug,
+            named=model.municipality,
+        )
     return sorted(found, key=lambda q: q.line or 0)
 
 

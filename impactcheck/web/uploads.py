@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from impactcheck.core.errors import InputError, Problem
+from impactcheck.core.i18n import translated
 
 
 def word_limits():
@@ -42,5 +43,5 @@ def read_docx_upload(storage: FileStorage | None) -> tuple[str, bytes] | None:
 
     checked = check_docx(content, name=storage.filename, limits=word_limits())
     for note in checked.notes:  # e.g. a template on a server: the insertion will leave it out
-        flash(_(note), "info")
+        flash(translated(note, _), "info")  # a Message: its pattern translated, then filled in
     return storage.filename, content

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from impactcheck.core.i18n import N_, Message
 from impactcheck.word import ooxml
 from impactcheck.word.ooxml import NS, qn
 
@@ -32,10 +33,23 @@ _ELEMENT_GOES = {
     qn("w:sourceFileName"): qn("w:frame"),
 }
 _KIND_NOTE = {
-    "attachedTemplate": "die Verknüpfung mit der Dokumentvorlage {targets}",
-    "image": "{count} verknüpfte(s) Bild(er) {targets}",
-    "oleObject": "{count} verknüpfte(s) Objekt(e) {targets} (ihr zuletzt angezeigtes Bild bleibt)",
+    "attachedTemplate": N_(
+        "Hinweis: die Verknüpfung mit der Dokumentvorlage {targets} entfernt – Word würde sie beim Öffnen von "
+        "außerhalb der Datei laden"
+    ),
+    "image": N_(
+        "Hinweis: {count} verknüpfte(s) Bild(er) {targets} entfernt – Word würde sie beim Öffnen von außerhalb "
+        "der Datei laden"
+    ),
+    "oleObject": N_(
+        "Hinweis: {count} verknüpfte(s) Objekt(e) {targets} (ihr zuletzt angezeigtes Bild bleibt) entfernt – Word "
+        "würde sie beim Öffnen von außerhalb der Datei laden"
+    ),
 }
+_OTHER_NOTE = N_(
+    "Hinweis: {count} externe(r) Verweis(e) vom Typ „{kind}“ {targets} entfernt – Word würde sie beim Öffnen von "
+    "außerhalb der Datei laden"
+)
 
 
 @dataclass(frozen=True)
@@ -84,21 +98,24 @@ def drop_references(root: etree._Element, ids: set[str]) -> None:
             del owner.attrib[attr.attrname]
 
 
-def notes(found: list[External]) -> list[str]:
-    """One German sentence per kind of thing removed."""
+def notes(found: list[External]) -> list[Message]:
+    """One sentence per kind of thing removed (a German Message, translated where it is shown)."""
     by_kind: dict[str, list[External]] = {}
     for ext in found:
         by_kind.setdefault(ext.kind, []).append(ext)
     out = []
     for kind, items in by_kind.items():
         shown = sorted({_short(e.target) for e in items})
-        targets = ", ".join(f"„{t}“" for t in shown[:2]) + (" …" if len(shown) > 2 else "")
-        what = _KIND_NOTE.get(kind, "{count} externe(r) Verweis(e) vom Typ „" + kind + "“ {targets}")
-        out.append(
-            "Hinweis: "
-            + what.format(count=len(items), targets=targets)
-            + " entfernt – Word würde sie beim Öffnen von außerhalb der Datei laden"
-        )
+        if len(shown) == 1:
+            targets = Message(N_("„{first}“"), first=shown[0])
+        elif len(shown) == 2:
+            targets = Message(N_("„{first}“, „{second}“"), first=shown[0], second=shown[1])
+        else:
+            targets = Message(N_("„{first}“, „{second}“ …"), first=shown[0], second=shown[1])
+        if kind in _KIND_NOTE:
+            out.append(Message(_KIND_NOTE[kind], count=len(items), targets=targets))
+        else:
+            out.append(Message(_OTHER_NOTE, count=len(items), kind=kind, targets=targets))
     return out
 
 

@@ -122,8 +122,10 @@ def _own(data: bytes, name: str) -> CheckedDocx:
 
 def _insert(checked: CheckedDocx, result, reference, code, *, annex_at_end, chart, show_paper=False):
     pkg = Package(checked)
-    styles = pkg.related(pkg.main_part, ooxml.REL_STYLES)
-    sheet = StyleSheet(pkg.xml(styles) if styles else None)
+    sheet = checked.styles  # the check's reading of the styles part (the insertion does not change it)
+    if sheet is None:
+        styles = pkg.related(pkg.main_part, ooxml.REL_STYLES)
+        sheet = StyleSheet(pkg.xml(styles) if styles else None)
     main_ids = {e.rel_id for e in checked.fetching if e.source == pkg.main_part}
     skeleton = Skeleton(
         sheet, main_ids, checked.limits, pkg.main_part, checked.name, keep_text=True, tree_nodes=checked.tree_nodes

@@ -16,13 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 from impactcheck.core.errors import InputError, Problem
+from impactcheck.core.i18n import N_
 
 
 class Busy(InputError):
     """Every slot taken: the user should try again in a minute (not bad input, but said the same way)."""
 
 
-BUSY = "Der Server bearbeitet gerade mehrere Word-Dateien; bitte versuchen Sie es in einer Minute noch einmal ."
+BUSY = N_("Der Server bearbeitet gerade mehrere Word-Dateien; bitte versuchen Sie es in einer Minute noch einmal .")
 
 
 class Slots:

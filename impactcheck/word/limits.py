@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from impactcheck.core.errors import InputError, Problem
-from impactcheck.core.numbers import format_number
+from impactcheck.core.i18n import DEFAULT_LOCALE, N_, Message, Number, normalise
 
 MB = 1024 * 1024
 # libxml2 refuses deeper nesting unless told otherwise (we never do); real documents stay below 60.
@@ -67,11 +67,39 @@ CONFIG_KEYS = {
 
 
 def refuse(name: str, message: str) -> InputError:
+    """The InputError for file `name`; `message` is a `Message` (German, translated where it is shown)."""
     return InputError(Problem(message, file=name))
 
 
-def mb(size: int) -> str:
-    return f"{format_number(size / MB, 1)} MB"
+class Fixed(Number):
+    """A number inside a Message written with a fixed number of decimals, in each reader's way."""
+
+    __slots__ = ("decimals",)
+
+    def __init__(self, value: float | int, decimals: int = 0):
+        super().__init__(value)
+        self.decimals = decimals
+
+    def text(self, locale: str | None = DEFAULT_LOCALE) -> str:
+        from impactcheck.core.numbers import format_number
+
+        return format_number(self.value, self.decimals, normalise(locale))
+
+
+class Megabytes(Fixed):
+    """A size in MB with one decimal: "20,0 MB" in German, "20.0 MB" in English."""
+
+    __slots__ = ()
+
+    def __init__(self, size: int):
+        super().__init__(size / MB, 1)
+
+    def text(self, locale: str | None = DEFAULT_LOCALE) -> str:
+        return f"{super().text(locale)} MB"
+
+
+def mb(size: int) -> Megabytes:
+    return Megabytes(size)
 
 
 class Clock:
@@ -86,6 +114,11 @@ class Clock:
         if time.monotonic() > self.deadline:
             raise refuse(
                 self.name,
-                f"die Verarbeitung dauert länger als {format_number(self.seconds, 0)} Sekunden; die Datei ist "
-                "zu aufwendig aufgebaut – bitte in Word neu speichern oder verkleinern",
+                Message(
+                    N_(
+                        "die Verarbeitung dauert länger als {seconds} Sekunden; die Datei ist zu aufwendig "
+                        "aufgebaut – bitte in Word neu speichern oder verkleinern"
+                    ),
+                    seconds=Fixed(self.seconds, 0),
+                ),
             )

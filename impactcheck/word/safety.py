@@ -27,10 +27,10 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from impactcheck.core.numbers import format_number
+from impactcheck.core.i18n import N_, Message
 from impactcheck.word import externals, ooxml, strict, xmlread
 from impactcheck.word.jobs import SLOTS
-from impactcheck.word.limits import MB, Clock, Limits, mb, refuse
+from impactcheck.word.limits import MB, Clock, Fixed, Limits, mb, refuse
 from impactcheck.word.skeleton import Skeleton
 from impactcheck.word.styles import StyleSheet
 from impactcheck.word.zipread import Reader, check_names
@@ -57,14 +57,17 @@ class CheckedDocx:
     limits: Limits
     clock: Clock
     tree_nodes: int = 0  # nodes of the parts the insertion holds as whole trees
+    styles: StyleSheet | None = None  # the styles part as the check read it: the insertion uses it, no second parse
     fetching: list[externals.External] = field(default_factory=list)  # dropped by the insertion
-    notes: list[str] = field(default_factory=list)  # German sentences for the user about what is dropped
+    # Sentences for the user about what is dropped: German Messages, translated where they are shown.
+    notes: list[str] = field(default_factory=list)
 
 
 def open_docx(
     source: bytes | str | os.PathLike[str], *, name: str | None = None, limits: Limits | None = None
 ) -> CheckedDocx:
-    """Read and check a .docx from bytes or a path; InputError (German, one line) if it is not acceptable."""
+    """Read and check a .docx from bytes or a path; InputError (one line, in the reader's language where it is
+    shown) if it is not acceptable."""
     limits = limits or Limits()
     with SLOTS.slot(jobs=limits.max_jobs, queued=limits.max_queued, wait=limits.queue_seconds):
         data, name = _read(source, name, limits)
@@ -87,22 +90,27 @@ def _read(source: bytes | str | os.PathLike[str], name: str | None, limits: Limi
     try:
         size = path.stat().st_size
         if path.is_dir():
-            raise refuse(name, "ist ein Ordner, keine Word-Datei")
+            raise refuse(name, Message(N_("ist ein Ordner, keine Word-Datei")))
         _check_size(size, name, limits)
         return path.read_bytes(), name
     except FileNotFoundError:
-        raise refuse(name, "Datei nicht gefunden") from None
+        raise refuse(name, Message(N_("Datei nicht gefunden"))) from None
     except PermissionError:
-        raise refuse(name, "keine Leseberechtigung") from None
+        raise refuse(name, Message(N_("keine Leseberechtigung"))) from None
     except OSError as exc:
-        raise refuse(name, f"nicht lesbar ({exc.strerror or exc})") from None
+        raise refuse(name, Message(N_("nicht lesbar ({reason})"), reason=exc.strerror or str(exc))) from None
 
 
 def _check_size(size: int, name: str, limits: Limits) -> None:
     if size > limits.max_bytes:
-        raise refuse(name, f"Datei ist {mb(size)} groß; erlaubt sind höchstens {mb(limits.max_bytes)}")
+        raise refuse(
+            name,
+            Message(
+                N_("Datei ist {size} groß; erlaubt sind höchstens {limit}"), size=mb(size), limit=mb(limits.max_bytes)
+            ),
+        )
     if size == 0:
-        raise refuse(name, "Datei ist leer")
+        raise refuse(name, Message(N_("Datei ist leer")))
 
 
 def check(data: bytes, name: str, limits: Limits, clock: Clock, *, from_strict: bool = False) -> CheckedDocx:
@@ -119,15 +127,20 @@ def check(data: bytes, name: str, limits: Limits, clock: Clock, *, from_strict: 
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        raise refuse(name, "beschädigt: das ZIP-Archiv der .docx-Datei ist nicht lesbar") from None
+        raise refuse(name, Message(N_("beschädigt: das ZIP-Archiv der .docx-Datei ist nicht lesbar"))) from None
     _check_directory(infos, name, limits)
     check_names(infos, name)
     reader = Reader(data, infos, name, limits, clock)
     parts = _Parts(reader, {i.filename: i for i in infos}, name, limits, clock)
     if "mimetype" in parts.infos and parts.read("mimetype", limit=MB).strip() == ODT_MIMETYPE:
-        raise refuse(name, "OpenDocument-Text (.odt), keine .docx-Datei; bitte im Format Word (.docx) speichern")
+        raise refuse(
+            name, Message(N_("OpenDocument-Text (.odt), keine .docx-Datei; bitte im Format Word (.docx) speichern"))
+        )
     if "[Content_Types].xml" not in parts.infos:
-        raise refuse(name, "keine .docx-Datei: [Content_Types].xml fehlt (ZIP-Archiv, aber kein Office-Dokument)")
+        raise refuse(
+            name,
+            Message(N_("keine .docx-Datei: [Content_Types].xml fehlt (ZIP-Archiv, aber kein Office-Dokument)")),
+        )
     _check_macros(infos, name)
     content_types = parts.whole("[Content_Types].xml")
     _check_macro_types(content_types, name)
@@ -159,6 +172,7 @@ def check(data: bytes, name: str, limits: Limits, clock: Clock, *, from_strict: 
         limits=limits,
         clock=clock,
         tree_nodes=parts.tree_nodes,
+        styles=sheet,
         fetching=fetching,
         notes=externals.notes(fetching),
     )
@@ -208,8 +222,14 @@ class _Parts:
             if self.tree_nodes > self.limits.max_tree_nodes:
                 raise refuse(
                     self.name,
-                    f"„{info.filename}“ ist zu umfangreich, um ihn zu bearbeiten (mit den anderen Teilen, die "
-                    f"dafür ganz gelesen werden, mehr als {format_number(self.limits.max_tree_nodes, 0)} XML-Knoten)",
+                    Message(
+                        N_(
+                            "„{member}“ ist zu umfangreich, um ihn zu bearbeiten (mit den anderen Teilen, die dafür "
+                            "ganz gelesen werden, mehr als {limit} XML-Knoten)"
+                        ),
+                        member=info.filename,
+                        limit=Fixed(self.limits.max_tree_nodes, 0),
+                    ),
                 )
 
     def whole(self, member: str) -> etree._Element:
@@ -223,47 +243,80 @@ class _Parts:
 def _check_magic(data: bytes, name: str) -> None:
     if data.startswith(OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
-            raise refuse(name, "Datei ist verschlüsselt (Kennwortschutz); bitte ohne Kennwort als .docx speichern")
+            raise refuse(
+                name, Message(N_("Datei ist verschlüsselt (Kennwortschutz); bitte ohne Kennwort als .docx speichern"))
+            )
         if "WordDocument".encode("utf-16-le") in data:
-            raise refuse(name, "altes Word-Format .doc, bitte als .docx speichern")
-        raise refuse(name, "älteres Office-Format (OLE-Container), keine .docx-Datei; bitte als .docx speichern")
+            raise refuse(name, Message(N_("altes Word-Format .doc, bitte als .docx speichern")))
+        raise refuse(
+            name, Message(N_("älteres Office-Format (OLE-Container), keine .docx-Datei; bitte als .docx speichern"))
+        )
     if data.startswith(b"{\\rtf"):
-        raise refuse(name, "RTF-Datei, keine .docx-Datei; bitte als .docx speichern")
+        raise refuse(name, Message(N_("RTF-Datei, keine .docx-Datei; bitte als .docx speichern")))
     if data.startswith(b"%PDF"):
-        raise refuse(name, "PDF-Datei, keine .docx-Datei; bitte die Word-Datei der Vorlage verwenden")
+        raise refuse(name, Message(N_("PDF-Datei, keine .docx-Datei; bitte die Word-Datei der Vorlage verwenden")))
     if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        raise refuse(name, "keine Word-Datei im Format .docx; bitte die Vorlage in Word als .docx speichern")
+        raise refuse(
+            name, Message(N_("keine Word-Datei im Format .docx; bitte die Vorlage in Word als .docx speichern"))
+        )
 
 
 def _check_directory(infos: list[zipfile.ZipInfo], name: str, limits: Limits) -> None:
     """What the ZIP directory tells before anything is unpacked. Its sizes are claims: a claim over a limit
     is refused now; a claim under it is held to when inflating (zipread)."""
-    bomb = " – möglicherweise eine ZIP-Bombe"
     if len(infos) > limits.max_members:
-        raise refuse(name, f"zu viele Einträge im ZIP-Archiv ({len(infos)}, höchstens {limits.max_members}){bomb}")
+        raise refuse(
+            name,
+            Message(
+                N_("zu viele Einträge im ZIP-Archiv ({count}, höchstens {limit}) – möglicherweise eine ZIP-Bombe"),
+                count=len(infos),
+                limit=limits.max_members,
+            ),
+        )
     total = sum(i.file_size for i in infos)
     if total > limits.max_uncompressed:
-        raise refuse(name, f"entpackt {mb(total)}, erlaubt sind höchstens {mb(limits.max_uncompressed)}{bomb}")
+        raise refuse(
+            name,
+            Message(
+                N_("entpackt {size}, erlaubt sind höchstens {limit} – möglicherweise eine ZIP-Bombe"),
+                size=mb(total),
+                limit=mb(limits.max_uncompressed),
+            ),
+        )
     seen: set[str] = set()
     for info in infos:
         if info.file_size > MB and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             raise refuse(
                 name,
-                f"„{info.filename}“ wird auf {mb(info.file_size)} entpackt, mehr als das "
-                f"{limits.max_ratio}-Fache seiner Größe{bomb}",
+                Message(
+                    N_(
+                        "„{member}“ wird auf {size} entpackt, mehr als das {ratio}-Fache seiner Größe – "
+                        "möglicherweise eine ZIP-Bombe"
+                    ),
+                    member=info.filename,
+                    size=mb(info.file_size),
+                    ratio=limits.max_ratio,
+                ),
             )
         if info.flag_bits & 0x1:
-            raise refuse(name, "Datei enthält verschlüsselte Teile; bitte ohne Kennwort als .docx speichern")
+            raise refuse(
+                name, Message(N_("Datei enthält verschlüsselte Teile; bitte ohne Kennwort als .docx speichern"))
+            )
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise refuse(name, f"„{info.filename}“ ist mit einem in .docx nicht üblichen Verfahren gepackt")
+            raise refuse(
+                name,
+                Message(N_("„{member}“ ist mit einem in .docx nicht üblichen Verfahren gepackt"), member=info.filename),
+            )
         key = info.filename.lower()
         if key in seen:
-            raise refuse(name, f"beschädigt: „{info.filename}“ kommt im ZIP-Archiv doppelt vor")
+            raise refuse(
+                name, Message(N_("beschädigt: „{member}“ kommt im ZIP-Archiv doppelt vor"), member=info.filename)
+            )
         seen.add(key)
 
 
-_MACRO_REASON = (
-    "enthält Makros (.docm/.dotm); Makros könnten beim Öffnen Programmcode ausführen, darum nehmen wir "
+MACROS = N_(
+    "Datei enthält Makros (.docm/.dotm); Makros könnten beim Öffnen Programmcode ausführen, darum nehmen wir "
     "solche Dateien nicht an – bitte als .docx ohne Makros speichern"
 )
 
@@ -271,14 +324,14 @@ _MACRO_REASON = (
 def _check_macros(infos: list[zipfile.ZipInfo], name: str) -> None:
     for info in infos:
         if posixpath.basename(info.filename).lower() in ("vbaproject.bin", "vbadata.xml"):
-            raise refuse(name, f"Datei {_MACRO_REASON}")
+            raise refuse(name, Message(MACROS))
 
 
 def _check_macro_types(content_types: etree._Element, name: str) -> None:
     for node in content_types:
         ctype = (node.get("ContentType") or "").lower()
         if "macroenabled" in ctype or "vbaproject" in ctype:
-            raise refuse(name, f"Datei {_MACRO_REASON}")
+            raise refuse(name, Message(MACROS))
 
 
 def rels_member(part: str) -> str:
@@ -301,14 +354,14 @@ def internal_relationships(rels: etree._Element) -> list[etree._Element]:
 
 def _main_part(parts: _Parts, name: str) -> str:
     if "_rels/.rels" not in parts.infos:
-        raise refuse(name, "beschädigt: _rels/.rels fehlt, das Hauptdokument ist nicht auffindbar")
+        raise refuse(name, Message(N_("beschädigt: _rels/.rels fehlt, das Hauptdokument ist nicht auffindbar")))
     rels = parts.whole("_rels/.rels")
     found = [r for r in internal_relationships(rels) if r.get("Type") == ooxml.REL_OFFICE_DOCUMENT]
     if not found:
-        raise refuse(name, "keine Word-Datei: das Archiv nennt kein Hauptdokument")
+        raise refuse(name, Message(N_("keine Word-Datei: das Archiv nennt kein Hauptdokument")))
     main = resolve_target("", found[0].get("Target") or "")
     if main not in parts.infos:
-        raise refuse(name, f"beschädigt: das Hauptdokument „{main}“ fehlt")
+        raise refuse(name, Message(N_("beschädigt: das Hauptdokument „{main}“ fehlt"), main=main))
     return main
 
 
@@ -340,12 +393,15 @@ def _check_main_type(content_types: etree._Element, main: str, name: str) -> Non
     if ctype == CT_DOCUMENT:
         return
     if ctype == CT_TEMPLATE:
-        raise refuse(name, "Dokumentvorlage (.dotx), kein Dokument; bitte als .docx speichern")
+        raise refuse(name, Message(N_("Dokumentvorlage (.dotx), kein Dokument; bitte als .docx speichern")))
     if "spreadsheetml" in ctype:
-        raise refuse(name, "Excel-Datei, keine Word-Datei (.docx)")
+        raise refuse(name, Message(N_("Excel-Datei, keine Word-Datei (.docx)")))
     if "presentationml" in ctype:
-        raise refuse(name, "PowerPoint-Datei, keine Word-Datei (.docx)")
-    raise refuse(name, f"keine Word-Datei: das Hauptdokument hat den Typ „{ctype or 'unbekannt'}“")
+        raise refuse(name, Message(N_("PowerPoint-Datei, keine Word-Datei (.docx)")))
+    raise refuse(
+        name,
+        Message(N_("keine Word-Datei: das Hauptdokument hat den Typ „{type}“"), type=ctype or Message(N_("unbekannt"))),
+    )
 
 
 def _check_relationships(parts: _Parts, name: str) -> list[externals.External]:
@@ -370,7 +426,14 @@ def _check_relationships(parts: _Parts, name: str) -> list[externals.External]:
             target = resolve_target(part, rel.get("Target") or "")
             actual = target if target in parts.infos else parts.lower.get(target.lower())
             if actual is None:
-                where = part or "das Paket"
-                raise refuse(name, f"beschädigt: „{target}“ fehlt, obwohl „{where}“ darauf verweist")
+                where = part or Message(N_("das Paket"))
+                raise refuse(
+                    name,
+                    Message(
+                        N_("beschädigt: „{target}“ fehlt, obwohl „{source}“ darauf verweist"),
+                        target=target,
+                        source=where,
+                    ),
+                )
             todo.append(actual)
     return fetching

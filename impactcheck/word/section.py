@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from impactcheck.core.i18n import N_, Words
-from impactcheck.core.model import METHOD_LABELS, SCALE_LABELS, SCOPE_LABELS
+from impactcheck.core.labels import METHOD_LABELS, SCALE_LABELS, SCOPE_LABELS  # not core.model: no pydantic here
 from impactcheck.core.result import Assessment, Emissions, Result
 from impactcheck.core.sensitivity import sentences
 from impactcheck.core.verification import Reference

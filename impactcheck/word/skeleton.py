@@ -21,10 +21,10 @@ from collections.abc import Iterable, Iterator
 
 from lxml import etree
 
-from impactcheck.core.numbers import format_number
+from impactcheck.core.i18n import N_, Message
 from impactcheck.word import ooxml, xmlread
 from impactcheck.word.anchor import TAG, is_break_only, looks_like_title
-from impactcheck.word.limits import MB, Clock, Limits, refuse
+from impactcheck.word.limits import MB, Clock, Fixed, Limits, refuse
 from impactcheck.word.ooxml import NS, qn
 from impactcheck.word.styles import StyleSheet
 
@@ -82,7 +82,7 @@ class Skeleton:
             clock,
             keep_tag=qn("w:body"),
             pruner=self._prune,
-            expect_root=(qn("w:document"), "keine Word-Datei: das Hauptdokument ist kein Textdokument"),
+            expect_root=(qn("w:document"), Message(N_("keine Word-Datei: das Hauptdokument ist kein Textdokument"))),
         )
         self.root = found.root
         return self
@@ -201,9 +201,15 @@ class Skeleton:
         if self.kept + self._open_kept + more > self.limits.max_tree_nodes:
             raise refuse(
                 self.name,
-                f"„{self.member}“ ist so aufgebaut, dass der Klimacheck zu viel Speicher bräuchte (mehr als "
-                f"{format_number(self.limits.max_tree_nodes, 0)} XML-Knoten in Überschriften, Tabellen mit "
-                "Platzhaltern und anderen Stellen, an denen er eingefügt werden könnte); bitte das Dokument teilen",
+                Message(
+                    N_(
+                        "„{member}“ ist so aufgebaut, dass der Klimacheck zu viel Speicher bräuchte (mehr als "
+                        "{limit} XML-Knoten in Überschriften, Tabellen mit Platzhaltern und anderen Stellen, an "
+                        "denen er eingefügt werden könnte); bitte das Dokument teilen"
+                    ),
+                    member=self.member,
+                    limit=Fixed(self.limits.max_tree_nodes, 0),
+                ),
             )
 
     def _text(self, node: etree._Element, begin: int, stop: int) -> None:

@@ -27,12 +27,13 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from impactcheck.core.i18n import N_
 from impactcheck.word import ooxml, xmlread
 from impactcheck.word.limits import Clock, Limits
 from impactcheck.word.zipread import Reader
 from impactcheck.word.zipwrite import Writer
 
-NOTE = (
+NOTE = N_(
     "Hinweis: Die Datei ist im Format „Strict Open XML“ gespeichert; sie wird als übliches Word-Dokument "
     "(*.docx) zurückgegeben"
 )

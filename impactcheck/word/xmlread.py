@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from impactcheck.core.numbers import format_number
-from impactcheck.word.limits import MAX_DEPTH, MB, Clock, Limits, refuse
+from impactcheck.core.i18n import N_, Message
+from impactcheck.word.limits import MAX_DEPTH, MB, Clock, Fixed, Limits, refuse
 
 PROLOG_LIMIT = 64 * 1024  # bytes before the end of the root's start tag; Word's need about 3 KB
 _SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "dtd_validation": False}
@@ -85,22 +85,31 @@ def codec_for(head: bytes, member: str, name: str) -> str:
     if family.startswith("utf-16") and (not declared or said in _UTF16_NAMES):
         return family
     if family == "utf-8" and said in _UTF16_NAMES:
-        problem = f"gibt die Zeichenkodierung {declared} an, ist aber nicht so gespeichert"
+        problem = Message(
+            N_("gibt die Zeichenkodierung {declared} an, ist aber nicht so gespeichert"), declared=declared
+        )
     elif family == "utf-8":
-        problem = f"ist in der Zeichenkodierung „{declared}“ gespeichert"
+        problem = Message(N_("ist in der Zeichenkodierung „{declared}“ gespeichert"), declared=declared)
     elif family.startswith("utf-16"):
-        problem = f"ist in UTF-16 gespeichert, gibt aber „{declared}“ an"
+        problem = Message(N_("ist in UTF-16 gespeichert, gibt aber „{declared}“ an"), declared=declared)
     else:
         label = {"ebcdic": "EBCDIC"}.get(family, family.upper())
-        problem = f"ist in der Zeichenkodierung {label}{f' ({declared})' if declared else ''} gespeichert"
+        encoding = f"{label} ({declared})" if declared else label
+        problem = Message(N_("ist in der Zeichenkodierung {encoding} gespeichert"), encoding=encoding)
     return _refuse_encoding(name, member, problem)
 
 
-def _refuse_encoding(name: str, member: str, problem: str):
+def _refuse_encoding(name: str, member: str, problem: Message):
     raise refuse(
         name,
-        f"„{member}“ {problem}; in Word-Dateien sind nur UTF-8 und UTF-16 erlaubt – die Datei ist beschädigt "
-        "oder verändert worden, bitte in Word neu speichern",
+        Message(
+            N_(
+                "„{member}“ {problem}; in Word-Dateien sind nur UTF-8 und UTF-16 erlaubt – die Datei ist beschädigt "
+                "oder verändert worden, bitte in Word neu speichern"
+            ),
+            member=member,
+            problem=problem,
+        ),
     )
 
 
@@ -133,7 +142,7 @@ def scan(
 
     Without `pruner`, every finished subtree is counted and dropped: nothing is kept. With one (the main
     document's skeleton), the pruner handles what is finished under the first element tagged `keep_tag`,
-    and the tree that is left is returned in Scan.root. `expect_root` is (tag, message): any other root is
+    and the tree that is left is returned in Scan.root. `expect_root` is (tag, Message): any other root is
     refused before the real parse begins.
     """
     text = _Text(iter(chunks), member, name)
@@ -154,7 +163,7 @@ def scan(
             if anchor is not None:
                 prune(anchor, True)
             elif text.fed > PROLOG_LIMIT + MB:  # what comes before w:body is small; nothing is pruned there
-                raise refuse(name, f"beschädigt: „{member}“ hat keinen Textkörper (w:body)")
+                raise refuse(name, Message(N_("beschädigt: „{member}“ hat keinen Textkörper (w:body)"), member=member))
             clock.check()
         root = parser.close()
     except etree.XMLSyntaxError as exc:
@@ -190,8 +199,15 @@ class _Text:
             encoding = "UTF-8" if self.codec.startswith("utf-8") else "UTF-16"
             raise refuse(
                 self.name,
-                f"„{self.member}“ enthält Bytes, die in {encoding} keine gültigen Zeichen sind ({exc.reason}); "
-                "die Datei ist beschädigt, bitte in Word neu speichern",
+                Message(
+                    N_(
+                        "„{member}“ enthält Bytes, die in {encoding} keine gültigen Zeichen sind ({reason}); "
+                        "die Datei ist beschädigt, bitte in Word neu speichern"
+                    ),
+                    member=self.member,
+                    encoding=encoding,
+                    reason=exc.reason,
+                ),
             ) from None
         self.nodes += text.count("<") + text.count("=")
 
@@ -219,8 +235,14 @@ class _Text:
                     if size > PROLOG_LIMIT:
                         raise refuse(
                             self.name,
-                            f"„{self.member}“ beginnt mit über {PROLOG_LIMIT // 1024} KB vor dem ersten Element; "
-                            "so sieht kein Teil einer Word-Datei aus, die Datei wird nicht verarbeitet",
+                            Message(
+                                N_(
+                                    "„{member}“ beginnt mit über {size} KB vor dem ersten Element; so sieht kein "
+                                    "Teil einer Word-Datei aus, die Datei wird nicht verarbeitet"
+                                ),
+                                member=self.member,
+                                size=PROLOG_LIMIT // 1024,
+                            ),
                         )
         except etree.XMLSyntaxError as exc:
             raise _syntax(self.name, self.member, exc) from None
@@ -230,7 +252,10 @@ class _Text:
             _refuse_dtd(root, self.member, self.name)
             return root.tag
         if required:
-            raise refuse(self.name, f"beschädigt: „{self.member}“ ist kein gültiges XML (kein Element)")
+            raise refuse(
+                self.name,
+                Message(N_("beschädigt: „{member}“ ist kein gültiges XML (kein Element)"), member=self.member),
+            )
         return None
 
     def replay(self) -> Iterator[bytes]:
@@ -253,8 +278,13 @@ def _refuse_dtd(root: etree._Element, member: str, name: str) -> None:
     if info.internalDTD is not None or info.externalDTD is not None or info.doctype:
         raise refuse(
             name,
-            f"„{member}“ enthält eine DTD oder Entity-Deklaration (<!DOCTYPE/<!ENTITY); das kommt in echten "
-            "Word-Dateien nicht vor, die Datei wird nicht verarbeitet",
+            Message(
+                N_(
+                    "„{member}“ enthält eine DTD oder Entity-Deklaration (<!DOCTYPE/<!ENTITY); das kommt in echten "
+                    "Word-Dateien nicht vor, die Datei wird nicht verarbeitet"
+                ),
+                member=member,
+            ),
         )
 
 
@@ -277,8 +307,14 @@ def _drop(anchor: etree._Element, last_open: bool) -> None:
 def _too_many(name: str, member: str, limit: int):
     return refuse(
         name,
-        f"„{member}“ hat mehr als {format_number(limit, 0)} XML-Knoten; so umfangreiche Teile verarbeiten wir "
-        "nicht – bitte das Dokument teilen oder in Word neu speichern",
+        Message(
+            N_(
+                "„{member}“ hat mehr als {limit} XML-Knoten; so umfangreiche Teile verarbeiten wir nicht – bitte "
+                "das Dokument teilen oder in Word neu speichern"
+            ),
+            member=member,
+            limit=Fixed(limit, 0),
+        ),
     )
 
 
@@ -287,10 +323,18 @@ def _syntax(name: str, member: str, exc: etree.XMLSyntaxError):
     if "Excessive depth" in message:
         return refuse(
             name,
-            f"„{member}“ ist mehr als {MAX_DEPTH} Ebenen tief verschachtelt; so etwas schreibt kein "
-            "Office-Programm, die Datei wird nicht verarbeitet",
+            Message(
+                N_(
+                    "„{member}“ ist mehr als {depth} Ebenen tief verschachtelt; so etwas schreibt kein "
+                    "Office-Programm, die Datei wird nicht verarbeitet"
+                ),
+                member=member,
+                depth=MAX_DEPTH,
+            ),
         )
-    return refuse(name, f"beschädigt: „{member}“ ist kein gültiges XML ({message})")
+    return refuse(
+        name, Message(N_("beschädigt: „{member}“ ist kein gültiges XML ({reason})"), member=member, reason=message)
+    )
 
 
 def pull_parser(events: tuple[str, ...]) -> etree.XMLPullParser:

@@ -16,11 +16,11 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from impactcheck.core.i18n import N_, Message
 from impactcheck.word.limits import MB, Clock, Limits, mb, refuse
 
 LOCAL = struct.Struct("<4s2B4HL2L2H")
 CHUNK = 256 * 1024  # unpacked bytes per step: small enough to check limits and the clock often
-_BOMB = " – möglicherweise eine ZIP-Bombe"
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
@@ -46,8 +46,13 @@ def check_names(infos: list[zipfile.ZipInfo], name: str) -> None:
         if outside:
             raise refuse(
                 name,
-                f"der Eintrag „{_printable(member)}“ liegt außerhalb des Dokuments (Pfad mit „..“, „/“ am Anfang, "
-                "Laufwerk oder „\\“); so etwas schreibt kein Office-Programm, die Datei wird nicht verarbeitet",
+                Message(
+                    N_(
+                        "der Eintrag „{member}“ liegt außerhalb des Dokuments (Pfad mit „..“, „/“ am Anfang, "
+                        "Laufwerk oder „\\“); so etwas schreibt kein Office-Programm, die Datei wird nicht verarbeitet"
+                    ),
+                    member=_printable(member),
+                ),
             )
 
 
@@ -63,21 +68,30 @@ def spans(data: bytes | memoryview, infos: list[zipfile.ZipInfo], name: str) -> 
         start = info.header_offset
         header = bytes(view[start : start + LOCAL.size])
         if len(header) < LOCAL.size or header[:4] != b"PK\x03\x04":
-            raise refuse(name, f"beschädigt: Eintrag „{_printable(info.filename)}“ im ZIP-Archiv ist defekt")
+            raise _broken(name, N_("beschädigt: Eintrag „{member}“ im ZIP-Archiv ist defekt"), info.filename)
         name_len, extra_len = struct.unpack("<HH", header[26:30])
         raw_name = bytes(view[start + 30 : start + 30 + name_len])
         if raw_name != _raw_name(info):
-            raise refuse(name, f"beschädigt: Eintrag „{_printable(info.filename)}“ heißt im Archiv zweimal anders")
+            raise _broken(name, N_("beschädigt: Eintrag „{member}“ heißt im Archiv zweimal anders"), info.filename)
         begin = start + 30 + name_len + extra_len
         end = begin + info.compress_size
         if end > len(view):
-            raise refuse(name, f"beschädigt: Eintrag „{_printable(info.filename)}“ ist abgeschnitten")
+            raise _broken(name, N_("beschädigt: Eintrag „{member}“ ist abgeschnitten"), info.filename)
         found[info.filename] = Span(start, begin, end)
     ordered = sorted(found.items(), key=lambda item: item[1].header)
     for (first, a), (_, b) in itertools.pairwise(ordered):
         if b.header < a.end:
-            raise refuse(name, f"beschädigt: Einträge im ZIP-Archiv überlappen sich („{_printable(first)}“){_BOMB}")
+            raise _broken(
+                name,
+                N_("beschädigt: Einträge im ZIP-Archiv überlappen sich („{member}“) – möglicherweise eine ZIP-Bombe"),
+                first,
+            )
     return found
+
+
+def _broken(name: str, pattern: str, member: str):
+    """The InputError for member `member` of file `name`: `pattern` names it as {member}."""
+    return refuse(name, Message(pattern, member=_printable(member)))
 
 
 def _raw_name(info: zipfile.ZipInfo) -> bytes:
@@ -105,26 +119,60 @@ class Reader:
             produced += len(chunk)
             crc = zlib.crc32(chunk, crc)
             if produced > info.file_size:
-                raise self._bad(info, "wird größer entpackt, als das Inhaltsverzeichnis des Archivs angibt" + _BOMB)
+                raise _broken(
+                    self.name,
+                    N_(
+                        "„{member}“ wird größer entpackt, als das Inhaltsverzeichnis des Archivs angibt – "
+                        "möglicherweise eine ZIP-Bombe"
+                    ),
+                    info.filename,
+                )
             if produced > limit:
-                raise self._bad(info, f"ist entpackt größer als {mb(limit)}; erlaubt sind höchstens {mb(limit)}")
+                raise refuse(
+                    self.name,
+                    Message(
+                        N_("„{member}“ ist entpackt größer als {limit}; erlaubt sind höchstens {limit}"),
+                        member=_printable(info.filename),
+                        limit=mb(limit),
+                    ),
+                )
             if produced > ratio_cap:
-                ratio = self.limits.max_ratio
-                raise self._bad(info, f"wird auf mehr als das {ratio}-Fache seiner Größe entpackt{_BOMB}")
+                raise refuse(
+                    self.name,
+                    Message(
+                        N_(
+                            "„{member}“ wird auf mehr als das {ratio}-Fache seiner Größe entpackt – "
+                            "möglicherweise eine ZIP-Bombe"
+                        ),
+                        member=_printable(info.filename),
+                        ratio=self.limits.max_ratio,
+                    ),
+                )
             if count:
                 self.total += len(chunk)
                 if self.total > self.limits.max_uncompressed:
                     raise refuse(
                         self.name,
-                        f"entpackt mehr als {mb(self.limits.max_uncompressed)}, erlaubt sind höchstens "
-                        f"{mb(self.limits.max_uncompressed)}{_BOMB}",
+                        Message(
+                            N_(
+                                "entpackt mehr als {limit}, erlaubt sind höchstens {limit} – "
+                                "möglicherweise eine ZIP-Bombe"
+                            ),
+                            limit=mb(self.limits.max_uncompressed),
+                        ),
                     )
             self.clock.check()
             yield chunk
         if produced != info.file_size:
-            raise self._bad(info, "ist kleiner, als das Inhaltsverzeichnis des Archivs angibt (abgeschnitten)")
+            raise _broken(
+                self.name,
+                N_("„{member}“ ist kleiner, als das Inhaltsverzeichnis des Archivs angibt (abgeschnitten)"),
+                info.filename,
+            )
         if crc != info.CRC:
-            raise self._bad(info, "hat eine falsche Prüfsumme (CRC); das Archiv ist beschädigt")
+            raise _broken(
+                self.name, N_("„{member}“ hat eine falsche Prüfsumme (CRC); das Archiv ist beschädigt"), info.filename
+            )
 
     def read(self, info: zipfile.ZipInfo, *, limit: int | None = None) -> bytes:
         return b"".join(self.chunks(info, limit=limit))
@@ -143,13 +191,14 @@ class Reader:
             elif pos < len(packed):
                 source, pos = packed[pos : pos + CHUNK], pos + CHUNK
             else:
-                raise self._bad(info, "ist abgeschnitten (die gepackten Daten enden zu früh)")
+                raise _broken(
+                    self.name, N_("„{member}“ ist abgeschnitten (die gepackten Daten enden zu früh)"), info.filename
+                )
             try:
                 chunk = inflater.decompress(source, CHUNK)
             except zlib.error:
-                raise self._bad(info, "lässt sich nicht entpacken (gepackte Daten beschädigt)") from None
+                raise _broken(
+                    self.name, N_("„{member}“ lässt sich nicht entpacken (gepackte Daten beschädigt)"), info.filename
+                ) from None
             if chunk:
                 yield chunk
-
-    def _bad(self, info: zipfile.ZipInfo, message: str):
-        return refuse(self.name, f"„{_printable(info.filename)}“ {message}")
