@@ -43,14 +43,13 @@ class Located:
         return Problem(message, file=self.file, line=self.line_of(path))
 
 
-_scalar_constructor = yaml.constructor.SafeConstructor()
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when libyaml is there
 
 
-def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: str) -> Any:
+def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: str, scalars: Any) -> Any:
     if isinstance(node, yaml.ScalarNode):
         try:
-            return _scalar_constructor.construct_object(node, deep=True)
+            return scalars.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             raise InputError(
                 Problem(Message(N_("Wert nicht lesbar ({detail})"), detail=_short(exc)), file, node.start_mark.line + 1)
@@ -59,12 +58,12 @@ def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: str) -
         items = []
         for i, child in enumerate(node.value):
             lines[(*path, i)] = child.start_mark.line + 1
-            items.append(_convert(child, (*path, i), lines, file))
+            items.append(_convert(child, (*path, i), lines, file, scalars))
         return items
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _convert(key_node, path, lines, file)
+            key = _convert(key_node, path, lines, file, scalars)
             line = key_node.start_mark.line + 1
             if not isinstance(key, Hashable) or isinstance(key, list | dict):
                 raise InputError(Problem(Message(N_("Ein Schlüssel muss ein einfacher Wert sein")), file, line))
@@ -73,9 +72,9 @@ def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: str) -
                     Problem(Message(N_("Schlüssel „{key}“ steht zweimal in derselben Ebene"), key=key), file, line)
                 )
             lines[(*path, key)] = line
-            result[key] = _convert(value_node, (*path, key), lines, file)
+            result[key] = _convert(value_node, (*path, key), lines, file, scalars)
         return result
-    raise InputError(Problem("unbekannter YAML-Knoten", file, node.start_mark.line + 1))
+    raise InputError(Problem(N_("unbekannter YAML-Knoten"), file, node.start_mark.line + 1))
 
 
 def _short(exc: Exception) -> str:
@@ -91,7 +90,7 @@ def _refuse_aliases(text: str, file: str) -> None:
         if isinstance(event, yaml.AliasEvent):
             raise InputError(
                 Problem(
-                    "Verweise mit * (YAML-Aliase) sind nicht erlaubt; bitte den Inhalt ausschreiben",
+                    N_("Verweise mit * (YAML-Aliase) sind nicht erlaubt; bitte den Inhalt ausschreiben"),
                     file,
                     event.start_mark.line + 1,
                 )
@@ -122,11 +121,13 @@ def parse_text(text: str, file: str, *, json_only: bool = False) -> Located:
         raise InputError(Problem(Message(N_("kein gültiges YAML ({detail})"), detail=_short(exc)), file)) from None
     nodes = [n for n in nodes if n is not None]
     if not nodes:
-        raise InputError(Problem("die Datei ist leer", file))
+        raise InputError(Problem(N_("die Datei ist leer"), file))
     if len(nodes) > 1:
         raise InputError(Problem(Message(N_("die Datei enthält mehrere YAML-Dokumente; erlaubt ist eines")), file))
     lines: dict[Path_, int] = {(): nodes[0].start_mark.line + 1}
-    data = _convert(nodes[0], (), lines, file)
+    # A constructor per file: it remembers every value it made (PyYAML clears that per document only),
+    # so a shared one would keep them all for the life of the process, and threads would share it.
+    data = _convert(nodes[0], (), lines, file, yaml.constructor.SafeConstructor())
     return Located(data, file, lines)
 
 
@@ -136,7 +137,7 @@ def read_file(path: str | Path) -> Located:
     name = str(path)
     try:
         if p.is_dir():
-            raise InputError(Problem("ist ein Verzeichnis, keine Datei", name))
+            raise InputError(Problem(N_("ist ein Verzeichnis, keine Datei"), name))
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
             raise InputError(

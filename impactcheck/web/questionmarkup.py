@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import get_template_attribute
+from flask import current_app, get_template_attribute
 from markupsafe import Markup
 
 from impactcheck.web.templating import current_locale
@@ -30,12 +30,23 @@ def question_markup(view: Any, error: str | None) -> Markup:
         kept = _KEPT.get(key)
         if kept is not None:
             return kept
-    markup = Markup(get_template_attribute("_question.html", "question_block")(view, error))
+    markup = Markup(_macro()(view, error))
     if key is not None:
         if len(_KEPT) >= _KEPT_MAX:
             _KEPT.clear()
         _KEPT[key] = markup
     return markup
+
+
+def _macro():
+    # Looked up once per app (not per question): unless templates reload on change (development).
+    if current_app.jinja_env.auto_reload:
+        return get_template_attribute("_question.html", "question_block")
+    macro = current_app.extensions.get("impactcheck.question_macro")
+    if macro is None:
+        macro = get_template_attribute("_question.html", "question_block")
+        current_app.extensions["impactcheck.question_macro"] = macro
+    return macro
 
 
 def _key(view: Any, error: str | None) -> tuple | None:

@@ -184,6 +184,7 @@ class StepPage:
         self.errors: dict[str, str] = {}
         self.valid: dict[str, Any] = {}  # after read(): the values that passed, also when others did not
         self.current: dict[str, Any] = dict(answers)  # the answers as the page shows them now
+        self.visibility: Visibility | None = None  # after read(): what those answers show
         self.show_all = False
 
     def questions(self) -> list[QuestionView]:
@@ -239,7 +240,7 @@ class StepPage:
             else:
                 merged[key] = value
         self.current = merged
-        vis = Visibility(self.ruleset, merged)
+        vis = self.visibility = Visibility(self.ruleset, merged)
         visible = {q.id for q in vis.questions}
         values: dict[str, Any] = {}
         for q in self.step.questions:

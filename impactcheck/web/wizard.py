@@ -406,18 +406,23 @@ class StepSave:
             self.partly_saved = False
             return None
         if not self.page.errors:
-            return _after_save(self.check, self.rs, self.revision, self.step, action, self.alternative)
+            return _after_save(self.check, self.rs, self.revision, self.step, action, self.alternative, self.page)
         self.page.form.version.data = str(self.revision.version)
         return None
 
 
-def _after_save(check: Check, rs: RuleSet, revision: Revision, step: Step, action: str, alternative: bool) -> str:
+def _after_save(
+    check: Check, rs: RuleSet, revision: Revision, step: Step, action: str, alternative: bool, page: StepPage
+) -> str:
     if action == "save":
         flash(
             _("Ihr Entwurf ist gespeichert. Sie können ihn jederzeit unter „Meine Klimachecks“ fortsetzen."), "success"
         )
         return url_for("wizard.my_checks")
-    steps = steps_for(rs, _answers(rs, revision, alternative))
+    stored = _answers(rs, revision, alternative)
+    # What the page read is usually what was stored: its visibility is then the stored answers' one.
+    known = page.visibility is not None and page.current == stored
+    steps = page.visibility.steps if known else steps_for(rs, stored)
     position = next((i for i, s in enumerate(steps) if s.id == step.id), None)
     if action == "back":
         if position:
