@@ -25,7 +25,8 @@ _KEPT_MAX = 4096  # a few MB at most; when full it starts again (as the step for
 
 def question_markup(view: Any, error: str | None) -> Markup:
     """The rendered question block of `view` (a stepform.QuestionView) with `error` (or None)."""
-    key = _key(view, error)
+    # Not while templates reload on change (development): the kept markup would hide the edit.
+    key = None if current_app.jinja_env.auto_reload else _key(view, error)
     if key is not None:
         kept = _KEPT.get(key)
         if kept is not None:
@@ -39,7 +40,7 @@ def question_markup(view: Any, error: str | None) -> Markup:
 
 
 def _macro():
-    # Looked up once per app (not per question): unless templates reload on change (development).
+    # Looked up once per app (not per question), unless templates reload on change (development).
     if current_app.jinja_env.auto_reload:
         return get_template_attribute("_question.html", "question_block")
     macro = current_app.extensions.get("impactcheck.question_macro")
@@ -55,8 +56,10 @@ def _key(view: Any, error: str | None) -> tuple | None:
         return None
     q, data = view.question, view.field.data
     if q.type in CHOICE_TYPES:
+        # Only the question's own values: a posted value of any other length or kind is not kept.
+        offered = {c.value for c in view.field.choices}
         data = tuple(data) if isinstance(data, list | tuple) else data
-        if data is not None and not isinstance(data, str | tuple):
+        if not (data is None or data in offered or (isinstance(data, tuple) and set(data) <= offered)):
             return None
     elif data not in (None, ""):
         return None

@@ -36,3 +36,29 @@ def test_yes_no_labels_follow_the_request_language(app):
     with app.test_request_context():
         field = stepform.form_class(ruleset, step)()[question.id]
         assert [str(label) for _value, label, *_ in field.iter_choices()] == ["Ja", "Nein"]
+
+
+def test_question_markup_is_kept_only_for_the_questions_own_values(app, as_role):
+    """web/questionmarkup.py keeps a question's rendered block per rule set, language and shown answer;
+    a posted value the question does not offer (any length, any kind) is rendered but never kept."""
+    from impactcheck.web import questionmarkup
+    from tests.web.flows import start
+
+    ruleset = load_ruleset(RULES / "kassel-2030.yaml")
+    first = ruleset.all_steps[0]
+    choice = next(q for q in first.questions if q.type == "single_choice")
+    author = as_role("author")
+    check_id = start(author)
+    url = f"/klimachecks/{check_id}/schritt/{first.id}"
+    questionmarkup._KEPT.clear()
+    page = author.get(url).get_data(as_text=True)
+    kept = dict(questionmarkup._KEPT)
+    assert kept and all(key[0] == ruleset.sha256 for key in kept)
+    assert {key[2] for key in kept} >= {choice.id}
+    # The same page again comes from what is kept, and looks the same.
+    assert author.get(url).get_data(as_text=True).count('class="form-group') == page.count('class="form-group')
+    garbage = "x" * 50_000
+    response = author.submit(url, {choice.id: garbage, "action": "save"})
+    assert response.status_code in (200, 302)
+    assert not any(garbage in str(key) for key in questionmarkup._KEPT)
+    assert len(questionmarkup._KEPT) <= len(kept) + len(first.questions)
