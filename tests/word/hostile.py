@@ -74,6 +74,25 @@ def replaced(docx: bytes, **changes: Entry) -> list[Entry]:
     return out + list(by_name.values())
 
 
+def with_attached_template(docx: bytes, target: str) -> bytes:
+    """`docx` whose settings attach the document template `target` on a server (an external link that
+    Word would follow on opening): the insertion drops it and says so."""
+    rels = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        f'attachedTemplate" Target="{target}" TargetMode="External"/></Relationships>'
+    )
+    settings = {e.name: e.data for e in entries_of(docx)}["word/settings.xml"].replace(
+        b"<w:defaultTabStop",
+        b'<w:attachedTemplate xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+        b'r:id="rId1"/><w:defaultTabStop',
+        1,
+    )
+    entries = replaced(docx, s=Entry("word/settings.xml", settings))
+    return raw_zip([*entries, Entry("word/_rels/settings.xml.rels", rels.encode())])
+
+
 def deflated(chunks: Iterable[bytes]) -> tuple[bytes, int, int]:
     """(deflated bytes, CRC, size) of a stream of chunks, without holding the unpacked text."""
     c = zlib.compressobj(6, zlib.DEFLATED, -15)

@@ -73,22 +73,8 @@ def test_utf32_without_a_byte_order_mark_does_not_hang(good, tmp_path):
 
 
 def test_what_is_dropped_is_said_on_success(good, tmp_path):
-    members = docs.members(good)
-    rels = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        'attachedTemplate" Target="http://vorlagen.example.org/makros.dotm" TargetMode="External"/></Relationships>'
-    )
-    settings = members["word/settings.xml"].replace(
-        b"<w:defaultTabStop",
-        b'<w:attachedTemplate xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-        b'r:id="rId1"/><w:defaultTabStop',
-        1,
-    )
     source = tmp_path / "vorlage.docx"
-    entries = hostile.replaced(good, s=Entry("word/settings.xml", settings))
-    source.write_bytes(hostile.raw_zip([*entries, Entry("word/_rels/settings.xml.rels", rels.encode())]))
+    source.write_bytes(hostile.with_attached_template(good, "http://vorlagen.example.org/makros.dotm"))
     out = tmp_path / "out.docx"
     proc, _ = insert(source, out)
     assert proc.returncode == 0, proc.stderr

@@ -281,21 +281,7 @@ def test_the_cli_refuses_a_broken_file_in_english(capsys, tmp_path, good):
 
 def test_what_is_dropped_is_said_in_english(capsys, tmp_path, good):
     """An attached template on a server: the insertion drops it and says so, in the language asked for."""
-    members = docs.members(good)
-    rels = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        'attachedTemplate" Target="http://vorlagen.example.org/makros.dotm" TargetMode="External"/></Relationships>'
-    )
-    settings = members["word/settings.xml"].replace(
-        b"<w:defaultTabStop",
-        b'<w:attachedTemplate xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-        b'r:id="rId1"/><w:defaultTabStop',
-        1,
-    )
-    entries = hostile.replaced(good, s=Entry("word/settings.xml", settings))
-    data = hostile.raw_zip([*entries, Entry("word/_rels/settings.xml.rels", rels.encode())])
+    data = hostile.with_attached_template(good, "http://vorlagen.example.org/makros.dotm")
     expected = (
         "Note: the link to the document template “http://vorlagen.example.org/makros.dotm” was removed – Word "
         "would load it from outside the file when opening it"
