@@ -50,7 +50,11 @@ class All(Condition):
     parts: tuple[Condition, ...]
 
     def test(self, facts, values=None):
-        return all(p.test(facts, values) for p in self.parts)
+        # Plain loops: conditions are tested tens of thousands of times per second.
+        for p in self.parts:
+            if not p.test(facts, values):
+                return False
+        return True
 
     def to_data(self):
         return {"all": [p.to_data() for p in self.parts]}
@@ -66,7 +70,10 @@ class Any_(Condition):
     parts: tuple[Condition, ...]
 
     def test(self, facts, values=None):
-        return any(p.test(facts, values) for p in self.parts)
+        for p in self.parts:
+            if p.test(facts, values):
+                return True
+        return False
 
     def to_data(self):
         return {"any": [p.to_data() for p in self.parts]}
@@ -99,18 +106,33 @@ class Atom(Condition):
     op: str
     operand: Any
 
+    def __post_init__(self):
+        # `in` as a set lookup where every operand can be hashed; the keys keep yes/no apart from numbers.
+        keys = None
+        if self.op == "in":
+            try:
+                keys = frozenset(_key(o) for o in self.operand)
+            except TypeError:
+                keys = None
+        object.__setattr__(self, "_keys", keys)
+
     def test(self, facts, values=None):
         source = facts if self.kind == "question" else (values or {})
-        present = self.subject in source and source[self.subject] is not None
-        if self.op == "answered":
-            return present == self.operand
-        if not present:
-            return False
-        actual = source[self.subject]
+        actual = source.get(self.subject)
         op = self.op
+        if op == "answered":
+            return (actual is not None) == self.operand
+        if actual is None:
+            return False
         if op == "equals":
             return _same(actual, self.operand)
         if op == "in":
+            keys = self._keys
+            if keys is not None:
+                try:
+                    return _key(actual) in keys
+                except TypeError:  # an unhashable answer (a list) equals no hashable operand
+                    return False
             return any(_same(actual, o) for o in self.operand)
         if op == "contains":
             return isinstance(actual, list | tuple | set | frozenset) and self.operand in actual
@@ -129,6 +151,11 @@ class Atom(Condition):
 
     def to_data(self):
         return {self.kind: self.subject, self.op: list(self.operand) if self.op == "in" else self.operand}
+
+
+def _key(value: Any) -> tuple[bool, Any]:
+    # True == 1 in Python; a yes/no answer must not equal a number.
+    return (isinstance(value, bool), value)
 
 
 def _same(a: Any, b: Any) -> bool:

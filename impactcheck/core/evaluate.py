@@ -54,31 +54,31 @@ class Visibility:
         self.steps: list[m.Step] = []
         self.questions: list[Any] = []
         self.effective: dict[str, Any] = {}
+        effective = self.effective
         self.dropped: list[str] = []
         self.exited = False
         screening = ruleset.screening
         for step in ruleset.all_steps:
             if step.id == m.EXIT_STEP_ID and screening is not None:
                 # The exit decision is taken once, on the screening answers alone.
-                self.exited = screening.exit_when.test(self.effective)
+                self.exited = screening.exit_when.test(effective)
             shown = not (self.exited and step.stage != "screening")
             if shown and step.when is not None:
-                shown = step.when.test(self.effective)
+                shown = step.when.test(effective)
             if shown:
                 self.steps.append(step)
             for q in step.questions:
-                q_shown = shown and (q.when is None or q.when.test(self.effective))
+                q_shown = shown and (q.when is None or q.when.test(effective))
                 value = answers.get(q.id)
-                if q_shown and fill is not None and _blank(value):
+                blank = _blank(value)
+                if q_shown and blank and fill is not None:
                     value = fill(q)
-                if _blank(value):
-                    if q_shown:
-                        self.questions.append(q)
-                    continue
+                    blank = _blank(value)
                 if q_shown:
                     self.questions.append(q)
-                    self.effective[q.id] = value
-                else:
+                    if not blank:
+                        effective[q.id] = value
+                elif not blank:
                     self.dropped.append(q.id)
 
 

@@ -577,37 +577,39 @@ class RuleSet(Strict):
     _factor_table: FactorTable | None = PrivateAttr(default=None)
     _index: dict[str, Any] = PrivateAttr(default_factory=dict)
 
+    # Read through `__pydantic_private__`: BaseModel.__getattr__ costs microseconds per private
+    # attribute, and one evaluation reads these lookups dozens of times.
     @property
     def sha256(self) -> str:
-        return self._sha256
+        return self.__pydantic_private__["_sha256"]
 
     @property
     def path(self) -> str:
-        return self._path
+        return self.__pydantic_private__["_path"]
 
     @property
     def factor_table(self) -> FactorTable | None:
-        return self._factor_table
+        return self.__pydantic_private__["_factor_table"]
 
     # Lookups, built once by the loader (`build_index`).
     @property
     def questions(self) -> dict[str, Any]:
-        return self._index["questions"]
+        return self.__pydantic_private__["_index"]["questions"]
 
     @property
     def step_of(self) -> dict[str, Step]:
-        return self._index["step_of"]
+        return self.__pydantic_private__["_index"]["step_of"]
 
     @property
     def all_steps(self) -> list[Step]:
         """The steps in order, with the screening exit step (if any) after the last screening step."""
-        return self._index["all_steps"]
+        return self.__pydantic_private__["_index"]["all_steps"]
 
     def factor(self, factor_id: str) -> Factor:
-        return self._index["factors"][factor_id]
+        return self.__pydantic_private__["_index"]["factors"][factor_id]
 
     def typical(self, value_id: str) -> TypicalValue:
-        return self._index["typical"][value_id]
+        return self.__pydantic_private__["_index"]["typical"][value_id]
 
     def resolve(self, lookup: Lookup) -> Lookup:
         """A lookup with `use:` replaced by the named one (keeping its own default, if it has one)."""
@@ -680,7 +682,7 @@ class RuleSet(Strict):
         if self.screening is None:
             return None
         if "exit_step" in self._index:
-            return self._index["exit_step"]
+            return self.__pydantic_private__["_index"]["exit_step"]
         s = self.screening
         e = s.exit_step
         # Without its own help the reason question says this (in English: the English words).
@@ -721,5 +723,5 @@ class RuleSet(Strict):
                 ),
             ],
         )
-        self._index["exit_step"] = step
+        self.__pydantic_private__["_index"]["exit_step"] = step
         return step

@@ -78,13 +78,14 @@ def _assessment_lines(a: Assessment, w: Words) -> list[str]:
                 w(
                     N_(
                         "  {label}: {amount}{chain} × {factor} {factor_unit} = {tonnes}/Jahr "
-                        "({scope}{method}{note}; Quelle: {source})"
+                        "({scope}{method}{note}; Faktor {factor_year}, Quelle: {source})"
                     ),
                     label=line.label,
                     amount=amount,
                     chain=chain,
                     factor=w.num(line.factor_value),
                     factor_unit=line.factor_unit,
+                    factor_year=line.factor_year,
                     tonnes=w.t(line.t_co2e_per_year),
                     scope=w(SCOPE_LABELS[line.scope]),
                     method=method,
