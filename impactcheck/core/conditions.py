@@ -51,7 +51,7 @@ class All(Condition):
 
     def test(self, facts, values=None):
         # Plain loops: conditions are tested tens of thousands of times per second.
-        for p in self.parts:
+        for p in self.parts:  # noqa: SIM110 - a generator costs more than the test itself
             if not p.test(facts, values):
                 return False
         return True
@@ -70,7 +70,7 @@ class Any_(Condition):
     parts: tuple[Condition, ...]
 
     def test(self, facts, values=None):
-        for p in self.parts:
+        for p in self.parts:  # noqa: SIM110
             if p.test(facts, values):
                 return True
         return False

@@ -1,6 +1,6 @@
 """What arrives from outside is made safe once, before any view reads it.
 
-Every text of a form loses its control characters (they break Word documents, and
+Every text of a form or a JSON body loses its control characters (they break Word documents, and
 PostgreSQL refuses NUL), query parameters that carry any are dropped (no browser sends them), and ids
 in URLs beyond what an integer column holds are simply not found.
 """
@@ -8,6 +8,7 @@ in URLs beyond what an integer column holds are simply not found.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict
@@ -35,9 +36,19 @@ def has_controls(value: str) -> bool:
     return _ANY_CONTROL.search(value) is not None
 
 
+def clean_json(value: Any) -> Any:
+    """A JSON value with every string (keys too) cleaned as a form field is; numbers and the rest as sent."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(k): v if k in UNCLEANED_FIELDS else clean_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_json(v) for v in value]
+    return value
+
+
 class CleanRequest(Request):
-    """Flask's request, with form fields cleaned and query parameters with controls dropped. (The JSON
-    API, when it comes, cleans its bodies here too.)"""
+    """Flask's request, with form fields and JSON bodies cleaned and query parameters with controls dropped."""
 
     def _load_form_data(self) -> None:
         super()._load_form_data()
@@ -46,6 +57,9 @@ class CleanRequest(Request):
             self.__dict__["form"] = ImmutableMultiDict(
                 [(clean_text(k), v if k in UNCLEANED_FIELDS else clean_text(v)) for k, v in form.items(multi=True)]
             )
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        return clean_json(super().get_json(force=force, silent=silent, cache=cache))
 
     @cached_property
     def args(self):  # type: ignore[override]
