@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import itertools
 import os
 import re
 import socket
@@ -175,8 +176,9 @@ class Client:
 
     def start(self) -> str:
         self.get("/klimachecks/neu")
-        paper = {"reference": "101.26.0601", "title": "Benchmark", "department": "Amt", "committee": "Ausschuss",
-                 "meeting_date": "2026-12-08", "ruleset": "kassel-2030"}  # fmt: skip
+        # A reference of its own: a second author starting the same paper is asked first whether to go on.
+        paper = {"reference": f"101.26.{next(_REFERENCES):04d}", "title": "Benchmark", "department": "Amt",
+                 "committee": "Ausschuss", "meeting_date": "2026-12-08", "ruleset": "kassel-2030"}  # fmt: skip
         r = self.post("/klimachecks/neu", paper)
         assert r.status_code == 302, r.text[:500]
         return r.headers["Location"].replace(self.base, "")
@@ -195,6 +197,9 @@ class Client:
         r = self.post(f"/klimachecks/{check_id}/einreichen", {"version": _version(self.html)})
         assert r.status_code == 302, r.text[:500]
         return check_id
+
+
+_REFERENCES = itertools.count(601)
 
 
 def _version(html: str) -> str:
@@ -312,6 +317,7 @@ def web_table(files: dict[str, tuple[bytes, str]], worst: bytes) -> None:
             _repeated(server, author, check_id, files)
             _parallel(server, prober, check_id, worst)
             prober.stop.set()
+            prober.thread.join()  # before the server goes away under it
         finally:
             server.stop()
 
@@ -356,10 +362,11 @@ def _parallel(server: Server, prober: Prober, check_id: int, worst: bytes, n: in
         answers = list(pool.map(post, clients))
     seconds = time.monotonic() - begun
     inserted = sum(r.status_code == 200 for r in answers)
-    busy = sum(r.status_code == 302 for r in answers)
+    busy = sum(r.status_code == 503 and "Retry-After" in r.headers for r in answers)
+    errors = sum(r.status_code >= 500 for r in answers) - busy
     count, slowest, worst_status = prober.during(begun, begun + seconds)
     print(f"\n{n} of the largest accepted files at once: {inserted} inserted, {busy} asked to try again later, "
-          f"{sum(r.status_code >= 500 for r in answers)} errors; {seconds:.1f} s in all; server peak "
+          f"{errors} errors; {seconds:.1f} s in all; server peak "
           f"{server.memory('VmHWM'):.0f} MB; meanwhile {count} wizard saves, slowest {slowest:.2f} s, "
           f"worst status {worst_status}")  # fmt: skip
 

@@ -15,6 +15,7 @@ from flask import (
     Response,
     abort,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -168,6 +169,7 @@ def section_docx(check_id: int):
 def paper_with_section(check_id: int):
     """The uploaded paper (or a new upload) with the section inserted; the stored original stays as it is."""
     from impactcheck.word import insert_section
+    from impactcheck.word.jobs import Busy
 
     check = load_check(check_id)
     revision = _revision(check, request.args.get("revision", type=int))
@@ -184,6 +186,10 @@ def paper_with_section(check_id: int):
     except InputError as exc:
         # The page again, the message at the upload form (focus moves there), the choice of annex kept.
         form.paper.errors = [exc.one_line()]
+        if isinstance(exc, Busy):  # not the file's fault: come back in a minute
+            response = make_response(_result_page(check, revision.number, status=503, upload_form=form))
+            response.headers["Retry-After"] = "60"
+            return response
         return _result_page(check, revision.number, status=422, upload_form=form)
     return _download(outcome, Path(ops.clean_filename(filename)).stem[:80] or _("Vorlage"), annex)
 

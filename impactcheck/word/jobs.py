@@ -23,7 +23,7 @@ class Busy(InputError):
     """Every slot taken: the user should try again in a minute (not bad input, but said the same way)."""
 
 
-BUSY = N_("Der Server bearbeitet gerade mehrere Word-Dateien; bitte versuchen Sie es in einer Minute noch einmal .")
+BUSY = N_("Der Server bearbeitet gerade mehrere Word-Dateien; bitte versuchen Sie es in einer Minute noch einmal.")
 
 
 class Slots:

@@ -172,9 +172,10 @@ def test_parallel_large_files_are_capped_and_the_app_keeps_answering(app, as_rol
         done.set()
         saving.result()
 
-    assert all(r.status_code < 500 for r in answers), [r.status_code for r in answers]
     inserted = [r for r in answers if r.status_code == 200]
-    told_busy = [r for r in answers if r.status_code == 422]  # the page again, the message at the upload form
+    # The page again, the message at the upload form, as 503 with Retry-After: not the file's fault.
+    told_busy = [r for r in answers if r.status_code == 503 and r.headers.get("Retry-After") == "60"]
+    assert len(inserted) + len(told_busy) == len(answers), [r.status_code for r in answers]
     assert all(r.headers["Content-Type"].endswith("wordprocessingml.document") for r in inserted)
     assert len(inserted) >= 2, "the admitted files are processed"
     assert told_busy, "with six large files at once, some are asked to come back later"
