@@ -151,15 +151,3 @@ def lo_docx(soffice, lo_workdir, negative):
 def lo_legacy_doc(soffice, lo_workdir):
     """A real legacy .doc (Word 97) written by LibreOffice."""
     return lo.convert({"legacy": LO_SOURCES["lo_end"]}, "doc", lo_workdir, soffice)["legacy"]
-
-
-def pytest_unconfigure(config):
-    """The corpus counts as the very last line of the run (after pytest's own summary)."""
-    from tests.word.test_corpus import TALLY
-
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and any(TALLY.values()):
-        reporter.write_line(
-            f"corpus: {TALLY['inserted']} inserted, {TALLY['rejected']} rejected with a clear error, "
-            f"{TALLY['crashed']} crashed"
-        )

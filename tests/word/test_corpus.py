@@ -2,7 +2,7 @@
 files): either the section goes in – exactly once, also after a second run, with nothing of the original
 lost – or the file is refused with one clear German sentence. Nothing crashes.
 
-The counts are the last line of the pytest run (see conftest.pytest_unconfigure).
+The counts are the last line of the pytest run (see tests/conftest.py: the workers hand their counts to the controller).
 """
 
 from __future__ import annotations
