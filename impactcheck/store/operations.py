@@ -90,8 +90,11 @@ def audit(
     municipality_id: int | None,
     check: Check | None = None,
     revision: Revision | None = None,
+    flush: bool = True,
     **detail: Any,
 ) -> AuditEntry:
+    """Record what `actor` did. `flush=False` leaves the insert to the caller's own flush, so that a
+    change and its audit row go to the database in one round (the caller must flush with `_flush`)."""
     entry = AuditEntry(
         municipality_id=municipality_id,
         user_id=actor.id if actor else None,
@@ -101,7 +104,8 @@ def audit(
         detail=detail,
     )
     s.add(entry)
-    s.flush()
+    if flush:
+        s.flush()
     return entry
 
 
@@ -822,17 +826,19 @@ def save_step(
     else:
         revision.answers = current
     revision.updated_at = utcnow()
-    _flush(s)
-    audit(
-        s,
-        actor,
-        "check.alternative_step" if alternative else "check.step",
-        municipality_id=actor.municipality_id,
-        check=revision.check,
-        revision=revision,
-        step=step_id,
-        changed=changed,
-    )
+    with s.no_autoflush:  # loading revision.check must not flush the answers outside _flush
+        audit(
+            s,
+            actor,
+            "check.alternative_step" if alternative else "check.step",
+            municipality_id=actor.municipality_id,
+            check=revision.check,
+            revision=revision,
+            step=step_id,
+            changed=changed,
+            flush=False,
+        )
+    _flush(s)  # the answers (checked against their version) and the audit row in one flush
     return revision
 
 
