@@ -15,7 +15,6 @@ from flask import (
     Response,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -40,7 +39,7 @@ from impactcheck.web.access import load_check, may_insert_into_paper
 from impactcheck.web.context import commit, db, municipality_timezone, ruleset
 from impactcheck.web.forms import ReviewForm, UploadForm, VersionForm
 from impactcheck.web.restore import form_with_restored_input
-from impactcheck.web.uploads import read_docx_upload, word_limits
+from impactcheck.web.uploads import busy_headers, read_docx_upload, word_limits
 
 bp = Blueprint("results", __name__)
 
@@ -169,7 +168,6 @@ def section_docx(check_id: int):
 def paper_with_section(check_id: int):
     """The uploaded paper (or a new upload) with the section inserted; the stored original stays as it is."""
     from impactcheck.word import insert_section
-    from impactcheck.word.jobs import Busy
 
     check = load_check(check_id)
     revision = _revision(check, request.args.get("revision", type=int))
@@ -186,11 +184,9 @@ def paper_with_section(check_id: int):
     except InputError as exc:
         # The page again, the message at the upload form (focus moves there), the choice of annex kept.
         form.paper.errors = [exc.one_line()]
-        if isinstance(exc, Busy):  # not the file's fault: come back in a minute
-            response = make_response(_result_page(check, revision.number, status=503, upload_form=form))
-            response.headers["Retry-After"] = "60"
-            return response
-        return _result_page(check, revision.number, status=422, upload_form=form)
+        busy = busy_headers(exc)
+        page, status = _result_page(check, revision.number, status=503 if busy else 422, upload_form=form)
+        return page, status, busy or {}
     return _download(outcome, Path(ops.clean_filename(filename)).stem[:80] or _("Vorlage"), annex)
 
 

@@ -22,6 +22,14 @@ def word_limits():
     return Limits.from_config(current_app.config)
 
 
+def busy_headers(exc: InputError) -> dict[str, str] | None:
+    """For a Word file refused because every processing slot is taken – not the file's fault – the
+    headers of a 503 that asks to come back in a minute; None for a file refused for what it is."""
+    from impactcheck.word.jobs import Busy
+
+    return {"Retry-After": "60"} if isinstance(exc, Busy) else None
+
+
 def read_docx_upload(storage: FileStorage | None) -> tuple[str, bytes] | None:
     """(filename, content) of a checked .docx, None when no file was chosen; InputError otherwise."""
     if storage is None or not getattr(storage, "filename", None):

@@ -34,7 +34,7 @@ from impactcheck.web.questionmarkup import question_markup
 from impactcheck.web.restore import form_with_restored_input, restored_input
 from impactcheck.web.stepform import StepPage
 from impactcheck.web.templating import current_locale, rule_text
-from impactcheck.web.uploads import read_docx_upload
+from impactcheck.web.uploads import busy_headers, read_docx_upload
 
 bp = Blueprint("wizard", __name__)
 bp.add_app_template_global(question_markup)  # step.html: each question's kept markup
@@ -260,12 +260,14 @@ def new_check():
         same = _same_reference(_paper_data(form))  # warn first; "Trotzdem neu beginnen" sends it again
     from impactcheck.web import oparl_views  # a form filled from the council information system (OParl)
 
+    busy = None
     if valid and not same:
         try:
             upload = read_docx_upload(form.paper.data)
             source, upload = oparl_views.start_source(upload)
         except InputError as exc:
             form.paper.errors = [exc.one_line()]
+            busy = busy_headers(exc)
         else:
             rs = ruleset(form.ruleset.data)
             check = ops.create_check(db(), current_user, paper=_paper_data(form), ruleset=rs, upload=upload)
@@ -273,7 +275,7 @@ def new_check():
                 ops.link_paper(db(), current_user, check, source)
             commit()
             return redirect(url_for("wizard.step", check_id=check.id, step_id=rs.all_steps[0].id))
-    return render_template(
+    page = render_template(
         "paper.html",
         form=form,
         check=None,
@@ -282,6 +284,7 @@ def new_check():
         file_chosen=bool(same) and bool(getattr(form.paper.data, "filename", None)),
         oparl=oparl_views.carried(),
     )
+    return (page, 503, busy) if busy else page
 
 
 @bp.route("/klimachecks/<int:check_id>/vorlage", methods=["GET", "POST"])

@@ -96,6 +96,50 @@ def test_a_bomb_with_a_bad_crc_at_download_is_a_message_not_a_500(as_role, db_se
     assert db_session.scalar(select(func.count()).select_from(Upload)) == 0
 
 
+def test_every_slot_taken_at_the_start_is_a_503_to_come_back_not_a_bad_file(app, as_role, db_session, good):
+    """Other files hold every Word slot (held here from other threads) and none may wait: the start form
+    comes back as 503 with Retry-After, the typed input kept, nothing stored – the file itself is fine."""
+    from impactcheck.word.jobs import SLOTS
+
+    jobs = app.config["WORD_JOBS"]
+    holding, release = threading.Barrier(jobs + 1), threading.Event()
+
+    def hold() -> None:
+        with SLOTS.slot(jobs=jobs, queued=0, wait=0):
+            holding.wait()
+            release.wait(60)
+
+    b = as_role("author")
+    b.get("/klimachecks/neu")
+    queue, app.config["WORD_QUEUE"] = app.config["WORD_QUEUE"], 0
+    holders = [threading.Thread(target=hold) for _ in range(jobs)]
+    try:
+        for t in holders:
+            t.start()
+        holding.wait(30)
+        response = b.submit(
+            "/klimachecks/neu",
+            {**PAPER, "ruleset": "kassel-2030", "paper": (io.BytesIO(good), "vorlage.docx")},
+            content_type="multipart/form-data",
+        )
+    finally:
+        release.set()
+        for t in holders:
+            t.join()
+        app.config["WORD_QUEUE"] = queue
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    html = response.get_data(as_text=True)
+    assert "bearbeitet gerade mehrere Word-Dateien" in html and 'value="101.26.0601"' in html
+    assert db_session.scalar(select(func.count()).select_from(Check)) == 0
+    # Once the slots are free, the same file goes in.
+    again = b.submit(
+        "/klimachecks/neu",
+        {**PAPER, "ruleset": "kassel-2030", "paper": (io.BytesIO(good), "vorlage.docx")},
+        content_type="multipart/form-data",
+    )
+    assert again.status_code == 302, again.status_code
+
+
 # --- many large files at once against the real server ---------------------------------------------------
 
 
