@@ -159,10 +159,7 @@ def _key(value: Any) -> tuple[bool, Any]:
 
 
 def _same(a: Any, b: Any) -> bool:
-    # True == 1 in Python; a yes/no answer must not equal a number.
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    return a == b
+    return _key(a) == _key(b)
 
 
 def parse(raw: Any, *, allow_values: bool = False) -> Condition:

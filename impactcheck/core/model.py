@@ -548,6 +548,11 @@ class FactorTable(Strict):
 # --- the rule set -----------------------------------------------------------------------------
 
 
+def _index_of(ruleset: RuleSet) -> dict[str, Any]:
+    """The rule set's lookups (`build_index`), past pydantic's slow `__getattr__`."""
+    return ruleset.__pydantic_private__["_index"]
+
+
 class RuleSet(Strict):
     id: FileId
     version: Annotated[str, Field(min_length=1, max_length=40)]
@@ -577,8 +582,8 @@ class RuleSet(Strict):
     _factor_table: FactorTable | None = PrivateAttr(default=None)
     _index: dict[str, Any] = PrivateAttr(default_factory=dict)
 
-    # Read through `__pydantic_private__`: BaseModel.__getattr__ costs microseconds per private
-    # attribute, and one evaluation reads these lookups dozens of times.
+    # Private attributes read through `__pydantic_private__` (and `_index_of`): BaseModel.__getattr__
+    # costs microseconds per access, and one evaluation reads these lookups dozens of times.
     @property
     def sha256(self) -> str:
         return self.__pydantic_private__["_sha256"]
@@ -594,22 +599,22 @@ class RuleSet(Strict):
     # Lookups, built once by the loader (`build_index`).
     @property
     def questions(self) -> dict[str, Any]:
-        return self.__pydantic_private__["_index"]["questions"]
+        return _index_of(self)["questions"]
 
     @property
     def step_of(self) -> dict[str, Step]:
-        return self.__pydantic_private__["_index"]["step_of"]
+        return _index_of(self)["step_of"]
 
     @property
     def all_steps(self) -> list[Step]:
         """The steps in order, with the screening exit step (if any) after the last screening step."""
-        return self.__pydantic_private__["_index"]["all_steps"]
+        return _index_of(self)["all_steps"]
 
     def factor(self, factor_id: str) -> Factor:
-        return self.__pydantic_private__["_index"]["factors"][factor_id]
+        return _index_of(self)["factors"][factor_id]
 
     def typical(self, value_id: str) -> TypicalValue:
-        return self.__pydantic_private__["_index"]["typical"][value_id]
+        return _index_of(self)["typical"][value_id]
 
     def resolve(self, lookup: Lookup) -> Lookup:
         """A lookup with `use:` replaced by the named one (keeping its own default, if it has one)."""
@@ -681,8 +686,8 @@ class RuleSet(Strict):
         """The screening exit as an ordinary step, so wizard and evaluation treat it like any other."""
         if self.screening is None:
             return None
-        if "exit_step" in self._index:
-            return self.__pydantic_private__["_index"]["exit_step"]
+        if "exit_step" in _index_of(self):
+            return _index_of(self)["exit_step"]
         s = self.screening
         e = s.exit_step
         # Without its own help the reason question says this (in English: the English words).
@@ -723,5 +728,5 @@ class RuleSet(Strict):
                 ),
             ],
         )
-        self.__pydantic_private__["_index"]["exit_step"] = step
+        _index_of(self)["exit_step"] = step
         return step
