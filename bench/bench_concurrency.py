@@ -91,11 +91,20 @@ class Planned:
     done: bool = False
 
 
+def quiet_session() -> requests.Session:
+    """A requests session that does not read proxy settings and .netrc from the environment at every
+    request: that look-up cost the client about 0.7 ms of CPU per request, taken from the server it
+    measures on the same machine (and the server is on loopback, no proxy applies)."""
+    http = requests.Session()
+    http.trust_env = False
+    return http
+
+
 class Browser:
     def __init__(self, base: str, stats: Stats, http: requests.Session | None = None):
         self.base = base
         self.stats = stats
-        self.http = http or requests.Session()
+        self.http = http or quiet_session()
 
     def _send(self, kind: str, method: str, path: str, **kw) -> requests.Response:
         start = time.perf_counter()
@@ -121,7 +130,7 @@ class Browser:
 
     def twin(self) -> Browser:
         """The same browser (its cookies) on a second connection: the second click of a double click."""
-        http = requests.Session()
+        http = quiet_session()
         http.cookies.update(self.http.cookies)
         return Browser(self.base, self.stats, http)
 

@@ -53,6 +53,7 @@ from bench_concurrency import (  # noqa: E402
     fresh_database,
     log_in,
     quantiles,
+    quiet_session,
     run_client,
     verify,
     version,
@@ -131,7 +132,7 @@ def baseline_phase(base: str, clients: int, total: int) -> Phase:
     per_client = max(1, total // clients)
 
     def work(i: int) -> None:
-        with requests.Session() as http:
+        with quiet_session() as http:
             for _ in range(per_client):
                 start = time.perf_counter()
                 r = http.post(f"{base}/bench/baseline", timeout=120)

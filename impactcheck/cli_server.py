@@ -85,7 +85,7 @@ def open_existing_database(config):
     "--threads",
     default=None,
     type=click.IntRange(min=1, max=64),
-    help="Threads je Prozess (Standard 8 bei einem Prozess, 4 je gunicorn-Prozess; Einstellung THREADS)",
+    help="Threads je Prozess (Standard 8 bei einem Prozess, 1 je gunicorn-Prozess; Einstellung THREADS)",
 )
 @click.option(
     "--access-log",

@@ -56,7 +56,7 @@ def run(
     if workers <= 1:
         run_waitress(load_factory(factory)(), host=host, port=port, threads=threads or 8)
     else:
-        run_gunicorn(factory, host=host, port=port, workers=workers, threads=threads or 4, access_log=access_log)
+        run_gunicorn(factory, host=host, port=port, workers=workers, threads=threads or 1, access_log=access_log)
 
 
 def run_waitress(app: Any, *, host: str, port: int, threads: int) -> None:
@@ -85,7 +85,11 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int, access
     return {
         "bind": [bind_address(host, port)],
         "workers": workers,
-        # One thread: gunicorn's sync worker; more: gthread (a thread pool per worker process).
+        # One thread (the default): gunicorn's sync worker, which takes a connection only when it is free,
+        # so the kernel hands each request to an idle worker. gthread (more threads) accepts greedily and
+        # keeps a browser's connection: under 50 authors a few workers held most clients and a request's
+        # p95 rose from 336 to 494 ms on PostgreSQL (bench/bench_load.py). Behind nginx, which buffers
+        # slow clients, the sync worker is gunicorn's own recommendation.
         "worker_class": "gthread" if threads > 1 else "sync",
         "threads": threads,
         "timeout": WORKER_TIMEOUT,

@@ -706,10 +706,11 @@ def create_check(
         return duplicate
     check = Check(municipality_id=actor.municipality_id, owner_id=actor.id)
     _apply_paper(check, paper)
+    revision = Revision(number=1, status="draft", ruleset_id=ruleset.id, answers={})
+    check.revisions.append(revision)  # a new check's revisions are known: no SELECT, no UPDATE after
+    for key, value in current_state.state_of(check, check.revisions).items():
+        setattr(check, key, value)
     s.add(check)
-    s.flush()
-    revision = Revision(check_id=check.id, number=1, status="draft", ruleset_id=ruleset.id, answers={})
-    s.add(revision)
     s.flush()
     audit(
         s,
@@ -723,8 +724,6 @@ def create_check(
     )
     if upload is not None:
         attach_upload(s, actor, check, *upload)
-    _refresh_state(s, check)
-    s.refresh(check)
     return check
 
 

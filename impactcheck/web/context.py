@@ -16,7 +16,7 @@ from impactcheck.core.model import RuleSet
 from impactcheck.core.registry import RulesetCache
 from impactcheck.core.registry import rules_dir as registry_rules_dir
 from impactcheck.store import municipalities as municipal
-from impactcheck.store.db import Database
+from impactcheck.store.db import Database, finish
 from impactcheck.store.models import User
 from impactcheck.store.operations import CONFLICT_MESSAGE, ConflictError
 
@@ -37,9 +37,7 @@ def init_app(app: Flask) -> None:
     def _close_session(exc):
         s = g.pop("db", None)
         if s is not None:
-            if exc is not None:
-                s.rollback()
-            s.close()
+            finish(s, failed=exc is not None)
 
     @app.before_request
     def _idle_timeout():

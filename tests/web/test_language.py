@@ -180,3 +180,19 @@ def test_the_rule_sets_own_english_texts_on_the_wizard_pages(app, as_role):
     detail = app.test_client().get("/api/v1/rulesets/kassel-2030", headers={**EN, **bearer}).get_json()
     texts = {q["text"] for s in detail["steps"] for q in s["questions"]}
     assert question.text_en in texts and question.text not in texts
+
+
+def test_a_page_keeps_its_catalogue_until_the_locale_changes(app):
+    """Templates look the catalogue up once per request (web/templating.page_translations); a template
+    rendered under force_locale, and the page after it, still get the right language."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    text = "{{ _('Abbrechen') }}"
+    with app.test_request_context("/", headers=EN):
+        assert render_template_string(text) == "Cancel"
+        with force_locale("de"):
+            assert render_template_string(text) == "Abbrechen"
+        assert render_template_string(text) == "Cancel"
+    with app.test_request_context("/", headers=DE):
+        assert render_template_string(text) == "Abbrechen"
