@@ -42,8 +42,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 import requests
+import urllib3
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -91,24 +93,70 @@ class Planned:
     done: bool = False
 
 
-def quiet_session() -> requests.Session:
-    """A requests session that does not read proxy settings and .netrc from the environment at every
-    request: that look-up cost the client about 0.7 ms of CPU per request, taken from the server it
-    measures on the same machine (and the server is on loopback, no proxy applies)."""
-    http = requests.Session()
-    http.trust_env = False
-    return http
+# What a browser accepts (every encoding urllib3 can decode here: gzip, deflate, br, zstd), so the server
+# compresses as it does for browsers.
+ACCEPT_ENCODING = urllib3.util.make_headers(accept_encoding=True)
+# What a failed request raises (refused or reset connection, timeout).
+HTTPFailure = urllib3.exceptions.HTTPError
+
+
+@dataclass
+class Reply:
+    status_code: int
+    headers: urllib3.HTTPHeaderDict
+    text: str
+
+
+class Http:
+    """A browser's connection and cookies, on urllib3 alone. The clients run on the machine they
+    measure: requests cost 0.56 ms of CPU per call against urllib3's 0.29 ms (proxy and .netrc look-ups
+    in the environment, cookie jar, hooks), CPU the server under test did not get."""
+
+    def __init__(self, base: str, cookies: dict[str, str] | None = None):
+        self.address = urllib3.util.parse_url(base)
+        self.pool = self._pool()
+        self.cookies = dict(cookies or {})
+
+    def _pool(self) -> urllib3.HTTPConnectionPool:
+        return urllib3.HTTPConnectionPool(self.address.host, self.address.port, maxsize=1, retries=False, timeout=300)
+
+    def request(self, method: str, path: str, data: dict | None = None) -> Reply:
+        headers = dict(ACCEPT_ENCODING)
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if data is not None:
+            body = urlencode(data)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        r = self.pool.request(method, path, body=body, headers=headers, redirect=False)
+        for cookie in r.headers.getlist("Set-Cookie"):
+            self._keep(cookie)
+        return Reply(r.status, r.headers, r.data.decode("utf-8", "replace"))
+
+    def _keep(self, cookie: str) -> None:
+        pair, *attributes = cookie.split(";")
+        name, _, value = pair.strip().partition("=")
+        gone = any(a.strip().lower() in ("max-age=0", "expires=thu, 01 jan 1970 00:00:00 gmt") for a in attributes)
+        if gone or not value:
+            self.cookies.pop(name, None)
+        else:
+            self.cookies[name] = value
+
+    def close(self) -> None:
+        """Drop the kept connection; the next request opens a new one (the cookies stay)."""
+        self.pool.close()
+        self.pool = self._pool()
 
 
 class Browser:
-    def __init__(self, base: str, stats: Stats, http: requests.Session | None = None):
+    def __init__(self, base: str, stats: Stats, http: Http | None = None):
         self.base = base
         self.stats = stats
-        self.http = http or quiet_session()
+        self.http = http or Http(base)
 
-    def _send(self, kind: str, method: str, path: str, **kw) -> requests.Response:
+    def _send(self, kind: str, method: str, path: str, data: dict | None = None) -> Reply:
         start = time.perf_counter()
-        response = self.http.request(method, self.base + path, allow_redirects=False, timeout=300, **kw)
+        response = self.http.request(method, path, data)
         route = method + " " + ID_IN_PATH.sub("/N", path.split("?")[0])
         self.stats.record(kind, time.perf_counter() - start, response.status_code, route)
         return response
@@ -119,7 +167,7 @@ class Browser:
             raise Unexpected(f"GET {path}: {response.status_code}")
         return response.text
 
-    def post(self, path: str, html: str, data: dict) -> requests.Response:
+    def post(self, path: str, html: str, data: dict) -> Reply:
         m = TOKEN.search(html)
         if not m:
             raise Unexpected(f"no CSRF token on the page before POST {path}")
@@ -130,9 +178,7 @@ class Browser:
 
     def twin(self) -> Browser:
         """The same browser (its cookies) on a second connection: the second click of a double click."""
-        http = quiet_session()
-        http.cookies.update(self.http.cookies)
-        return Browser(self.base, self.stats, http)
+        return Browser(self.base, self.stats, Http(self.base, self.http.cookies))
 
 
 def version(html: str) -> str:
@@ -142,7 +188,7 @@ def version(html: str) -> str:
     return m.group(1) or m.group(2)
 
 
-def clicks(browser: Browser, twice: bool, path: str, html: str, data: dict) -> list[requests.Response]:
+def clicks(browser: Browser, twice: bool, path: str, html: str, data: dict) -> list[Reply]:
     """POST once, or twice at the same moment from the same browser."""
     if not twice:
         return [browser.post(path, html, data)]
@@ -154,7 +200,7 @@ def clicks(browser: Browser, twice: bool, path: str, html: str, data: dict) -> l
         barrier.wait()
         try:
             out[i] = b.post(path, html, data)
-        except requests.RequestException as exc:  # counted below as unexpected
+        except HTTPFailure as exc:  # counted below as unexpected
             out[i] = exc
 
     other = threading.Thread(target=send, args=(1, twin))
@@ -167,7 +213,7 @@ def clicks(browser: Browser, twice: bool, path: str, html: str, data: dict) -> l
     return out
 
 
-def expect_redirect(responses: list[requests.Response], what: str, ends: str | None = None) -> str:
+def expect_redirect(responses: list[Reply], what: str, ends: str | None = None) -> str:
     locations = set()
     for r in responses:
         if r.status_code != 302:
@@ -249,7 +295,7 @@ def run_client(browser: Browser, index: int, plans: list[Planned], args, stats: 
             one_check(browser, stats, rng, args, plan)
         except Unexpected as exc:
             stats.fail(f"{plan.reference}: {exc}")
-        except requests.RequestException as exc:
+        except HTTPFailure as exc:
             stats.fail(f"{plan.reference}: {type(exc).__name__}: {exc}")
         if healthz:
             browser.healthz()  # the baseline under the same load

@@ -33,8 +33,6 @@ import threading
 import time
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -43,6 +41,7 @@ from bench_concurrency import (  # noqa: E402
     EXIT,
     SCREENING,
     Browser,
+    HTTPFailure,
     Planned,
     Stats,
     Unexpected,
@@ -88,7 +87,7 @@ def submit_checks(browser: Browser, index: int, stop: threading.Event, acked: li
             )
             expect_redirect(responses, "submit", ends=f"/klimachecks/{check_id}")
             acked.append(reference)  # the server said "stored": from here on it must be there
-        except (Unexpected, requests.RequestException):
+        except (Unexpected, HTTPFailure):
             if not stop.is_set():
                 time.sleep(0.05)
 

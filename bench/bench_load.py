@@ -35,8 +35,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -44,6 +42,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_concurrency import (  # noqa: E402
     SCREENING,
     Browser,
+    Http,
+    HTTPFailure,
     Planned,
     Stats,
     Unexpected,
@@ -53,7 +53,6 @@ from bench_concurrency import (  # noqa: E402
     fresh_database,
     log_in,
     quantiles,
-    quiet_session,
     run_client,
     verify,
     version,
@@ -132,12 +131,17 @@ def baseline_phase(base: str, clients: int, total: int) -> Phase:
     per_client = max(1, total // clients)
 
     def work(i: int) -> None:
-        with quiet_session() as http:
-            for _ in range(per_client):
-                start = time.perf_counter()
-                r = http.post(f"{base}/bench/baseline", timeout=120)
-                latencies[i].append(time.perf_counter() - start)
-                errors[i] += r.status_code != 200
+        http = Http(base)  # the same client as the step's and the load's (bench_concurrency.Http)
+        for _ in range(per_client):
+            start = time.perf_counter()
+            try:
+                r = http.request("POST", "/bench/baseline")
+            except HTTPFailure:
+                errors[i] += 1
+                continue
+            latencies[i].append(time.perf_counter() - start)
+            errors[i] += r.status_code != 200
+        http.close()
 
     seconds = together(clients, work)
     flat = [x for xs in latencies for x in xs]
@@ -175,7 +179,7 @@ def step_phase(browsers: list[Browser], drafts: list[int], clients: int, total: 
                 html = browser.page(path)
                 r = browser.post(path, html, {**SCREENING, "version": version(html), "action": "next"})
                 errors[i] += r.status_code != 302
-            except (Unexpected, requests.RequestException):
+            except (Unexpected, HTTPFailure):
                 errors[i] += 1
         latencies[i] = browser.stats.latencies["page"] + browser.stats.latencies["post"]
 
