@@ -214,6 +214,7 @@ def processes(paper: Path, label: str, repeat: int) -> None:
         variants = {
             "python-docx": [py, "-c", f"import docx; docx.Document({str(paper)!r}).save({out!r})"],
             "stored": [py, "-c", STORED, str(stored), str(paper), out],
+            "result": [*cli, "docx", "insert", "--result", str(stored), str(paper), "-o", out],
             "chart": [*cli, "docx", "insert", "--rules", "kassel-2030", "--answers", str(ANSWERS), str(paper),
                       "-o", out],
             "no-chart": [*cli, "docx", "insert", "--rules", "kassel-2030", "--answers", str(ANSWERS), str(paper),
@@ -237,6 +238,10 @@ def processes(paper: Path, label: str, repeat: int) -> None:
           f"without chart {bare:.3f} s, ratio {bare / base:.2f} · "
           f"stored Result, with chart (no rules evaluated) {kept:.3f} s, ratio {kept / base:.2f}")  # fmt: skip
     base, chart, bare, kept = (statistics.median(cpu[k]) for k in ("python-docx", "chart", "no-chart", "stored"))
+    result, result_cpu = statistics.median(runs["result"]), statistics.median(cpu["result"])
+    print(f"  docx insert --result (the JSON of `assess`: the insertion with chart, no rule set) {result:.3f} s, "
+          f"ratio {result / statistics.median(runs['python-docx']):.2f} (goal ≤ 1.15) · CPU {result_cpu:.3f} s, "
+          f"ratio {result_cpu / statistics.median(cpu['python-docx']):.2f}")  # fmt: skip
     print(f"  CPU time (user+sys, steadier on a busy machine): python-docx {base:.3f} s · with chart {chart:.3f} s, "
           f"ratio {chart / base:.2f} · without chart {bare:.3f} s, ratio {bare / base:.2f} · "
           f"stored Result {kept:.3f} s, ratio {kept / base:.2f}")  # fmt: skip

@@ -174,6 +174,12 @@ def docx() -> None:
 @click.option("--rules", "rules_ref", metavar="ID_OR_PATH", help="Regelwerk-ID oder Pfad (mit --answers)")
 @click.option("--answers", type=click.Path(path_type=Path), help="Antwortdatei (YAML oder JSON)")
 @click.option("--check", "check_id", metavar="ID", help="ein gespeicherter Klimacheck der Web-Anwendung")
+@click.option(
+    "--result",
+    "result_file",
+    type=click.Path(path_type=Path),
+    help="ein Ergebnis als JSON, wie „impactcheck assess“ es schreibt (einmal bewerten, in mehrere Fassungen einfügen)",
+)
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Ausgabedatei (.docx)")
 @click.option(
     "--annex",
@@ -192,6 +198,7 @@ def docx_insert(
     rules_ref: str | None,
     answers: Path | None,
     check_id: str | None,
+    result_file: Path | None,
     output: Path,
     annex: str,
     annex_output: Path | None,
@@ -204,10 +211,11 @@ def docx_insert(
     from impactcheck.core.verification import Reference
     from impactcheck.word import insert_section
 
-    if check_id is not None and (rules_ref or answers):
-        raise BadInput(N_("entweder --check oder --rules mit --answers angeben, nicht beides"))
-    if check_id is None and not (rules_ref and answers):
-        raise BadInput(N_("--rules und --answers angeben (oder --check ID)"))
+    sources = (check_id is not None) + (result_file is not None) + bool(rules_ref or answers)
+    if sources > 1:
+        raise BadInput(N_("entweder --check, --result oder --rules mit --answers angeben, nicht mehrere"))
+    if sources == 0 or ((rules_ref or answers) and not (rules_ref and answers)):
+        raise BadInput(N_("--rules und --answers angeben (oder --check ID oder --result DATEI)"))
     if annex_output is not None and annex != "separate":
         raise BadInput(N_("--annex-output gilt nur mit --annex separate"))
     if annex == "separate" and annex_output is None:
@@ -225,6 +233,9 @@ def docx_insert(
         result, reference = _result_for_check(check_id, lang)
         if author:
             reference = Reference(check_id=reference.check_id, author=author, date=reference.date)
+    elif result_file is not None:
+        result = _result_from_file(result_file, lang)
+        reference = Reference(check_id=None, author=author)
     else:
         from impactcheck.core.answers import evaluate_submission, load_submission
         from impactcheck.core.localize import localize
@@ -292,6 +303,45 @@ def _result_for_check(check_id: str, lang: str = "de"):
             return stored_result(s, check_id, timezone, locale=lang, rulesets=RulesetCache(_rules_dir()).get)
     finally:
         database.dispose()
+
+
+def _result_from_file(path: Path, lang: str = "de"):
+    """The Result in a JSON file that `assess` wrote (language-neutral), in `lang`. No rule set is loaded
+    for German; another language takes its texts from the rule set of the same id, where there is one."""
+    from impactcheck.core.errors import Problem
+    from impactcheck.core.result import result_from_dict
+
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(Problem(N_("Datei nicht gefunden"), name)) from None
+    except OSError as exc:  # a folder, no permission, …
+        raise InputError(
+            Problem(Message(N_("Datei nicht lesbar ({detail})"), detail=exc.strerror or exc), name)
+        ) from None
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))  # as `assess` writes it (json.loads would guess UTF-16 too)
+    except UnicodeDecodeError:
+        raise InputError(Problem(N_("keine UTF-8-Textdatei"), name)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            Problem(Message(N_("kein gültiges JSON ({detail})"), detail=exc.msg), name, exc.lineno)
+        ) from None
+    try:
+        result = result_from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        raise InputError(Problem(N_("kein Ergebnis, wie „impactcheck assess“ es schreibt"), name)) from None
+    if lang == "de":
+        return result
+    from impactcheck.core.localize import localize
+    from impactcheck.core.registry import resolve_ruleset
+
+    try:
+        ruleset = resolve_ruleset(result.ruleset.id, _rules_dir())
+    except InputError:  # no rule set of that id here: the stored texts, with the fixed labels in `lang`
+        ruleset = None
+    return localize(result, ruleset, lang)
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -220,11 +220,20 @@ def test_docx_insert_success_lines_in_the_chosen_language(capsys, paper, tmp_pat
 @pytest.mark.parametrize(
     "args, german, english",
     [
-        (["--rules", "kassel-2030"], "--rules und --answers angeben (oder --check ID)", "give --rules and --answers"),
+        (
+            ["--rules", "kassel-2030"],
+            "--rules und --answers angeben (oder --check ID oder --result DATEI)",
+            "give --rules and --answers (or --check ID or --result FILE)",
+        ),
         (
             ["--check", "12", "--rules", "kassel-2030"],
-            "entweder --check oder --rules mit --answers angeben, nicht beides",
-            "give either --check or --rules with --answers, not both",
+            "entweder --check, --result oder --rules mit --answers angeben, nicht mehrere",
+            "give either --check, --result or --rules with --answers, not several",
+        ),
+        (
+            ["--result", "r.json", "--check", "12"],
+            "entweder --check, --result oder --rules mit --answers angeben, nicht mehrere",
+            "give either --check, --result or --rules with --answers, not several",
         ),
         (
             ["--rules", "kassel-2030", "--answers", EXAMPLE, "--annex-output", "a.docx"],
