@@ -124,7 +124,7 @@ def test_bad_answers_and_rules(paper, tmp_path):
     [
         (("--check", "17"), ("keine Datenbank vorhanden",)),
         (("--rules", "kassel-2030"), ("--rules und --answers",)),
-        (("--check", "17", "--rules", "kassel-2030", "--answers", str(ANSWERS)), ("nicht beides",)),
+        (("--check", "17", "--rules", "kassel-2030", "--answers", str(ANSWERS)), ("nicht mehrere",)),
         (("--rules", "kassel-2030", "--answers", str(ANSWERS), "--annex-output", "x.docx"), ("--annex separate",)),
         (("--rules", "kassel-2030", "--answers", str(ANSWERS), "--annex", "sometimes"), ("sometimes",)),
     ],
