@@ -328,19 +328,27 @@ def _result_from_file(path: Path, lang: str = "de"):
         raise InputError(
             Problem(Message(N_("kein gültiges JSON ({detail})"), detail=exc.msg), name, exc.lineno)
         ) from None
+    except RecursionError:  # nested deeper than any result
+        raise InputError(Problem(N_("kein Ergebnis, wie „impactcheck assess“ es schreibt"), name)) from None
     try:
         result = result_from_dict(data)
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError):
         raise InputError(Problem(N_("kein Ergebnis, wie „impactcheck assess“ es schreibt"), name)) from None
     if lang == "de":
         return result
-    from impactcheck.core.localize import localize
-    from impactcheck.core.registry import resolve_ruleset
+    import re
 
-    try:
-        ruleset = resolve_ruleset(result.ruleset.id, _rules_dir())
-    except InputError:  # no rule set of that id here: the stored texts, with the fixed labels in `lang`
-        ruleset = None
+    from impactcheck.core.localize import localize
+    from impactcheck.core.registry import RulesetCache
+
+    ident = result.ruleset.id
+    ruleset = None
+    # Only a plain id, looked up in the rules folder: a result file must never name a path to be read.
+    if isinstance(ident, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", ident):
+        try:
+            ruleset = RulesetCache(_rules_dir()).get(ident)
+        except InputError:  # none of that id here: the stored texts, with the fixed labels in `lang`
+            ruleset = None
     return localize(result, ruleset, lang)
 
 

@@ -127,6 +127,19 @@ def serve(
         click.echo(f"impactcheck läuft auf {where}")
         serving.run_waitress(app, host=host, port=port, threads=threads or 8)
         return
+    word_seconds = float(config.get("WORD_MAX_SECONDS") or 0)
+    if (threads or 1) == 1 and word_seconds >= serving.WORKER_TIMEOUT - 10:
+        # A sync worker busy past gunicorn's timeout is killed: a Word file near its limit would end it.
+        click.echo(
+            translated(
+                Message(
+                    N_("Warnung: WORD_MAX_SECONDS ({n} s) liegt nahe an der Zeitgrenze eines Workers ({limit} s)"),
+                    n=Number(word_seconds),
+                    limit=Number(serving.WORKER_TIMEOUT),
+                )
+            ),
+            err=True,
+        )
     app.extensions["impactcheck.db"].dispose()  # no connection of the master's may reach a worker
     click.echo(f"impactcheck läuft auf {where} mit {workers} Arbeitsprozessen")
     serving.run(

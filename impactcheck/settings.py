@@ -58,7 +58,7 @@ DEFAULTS: dict[str, Any] = {
     "HOST": "127.0.0.1",
     "PORT": 8080,
     "WORKERS": 1,  # `serve`: 1 = waitress in one process; more = gunicorn worker processes (Linux/Unix)
-    "THREADS": None,  # threads per process; default 8 for waitress, 4 per gunicorn worker
+    "THREADS": None,  # threads per process; default 8 for waitress, 1 per gunicorn worker (its sync worker)
     # Single sign-on beside the local accounts (README: "Anmeldung über Single Sign-on"). An account is
     # created at the first login in the mapped municipality with the mapped role; the role follows the
     # IdP or directory at every login; someone none of whose groups maps to a role is refused.

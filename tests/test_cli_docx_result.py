@@ -102,6 +102,27 @@ def test_a_bad_result_file_gives_exit_2_one_line_and_no_output(capsys, paper, tm
     assert not out_file.exists()
 
 
+@pytest.mark.parametrize("ident", [5, "../../etc/regeln", "unbekannt"])
+def test_an_english_section_from_a_result_whose_rule_set_is_not_here(capsys, assessed, paper, tmp_path, ident):
+    """The stored texts with the fixed labels in English; a result file never makes the CLI read a path."""
+    data = json.loads(assessed.read_text(encoding="utf-8"))
+    data["ruleset"]["id"] = ident
+    (tmp_path / "fremd.json").write_text(json.dumps(data), encoding="utf-8")
+    out_file = tmp_path / "out.docx"
+    args = ("docx", "insert", "--result", tmp_path / "fremd.json", "--lang", "en", paper, "-o", out_file)
+    code, _out, err = _run(capsys, *args)
+    assert code == 0, err
+    section = docs.section_text(out_file.read_bytes())
+    assert "Result of the climate check: negative" in section
+    assert "Heizung künftig: Erdgas" in section  # the answers as stored: no rule set gave English texts
+
+
+def test_a_deeply_nested_file_is_refused(capsys, paper, tmp_path):
+    (tmp_path / "tief.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    code, _, err = _run(capsys, "docx", "insert", "--result", tmp_path / "tief.json", paper, "-o", tmp_path / "o.docx")
+    assert code == 2 and len(err.splitlines()) == 1 and "kein Ergebnis" in err, err
+
+
 def test_a_folder_as_result_file_is_refused(capsys, paper, tmp_path):
     code, _, err = _run(capsys, "docx", "insert", "--result", tmp_path, paper, "-o", tmp_path / "out.docx")
     assert code == 2 and len(err.splitlines()) == 1 and "Datei nicht lesbar" in err, err

@@ -27,23 +27,27 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-# Session.info key: the session's transaction has written (flushed, or run a statement other than a
-# SELECT) since it began.
+# Connection.info key: the connection's transaction has sent a statement other than a plain SELECT
+# since it began. Set for every statement that reaches the database – ORM flushes, Core, bulk operations,
+# driver SQL, savepoints – and cleared when the transaction ends (a savepoint's end keeps it).
 WROTE = "impactcheck.wrote"
+_READ_ONLY = ("SELECT", "PRAGMA")  # a SELECT … FOR UPDATE only locks; SQLite's PRAGMAs of a connect
 
 
-def _wrote(session: Session, *_args) -> None:
-    session.info[WROTE] = True
+def _note_statement(conn, _cursor, statement: str, _params, context, _executemany) -> None:
+    head = statement.lstrip()[:6].upper()
+    writes = context is not None and (context.isinsert or context.isupdate or context.isdelete)
+    if writes or not head.startswith(_READ_ONLY):  # a WITH … may hold an UPDATE: counted as a write
+        conn.info[WROTE] = True
 
 
-def _wrote_unless_select(state) -> None:
-    if not state.is_select:
-        _wrote(state.session)
+def _transaction_ended(conn) -> None:
+    conn.info.pop(WROTE, None)
 
 
-def _transaction_ended(session: Session, transaction) -> None:
-    if transaction.parent is None:  # the outermost one: a savepoint's end leaves the flag as it is
-        session.info.pop(WROTE, None)
+def wrote(s: Session) -> bool:
+    """Whether the session's open transaction has written anything (see WROTE)."""
+    return s.in_transaction() and bool(s.connection().info.get(WROTE))
 
 
 class Database:
@@ -53,9 +57,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        event.listen(self.sessions, "after_flush", _wrote)
-        event.listen(self.sessions, "do_orm_execute", _wrote_unless_select)
-        event.listen(self.sessions, "after_transaction_end", _transaction_ended)
+        event.listen(self.engine, "before_cursor_execute", _note_statement)
+        event.listen(self.engine, "commit", _transaction_ended)
+        event.listen(self.engine, "rollback", _transaction_ended)
+        # The flag lives with the pooled connection: never let it outlast the connection's checkout.
+        event.listen(self.engine, "checkin", lambda _dbapi, record: record.info.pop(WROTE, None))
 
     def session(self) -> Session:
         return self.sessions()
@@ -70,7 +76,7 @@ def finish(s: Session, failed: bool) -> None:
     statements of a connection at every ROLLBACK, so with a ROLLBACK after each page PostgreSQL planned
     nearly every statement afresh (COMMIT: 45 % less database CPU under bench/bench_load.py's flow)."""
     try:
-        if failed or s.info.get(WROTE) or s.new or s.dirty or s.deleted:
+        if failed or s.new or s.dirty or s.deleted or wrote(s):
             s.rollback()
         else:
             try:

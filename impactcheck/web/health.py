@@ -16,6 +16,7 @@ def healthz():
     try:
         with database().engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+            conn.commit()  # not a ROLLBACK: psycopg would drop the pooled connection's prepared statements
     except Exception as exc:  # any database failure means "not healthy"
         return jsonify(status="error", database="unavailable", detail=type(exc).__name__), 503
     return jsonify(status="ok", database="ok", version=__version__)

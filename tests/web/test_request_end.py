@@ -45,6 +45,16 @@ def ends(app):
         db().execute(text("UPDATE app_user SET display_name = 'Geändert' WHERE username = 'author'"))
         return "ok"
 
+    @app.get("/_t/driver")
+    def driver():
+        db().connection().exec_driver_sql("UPDATE app_user SET display_name = 'Geändert' WHERE username = 'author'")
+        return "ok"
+
+    @app.get("/_t/bulk")
+    def bulk():
+        db().bulk_update_mappings(User, [{"id": author().id, "display_name": "Geändert"}])
+        return "ok"
+
     @app.get("/_t/savepoint")
     def savepoint():
         author().display_name = "Geändert"
@@ -84,7 +94,9 @@ def test_a_page_that_only_read_ends_with_commit(app, ends):
     assert display_name(app) == NAME
 
 
-@pytest.mark.parametrize("path", ["/_t/flushed", "/_t/pending", "/_t/statement", "/_t/text", "/_t/savepoint"])
+@pytest.mark.parametrize(
+    "path", ["/_t/flushed", "/_t/pending", "/_t/statement", "/_t/text", "/_t/driver", "/_t/bulk", "/_t/savepoint"]
+)
 def test_what_a_view_wrote_and_did_not_commit_is_rolled_back(app, ends, path):
     assert ends(path)["commit"] == 0
     assert display_name(app) == NAME
