@@ -294,7 +294,8 @@ def new_author(page, base: str, username: str, password: str, walk: Walk | None 
     if walk:
         walk.shot("admin-benutzer")
     page.get_by_role("button", name="Konto anlegen").click()
-    assert f"Das Konto „{username}“ ist angelegt." in page.content()
+    # Waits for the page after the redirect (read at once, content() can catch the navigation midway).
+    page.get_by_text(f"Das Konto „{username}“ ist angelegt.").wait_for(timeout=15_000)
     page.get_by_role("button", name="Abmelden").click()
     login(page, base, username, password)
     assert page.url.endswith("/klimachecks")
