@@ -120,3 +120,13 @@ def seed_old_rows(conn, tables, checks, *, role: str = "author", rulesets=("kass
                 created_at=now,
             )
         )
+
+
+def run_cli(capsys, *args: object) -> tuple[int, str, str]:
+    """`impactcheck ARGS` in this process (main() ends with SystemExit): exit code, stdout, stderr."""
+    from impactcheck.cli import main
+
+    with pytest.raises(SystemExit) as ended:
+        main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return ended.value.code, out, err

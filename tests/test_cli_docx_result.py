@@ -11,18 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from impactcheck.cli import main
-from tests.support import RULES
+from tests.support import RULES, run_cli
 from tests.word import docs
 
 ANSWERS = RULES / "examples" / "kassel-2030" / "gasheizung-ersatz-kita" / "schaetzt.yaml"
-
-
-def _run(capsys, *args: str | Path) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as ended:
-        main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return ended.value.code, out, err
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +45,12 @@ def _has_chart(data: bytes) -> bool:
 
 def test_a_stored_result_gives_the_same_section_as_the_rules(capsys, assessed, paper, tmp_path):
     by_rules, by_result = tmp_path / "regeln.docx", tmp_path / "ergebnis.docx"
-    code, out, err = _run(
+    code, out, err = run_cli(
         capsys, "docx", "insert", "--rules", "kassel-2030", "--answers", ANSWERS, paper, "-o", by_rules
     )
     assert code == 0, err
     code_rules = out.split("Prüfcode ")[1].split(")")[0]
-    code, out, err = _run(capsys, "docx", "insert", "--result", assessed, paper, "-o", by_result)
+    code, out, err = run_cli(capsys, "docx", "insert", "--result", assessed, paper, "-o", by_result)
     assert code == 0, err
     assert f"Prüfcode {code_rules})" in out  # the same Result: the same verification code
     section = docs.section_text(by_result.read_bytes())
@@ -70,7 +62,7 @@ def test_a_stored_result_gives_the_same_section_as_the_rules(capsys, assessed, p
 
 def test_a_stored_result_in_english_takes_the_rule_sets_texts(capsys, assessed, paper, tmp_path):
     out_file = tmp_path / "english.docx"
-    code, _out, err = _run(capsys, "docx", "insert", "--result", assessed, "--lang", "en", paper, "-o", out_file)
+    code, _out, err = run_cli(capsys, "docx", "insert", "--result", assessed, "--lang", "en", paper, "-o", out_file)
     assert code == 0, err
     section = docs.section_text(out_file.read_bytes())
     # Fixed labels from the catalogue, the decision kind and the answers from the rule set's English texts.
@@ -94,7 +86,7 @@ def test_a_bad_result_file_gives_exit_2_one_line_and_no_output(capsys, paper, tm
     if content is not None:
         (tmp_path / name).write_bytes(content)
     out_file = tmp_path / "out.docx"
-    code, _out, err = _run(capsys, "docx", "insert", "--result", tmp_path / name, paper, "-o", out_file)
+    code, _out, err = run_cli(capsys, "docx", "insert", "--result", tmp_path / name, paper, "-o", out_file)
     assert code == 2
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
     for word in words:
@@ -110,7 +102,7 @@ def test_an_english_section_from_a_result_whose_rule_set_is_not_here(capsys, ass
     (tmp_path / "fremd.json").write_text(json.dumps(data), encoding="utf-8")
     out_file = tmp_path / "out.docx"
     args = ("docx", "insert", "--result", tmp_path / "fremd.json", "--lang", "en", paper, "-o", out_file)
-    code, _out, err = _run(capsys, *args)
+    code, _out, err = run_cli(capsys, *args)
     assert code == 0, err
     section = docs.section_text(out_file.read_bytes())
     assert "Result of the climate check: negative" in section
@@ -119,10 +111,12 @@ def test_an_english_section_from_a_result_whose_rule_set_is_not_here(capsys, ass
 
 def test_a_deeply_nested_file_is_refused(capsys, paper, tmp_path):
     (tmp_path / "tief.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
-    code, _, err = _run(capsys, "docx", "insert", "--result", tmp_path / "tief.json", paper, "-o", tmp_path / "o.docx")
+    code, _, err = run_cli(
+        capsys, "docx", "insert", "--result", tmp_path / "tief.json", paper, "-o", tmp_path / "o.docx"
+    )
     assert code == 2 and len(err.splitlines()) == 1 and "kein Ergebnis" in err, err
 
 
 def test_a_folder_as_result_file_is_refused(capsys, paper, tmp_path):
-    code, _, err = _run(capsys, "docx", "insert", "--result", tmp_path, paper, "-o", tmp_path / "out.docx")
+    code, _, err = run_cli(capsys, "docx", "insert", "--result", tmp_path, paper, "-o", tmp_path / "out.docx")
     assert code == 2 and len(err.splitlines()) == 1 and "Datei nicht lesbar" in err, err

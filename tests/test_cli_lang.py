@@ -7,35 +7,26 @@ import json
 import re
 
 import docx
-import pytest
 
-from impactcheck.cli import main
-from tests.support import RULES
+from tests.support import RULES, run_cli
 from tests.web.old_catalogue import section_text
 
 EXAMPLE = RULES / "examples" / "kassel-2030" / "parkhaus-neubau" / "schaetzt.yaml"
 
 
-def _run(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as ended:
-        main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return ended.value.code, out, err
-
-
 def test_text_report_in_both_languages(capsys):
-    code, german, _ = _run(capsys, "assess", "--rules", "kassel-2030", "--format", "text", EXAMPLE)
+    code, german, _ = run_cli(capsys, "assess", "--rules", "kassel-2030", "--format", "text", EXAMPLE)
     assert code == 0 and "Ergebnis: NEGATIV" in german and "Handlungsfelder:" in german
-    code, default, _ = _run(capsys, "assess", "--rules", "kassel-2030", "--format", "text", "--lang", "de", EXAMPLE)
+    code, default, _ = run_cli(capsys, "assess", "--rules", "kassel-2030", "--format", "text", "--lang", "de", EXAMPLE)
     assert default == german
-    code, english, _ = _run(capsys, "assess", "--rules", "kassel-2030", "--format", "text", "--lang", "en", EXAMPLE)
+    code, english, _ = run_cli(capsys, "assess", "--rules", "kassel-2030", "--format", "text", "--lang", "en", EXAMPLE)
     assert code == 0 and "Result: NEGATIVE" in english and "Fields of action:" in english
     assert "Handlungsfelder" not in english and "pro Jahr" not in english
 
 
 def test_json_is_the_same_in_every_language(capsys):
-    _, german, _ = _run(capsys, "assess", "--rules", "kassel-2030", EXAMPLE)
-    _, english, _ = _run(capsys, "assess", "--rules", "kassel-2030", "--lang", "en", EXAMPLE)
+    _, german, _ = run_cli(capsys, "assess", "--rules", "kassel-2030", EXAMPLE)
+    _, english, _ = run_cli(capsys, "assess", "--rules", "kassel-2030", "--lang", "en", EXAMPLE)
     assert json.loads(german) == json.loads(english)
 
 
@@ -48,7 +39,7 @@ def test_docx_insert_in_english(capsys, tmp_path):
     out = {}
     for lang in ("de", "en"):
         target = tmp_path / f"mit-{lang}.docx"
-        code, said, err = _run(
+        code, said, err = run_cli(
             capsys, "docx", "insert", "--rules", "kassel-2030", "--answers", EXAMPLE, "--annex", "end",
             "--lang", lang, "--no-chart", paper, "-o", target,
         )  # fmt: skip
@@ -68,10 +59,10 @@ def test_docx_insert_in_english(capsys, tmp_path):
 def test_bad_input_in_the_chosen_language(capsys, tmp_path):
     answers = tmp_path / "antworten.yaml"
     answers.write_text("answers:\n  no_such_question: 1\n", encoding="utf-8")
-    code, _, german = _run(capsys, "assess", "--rules", "kassel-2030", answers)
+    code, _, german = run_cli(capsys, "assess", "--rules", "kassel-2030", answers)
     assert code == 2 and "unbekannte Frage „no_such_question“" in german and len(german.splitlines()) == 1
-    code, _, english = _run(capsys, "assess", "--rules", "kassel-2030", "--lang", "en", answers)
+    code, _, english = run_cli(capsys, "assess", "--rules", "kassel-2030", "--lang", "en", answers)
     assert code == 2 and "unknown question “no_such_question”" in english and len(english.splitlines()) == 1
     assert "unbekannt" not in english
-    code, _, unknown = _run(capsys, "assess", "--rules", "no-such-rules", "--lang", "en", answers)
+    code, _, unknown = run_cli(capsys, "assess", "--rules", "no-such-rules", "--lang", "en", answers)
     assert code == 2 and "Rule set “no-such-rules” unknown" in unknown

@@ -11,19 +11,11 @@ from pathlib import Path
 import docx
 import pytest
 
-from impactcheck.cli import main
 from tests.core.mini import FACTORS, MINI, write
-from tests.support import RULES
+from tests.support import RULES, run_cli
 
 EXAMPLE = RULES / "examples" / "kassel-2030" / "parkhaus-neubau" / "schaetzt.yaml"
 KASSEL_TARGET = RULES / "kommunen" / "kassel" / "ziele" / "klimaziel.yaml"
-
-
-def _run(capsys, *args: str | Path) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as ended:
-        main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return ended.value.code, out, err
 
 
 def _words(text: str) -> set[str]:
@@ -82,12 +74,12 @@ BROKEN_RULES = {
 def test_rules_check_says_the_problem_in_the_chosen_language(capsys, tmp_path, case):
     rules, factors, german, english, values = BROKEN_RULES[case]
     path = write(tmp_path, rules, factors)
-    code, out, default = _run(capsys, "rules", "check", path)
+    code, out, default = run_cli(capsys, "rules", "check", path)
     assert code == 2 and out == "" and german in default and len(default.splitlines()) == 1, default
     assert re.match(rf"{re.escape(str(tmp_path))}/\S+\.yaml:\d+: ", default), default  # file and line
-    code, _, de = _run(capsys, "rules", "check", "--lang", "de", path)
+    code, _, de = run_cli(capsys, "rules", "check", "--lang", "de", path)
     assert code == 2 and de == default
-    code, out, en = _run(capsys, "rules", "check", "--lang", "en", path)
+    code, out, en = run_cli(capsys, "rules", "check", "--lang", "en", path)
     assert code == 2 and out == "" and len(en.splitlines()) == 1, en
     assert en.split(": ", 1)[0] == default.split(": ", 1)[0]  # the same file and line
     assert english in en, en
@@ -98,10 +90,10 @@ def test_rules_check_counts_and_names_several_problems_in_english(capsys, tmp_pa
     path = write(
         tmp_path, MINI.replace("  - {id: adaptation, label: Anpassung", "  - {id: buildings, label: Anpassung")
     )
-    code, _, german = _run(capsys, "rules", "check", path)
+    code, _, german = run_cli(capsys, "rules", "check", path)
     assert code == 2 and "Handlungsfeld „buildings“ ist doppelt (zuerst in Zeile" in german
     assert german.splitlines()[-1] == "2 Probleme gefunden."
-    code, _, english = _run(capsys, "rules", "check", "--lang", "en", path)
+    code, _, english = run_cli(capsys, "rules", "check", "--lang", "en", path)
     assert code == 2 and "Field of action “buildings” appears twice (first at line" in english
     assert english.splitlines()[-1] == "2 problems found."
     assert_no_german_left(german, english, path, "buildings", "adaptation")
@@ -109,10 +101,10 @@ def test_rules_check_counts_and_names_several_problems_in_english(capsys, tmp_pa
 
 def test_rules_check_of_a_good_file_and_its_note_in_english(capsys, tmp_path):
     path = write(tmp_path)
-    code, out, err = _run(capsys, "rules", "check", "--lang", "en", path)
+    code, out, err = run_cli(capsys, "rules", "check", "--lang", "en", path)
     assert code == 0 and err == "" and out.startswith(f"OK  {path}")
     assert "Note: no English texts; the English interface shows the German texts" in out
-    code, out, _ = _run(capsys, "rules", "check", path)
+    code, out, _ = run_cli(capsys, "rules", "check", path)
     assert code == 0 and "Hinweis: keine englischen Texte" in out
 
 
@@ -154,12 +146,12 @@ def test_targets_check_says_the_problem_in_the_chosen_language(capsys, monkeypat
     monkeypatch.setenv("IMPACTCHECK_RULES_DIR", str(RULES))
     (old, new), german, english, values = BROKEN_TARGETS[case]
     path = _target(tmp_path, old, new)
-    code, out, default = _run(capsys, "targets", "check", path)
+    code, out, default = run_cli(capsys, "targets", "check", path)
     assert code == 2 and out == "" and german in default and len(default.splitlines()) == 1, default
     assert f"{path}:" in default
-    code, _, de = _run(capsys, "targets", "check", "--lang", "de", path)
+    code, _, de = run_cli(capsys, "targets", "check", "--lang", "de", path)
     assert code == 2 and de == default
-    code, out, en = _run(capsys, "targets", "check", "--lang", "en", path)
+    code, out, en = run_cli(capsys, "targets", "check", "--lang", "en", path)
     assert code == 2 and out == "" and len(en.splitlines()) == 1, en
     assert f"{path}:" in en and english in en, en
     assert_no_german_left(german, en, tmp_path, *values)
@@ -167,16 +159,16 @@ def test_targets_check_says_the_problem_in_the_chosen_language(capsys, monkeypat
 
 def test_targets_check_ok_line_and_command_errors_in_english(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("IMPACTCHECK_RULES_DIR", str(RULES))
-    code, out, _ = _run(capsys, "targets", "check", KASSEL_TARGET)
+    code, out, _ = run_cli(capsys, "targets", "check", KASSEL_TARGET)
     assert code == 0 and "Version 2026.1, −10 % von 2019 je Jahr, klimaneutral 2030)" in out
-    code, out, _ = _run(capsys, "targets", "check", "--lang", "en", KASSEL_TARGET)
+    code, out, _ = run_cli(capsys, "targets", "check", "--lang", "en", KASSEL_TARGET)
     assert code == 0 and "version 2026.1, −10 % of 2019 per year, climate-neutral 2030)" in out
-    code, _, german = _run(capsys, "targets", "check", "--municipality", "nirgendwo")
+    code, _, german = run_cli(capsys, "targets", "check", "--municipality", "nirgendwo")
     assert code == 2 and "Die Kommune „nirgendwo“ hat noch keine Klimaziel-Datei." in german
-    code, _, english = _run(capsys, "targets", "check", "--lang", "en", "--municipality", "nirgendwo")
+    code, _, english = run_cli(capsys, "targets", "check", "--lang", "en", "--municipality", "nirgendwo")
     assert code == 2 and "The municipality “nirgendwo” has no climate target file yet." in english
     assert_no_german_left(german, english, RULES, "nirgendwo", "kommunen/nirgendwo/ziele/klimaziel.yaml")
-    code, _, english = _run(capsys, "targets", "check", "--lang", "en", KASSEL_TARGET, "--municipality", "kassel")
+    code, _, english = run_cli(capsys, "targets", "check", "--lang", "en", KASSEL_TARGET, "--municipality", "kassel")
     assert code == 2 and "Please give either a file or --municipality, not both." in english
 
 
@@ -197,7 +189,7 @@ def test_docx_insert_success_lines_in_the_chosen_language(capsys, paper, tmp_pat
     for lang in (None, "de", "en"):
         out = tmp_path / f"mit-{lang}.docx"
         chosen = ["--lang", lang] if lang else []
-        code, said[lang], err = _run(
+        code, said[lang], err = run_cli(
             capsys, "docx", "insert", "--rules", "kassel-2030", "--answers", EXAMPLE, "--annex", "separate",
             "--no-chart", *chosen, paper, "-o", out,
         )  # fmt: skip
@@ -244,9 +236,9 @@ def test_docx_insert_success_lines_in_the_chosen_language(capsys, paper, tmp_pat
 )
 def test_docx_insert_option_mistakes_in_the_chosen_language(capsys, paper, tmp_path, args, german, english):
     out = tmp_path / "out.docx"
-    code, _, de = _run(capsys, "docx", "insert", *args, paper, "-o", out)
+    code, _, de = run_cli(capsys, "docx", "insert", *args, paper, "-o", out)
     assert code == 2 and de == f"impactcheck: {german}\n"
-    code, _, en = _run(capsys, "docx", "insert", *args, "--lang", "en", paper, "-o", out)
+    code, _, en = run_cli(capsys, "docx", "insert", *args, "--lang", "en", paper, "-o", out)
     assert code == 2 and en.startswith(f"impactcheck: {english}") and len(en.splitlines()) == 1
     assert_no_german_left(de, en, EXAMPLE, "separate")  # an option's value
 
@@ -254,11 +246,11 @@ def test_docx_insert_option_mistakes_in_the_chosen_language(capsys, paper, tmp_p
 def test_docx_insert_file_mistakes_in_english(capsys, paper, tmp_path):
     missing = tmp_path / "fehlt" / "out.docx"
     base = ["docx", "insert", "--rules", "kassel-2030", "--answers", EXAMPLE, "--lang"]
-    code, _, de = _run(capsys, *base, "de", paper, "-o", missing)
+    code, _, de = run_cli(capsys, *base, "de", paper, "-o", missing)
     assert code == 2 and f"{missing}: Ordner {missing.parent} existiert nicht" in de
-    code, _, en = _run(capsys, *base, "en", paper, "-o", missing)
+    code, _, en = run_cli(capsys, *base, "en", paper, "-o", missing)
     assert code == 2 and f"{missing}: folder {missing.parent} does not exist" in en
-    code, _, en = _run(capsys, *base, "en", paper, "-o", paper)
+    code, _, en = run_cli(capsys, *base, "en", paper, "-o", paper)
     assert code == 2 and f"{paper}: the output must not overwrite the input file" in en
     assert_no_german_left(de, en, tmp_path)
 
@@ -267,13 +259,13 @@ def test_docx_insert_file_mistakes_in_english(capsys, paper, tmp_path):
 
 
 def test_export_and_users_refuse_bad_options_in_english(capsys, tmp_path):
-    code, _, de = _run(capsys, "export", "-o", tmp_path)
+    code, _, de = run_cli(capsys, "export", "-o", tmp_path)
     assert code == 2 and f"{tmp_path}: ist ein Ordner, keine Datei" in de
-    code, _, en = _run(capsys, "export", "--lang", "en", "-o", tmp_path)
+    code, _, en = run_cli(capsys, "export", "--lang", "en", "-o", tmp_path)
     assert code == 2 and f"{tmp_path}: is a folder, not a file" in en
-    code, _, de = _run(capsys, "users", "add", "anna", "--role", "climate", "--installation-admin")
+    code, _, de = run_cli(capsys, "users", "add", "anna", "--role", "climate", "--installation-admin")
     assert code == 2 and "--installation-admin gilt nur mit --role admin" in de
-    code, _, en = _run(capsys, "users", "add", "anna", "--role", "climate", "--installation-admin", "--lang", "en")
+    code, _, en = run_cli(capsys, "users", "add", "anna", "--role", "climate", "--installation-admin", "--lang", "en")
     assert code == 2 and "--installation-admin applies only with --role admin" in en
     assert_no_german_left(de, en, "admin")  # an option's value
 
@@ -287,19 +279,19 @@ def test_database_and_account_commands_in_english(capsys, monkeypatch, tmp_path)
         if key.startswith("IMPACTCHECK_") and key != "IMPACTCHECK_STRICT":
             monkeypatch.delenv(key)
     monkeypatch.setenv("IMPACTCHECK_INSTANCE", str(tmp_path / "instance"))
-    code, out, err = _run(capsys, "db", "upgrade", "--lang", "en")
+    code, out, err = run_cli(capsys, "db", "upgrade", "--lang", "en")
     assert code == 0 and out.startswith("Database at revision "), err
-    code, german, _ = _run(capsys, "db", "upgrade")
+    code, german, _ = run_cli(capsys, "db", "upgrade")
     assert code == 0 and german.startswith("Datenbank auf Stand ")
     monkeypatch.setattr("sys.stdin", io.StringIO("ein-langes-passwort\n"))
-    code, out, err = _run(capsys, "users", "add", "anna", "--role", "author", "--lang", "en")
+    code, out, err = run_cli(capsys, "users", "add", "anna", "--role", "author", "--lang", "en")
     assert code == 0 and out == "Account “anna” (author) created.\n", err
-    code, _, err = _run(capsys, "users", "password", "niemand", "--lang", "en")  # stdin is empty now
+    code, _, err = run_cli(capsys, "users", "password", "niemand", "--lang", "en")  # stdin is empty now
     assert code == 2 and err == "impactcheck: no password on standard input\n"
     monkeypatch.setattr("sys.stdin", io.StringIO("ein-langes-passwort\n"))
-    code, _, err = _run(capsys, "users", "password", "niemand", "--lang", "en")
+    code, _, err = run_cli(capsys, "users", "password", "niemand", "--lang", "en")
     assert code == 2 and err == "impactcheck: there is no account “niemand”\n"
-    code, out, _ = _run(capsys, "municipalities", "list", "--lang", "en")
+    code, out, _ = run_cli(capsys, "municipalities", "list", "--lang", "en")
     assert code == 0 and out.rstrip().endswith("\t1 accounts") and "(installation)" in out
-    code, out, _ = _run(capsys, "municipalities", "list")
+    code, out, _ = run_cli(capsys, "municipalities", "list")
     assert code == 0 and out.rstrip().endswith("\t1 Konten") and "(Installation)" in out

@@ -13,14 +13,13 @@ import zipfile
 
 import pytest
 
-from impactcheck.cli import main
 from impactcheck.core.answers import evaluate_submission, load_submission
 from impactcheck.core.errors import InputError
 from impactcheck.core.i18n import speaking, translated
 from impactcheck.core.registry import resolve_ruleset
 from impactcheck.word import Limits, check_docx, insert_section
 from impactcheck.word.limits import MB
-from tests.support import RULES
+from tests.support import RULES, run_cli
 from tests.word import docs, hostile
 from tests.word.hostile import Entry
 
@@ -257,21 +256,14 @@ def test_a_part_over_the_node_limit_says_the_limit_the_english_way(good):
 # --- the CLI: --lang en -----------------------------------------------------------------------------
 
 
-def _cli(capsys, *args) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as ended:
-        main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return ended.value.code, out, err
-
-
 def test_the_cli_refuses_a_broken_file_in_english(capsys, tmp_path, good):
     source = tmp_path / "vorlage.docx"
     source.write_bytes(rezip(good, add={"word/vbaProject.bin": b"\x01" * 64}))
     out = tmp_path / "out.docx"
     args = ("docx", "insert", "--rules", "kassel-2030", "--answers", ANSWERS, source, "-o", out)
-    code, _, german = _cli(capsys, *args)
+    code, _, german = run_cli(capsys, *args)
     assert code == 2 and "enthält Makros" in german
-    code, _, english = _cli(capsys, *args, "--lang", "en")
+    code, _, english = run_cli(capsys, *args, "--lang", "en")
     assert code == 2 and not out.exists()
     lines = english.splitlines()
     assert len(lines) == 1 and "Traceback" not in english, english
@@ -292,7 +284,7 @@ def test_what_is_dropped_is_said_in_english(capsys, tmp_path, good):
     assert translated(note, "en") == expected
     source, out = tmp_path / "vorlage.docx", tmp_path / "out.docx"
     source.write_bytes(data)
-    code, said, err = _cli(
+    code, said, err = run_cli(
         capsys, "docx", "insert", "--rules", "kassel-2030", "--answers", ANSWERS, source, "-o", out, "--lang", "en"
     )
     assert code == 0, err
