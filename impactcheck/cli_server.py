@@ -128,7 +128,7 @@ def serve(
         serving.run_waitress(app, host=host, port=port, threads=threads or 8)
         return
     word_seconds = float(config.get("WORD_MAX_SECONDS") or 0)
-    if (threads or 1) == 1 and word_seconds >= serving.WORKER_TIMEOUT - 10:
+    if (threads or serving.GUNICORN_THREADS) == 1 and word_seconds >= serving.WORKER_TIMEOUT - 10:
         # A sync worker busy past gunicorn's timeout is killed: a Word file near its limit would end it.
         click.echo(
             translated(

@@ -31,6 +31,8 @@ ACCESS_LOG_FORMAT = '%(p)s %(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # A worker that does not answer within this many seconds is restarted; the XLSX export of a large
 # register and a Word insertion at its limits (WORD_MAX_SECONDS) stay well below it.
 WORKER_TIMEOUT = 120
+# Threads per gunicorn worker unless asked otherwise: 1 = the sync worker (see gunicorn_options).
+GUNICORN_THREADS = 1
 GRACEFUL_TIMEOUT = 30
 
 
@@ -56,7 +58,9 @@ def run(
     if workers <= 1:
         run_waitress(load_factory(factory)(), host=host, port=port, threads=threads or 8)
     else:
-        run_gunicorn(factory, host=host, port=port, workers=workers, threads=threads or 1, access_log=access_log)
+        run_gunicorn(
+            factory, host=host, port=port, workers=workers, threads=threads or GUNICORN_THREADS, access_log=access_log
+        )
 
 
 def run_waitress(app: Any, *, host: str, port: int, threads: int) -> None:
