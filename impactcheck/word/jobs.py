@@ -13,7 +13,7 @@ import ctypes
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 
 from impactcheck.core.errors import InputError, Problem
 from impactcheck.core.i18n import N_
@@ -66,13 +66,44 @@ class Slots:
             _return_free_memory()
 
 
+TRIM_ABOVE = 8 * 1024 * 1024  # freed bytes the heaps may keep; a small file's few MB are reused anyway
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (field, ctypes.c_size_t)
+        for field in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                      "keepcost")
+    ]  # fmt: skip
+
+
+def _libc():
+    """glibc's malloc_trim and mallinfo2 (2.33 and later), or None where there is no such C library."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallinfo2.restype = _MallInfo2
+        libc.malloc_trim, libc.mallinfo2  # noqa: B018 - raise AttributeError here, not at the first file
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _libc()
+
+
+def freed_bytes() -> int:
+    """Bytes freed but kept in the C heaps of all threads (0 where that cannot be asked)."""
+    return _LIBC.mallinfo2().fordblks if _LIBC is not None else 0
+
+
 def _return_free_memory() -> None:
     """Hand the memory a large file took back to the system once it is freed.
 
     glibc keeps freed memory in per-thread heaps for reuse; a server thread that processed a large file would
-    hold on to it for good. malloc_trim gives it back (where there is no glibc, there is nothing to do)."""
-    with suppress(OSError, AttributeError):
-        ctypes.CDLL(None).malloc_trim(0)
+    hold on to it for good. malloc_trim gives it back; it walks the heaps (about a millisecond), so it runs
+    only when more than TRIM_ABOVE lies freed in them."""
+    if _LIBC is not None and freed_bytes() > TRIM_ABOVE:
+        _LIBC.malloc_trim(0)
 
 
 SLOTS = Slots()

@@ -214,29 +214,36 @@ class _Parts:
                 pass
             return
         chunks = self.reader.chunks(info, limit=self.limits.max_xml_part, count=True)
-        if info.file_size == 0 and not whole_later:
+        if whole_later:  # held as a tree: parsed once, here, within the tree limit
+            self.trees[info.filename], _ = xmlread.parse_whole(
+                chunks, info.filename, self.name, self.limits, self.clock, lambda nodes: self._hold(info, nodes)
+            )
+            return
+        if info.file_size == 0:
             return  # an empty XML member: nothing in it to parse or fear
-        found = xmlread.scan(chunks, info.filename, self.name, self.limits, self.clock)
-        if whole_later:
-            self.tree_nodes += found.nodes
-            if self.tree_nodes > self.limits.max_tree_nodes:
-                raise refuse(
-                    self.name,
-                    Message(
-                        N_(
-                            "„{member}“ ist zu umfangreich, um ihn zu bearbeiten (mit den anderen Teilen, die dafür "
-                            "ganz gelesen werden, mehr als {limit} XML-Knoten)"
-                        ),
-                        member=info.filename,
-                        limit=Fixed(self.limits.max_tree_nodes, 0),
+        xmlread.scan(chunks, info.filename, self.name, self.limits, self.clock)
+
+    def _hold(self, info: zipfile.ZipInfo, nodes: int) -> None:
+        self.tree_nodes += nodes
+        if self.tree_nodes > self.limits.max_tree_nodes:
+            raise refuse(
+                self.name,
+                Message(
+                    N_(
+                        "„{member}“ ist zu umfangreich, um ihn zu bearbeiten (mit den anderen Teilen, die dafür "
+                        "ganz gelesen werden, mehr als {limit} XML-Knoten)"
                     ),
-                )
+                    member=info.filename,
+                    limit=Fixed(self.limits.max_tree_nodes, 0),
+                ),
+            )
 
     def whole(self, member: str) -> etree._Element:
-        """A part the insertion holds as a tree: scanned first (so its size is known), then parsed whole."""
+        """A part the insertion holds as a tree: counted first (so its size is known), then parsed once."""
         if member not in self.trees:
             self.scan(self.infos[member], whole_later=True)
-            self.trees[member] = xmlread.parse(self.read(member, limit=self.limits.max_xml_part), member, self.name)
+        if member not in self.trees:  # not XML: what the parser says of it
+            return xmlread.parse(self.read(member, limit=self.limits.max_xml_part), member, self.name)
         return self.trees[member]
 
 

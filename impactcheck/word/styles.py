@@ -22,7 +22,7 @@ _TABLE_GRID_NAMES = ("table grid", "tabellenraster")
 BODY_TEXT_LEVEL = 9  # w:outlineLvl 9 means "body text", not a heading
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Style:
     id: str
     type: str
@@ -31,24 +31,36 @@ class _Style:
     outline: int | None  # own w:outlineLvl, 0-based
 
 
+_W_STYLE, _W_STYLE_ID, _W_TYPE, _W_DEFAULT = qn("w:style"), qn("w:styleId"), qn("w:type"), qn("w:default")
+_W_NAME, _W_BASED_ON, _W_PPR, _W_OUTLINE = qn("w:name"), qn("w:basedOn"), qn("w:pPr"), qn("w:outlineLvl")
+
+
 class StyleSheet:
     def __init__(self, root: etree._Element | None):
         self._styles: dict[str, _Style] = {}
         self.default_paragraph: str | None = None
-        for node in () if root is None else root.iter(qn("w:style")):
-            sid = node.get(qn("w:styleId"))
+        for node in () if root is None else root.iter(_W_STYLE):  # hundreds in a template: one pass each
+            sid = node.get(_W_STYLE_ID)
             if not sid:
                 continue
-            outline = val(node.find(qn("w:pPr")), "w:outlineLvl")
+            name = based_on = outline = None
+            for child in node:
+                tag = child.tag
+                if tag == _W_NAME and name is None:
+                    name = child.get(ooxml.W_VAL)
+                elif tag == _W_BASED_ON and based_on is None:
+                    based_on = child.get(ooxml.W_VAL)
+                elif tag == _W_PPR and outline is None:
+                    outline = val(child.find(_W_OUTLINE)) or ""
             style = _Style(
                 id=sid,
-                type=node.get(qn("w:type")) or "paragraph",
-                name=" ".join((val(node, "w:name") or "").split()).casefold(),
-                based_on=val(node, "w:basedOn"),
+                type=node.get(_W_TYPE) or "paragraph",
+                name=" ".join((name or "").split()).casefold(),
+                based_on=based_on,
                 outline=int(outline) if outline and outline.isdigit() else None,
             )
             self._styles.setdefault(sid, style)
-            if style.type == "paragraph" and node.get(qn("w:default")) in ("1", "true", "on"):
+            if style.type == "paragraph" and node.get(_W_DEFAULT) in ("1", "true", "on"):
                 self.default_paragraph = self.default_paragraph or sid
         self._levels: dict[str, int | None] = {}
         self.body_font = _body_font(root, self.default_paragraph)

@@ -175,6 +175,34 @@ def scan(
     return Scan(nodes=text.nodes, root_tag=root_tag, root=root if pruner is not None else None)
 
 
+def parse_whole(
+    chunks: Iterable[bytes],
+    member: str,
+    name: str,
+    limits: Limits,
+    clock: Clock,
+    hold: Callable[[int], None],
+) -> tuple[etree._Element, int]:
+    """A part the caller holds as a tree, read and parsed once: (root, nodes).
+
+    The same checks as `scan` (encoding, DTD, node limit), but the nodes are counted on the decoded text
+    before the parser builds anything, and `hold(nodes)` may refuse the part then: so the tree is only
+    built within the caller's memory limit, and one parse serves both the check and the insertion.
+    """
+    text = _Text(iter(chunks), member, name)
+    text.probe()
+    pieces = []
+    for chunk in text.replay():
+        if text.nodes > limits.max_xml_nodes:
+            raise _too_many(name, member, limits.max_xml_nodes)
+        pieces.append(chunk)
+        clock.check()
+    if text.nodes > limits.max_xml_nodes:
+        raise _too_many(name, member, limits.max_xml_nodes)
+    hold(text.nodes)
+    return parse(b"".join(pieces), member, name), text.nodes
+
+
 class _Text:
     """The chunks of one part: encoding checked first, every byte run through a strict decoder once."""
 
