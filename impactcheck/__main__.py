@@ -1,3 +1,3 @@
-from impactcheck.cli import main
+from impactcheck.cli import entry
 
-main()
+entry()

@@ -114,3 +114,32 @@ def test_web_pages_draw_their_charts_without_a_plotting_library():
     assert report["plotting"] is False, report
     assert report["show_chart"] is True  # the result page shows the sector chart (inline SVG)
     assert set(report["status"].values()) == {200}, report  # the pages were really rendered
+
+
+EXIT_PROBE = """
+import atexit, gc, sys
+atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count() > 0))  # runs after the command
+sys.argv = ["impactcheck", "--help"]
+from impactcheck.cli import entry
+entry()
+"""
+
+
+def test_the_command_freezes_its_objects_out_of_the_last_collection():
+    proc = subprocess.run(
+        [sys.executable, "-c", EXIT_PROBE], capture_output=True, text=True, check=False, cwd=ROOT, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Klimacheck" in proc.stdout  # the command itself ran
+    assert proc.stdout.strip().endswith("frozen at exit: True")
+
+
+def test_main_in_a_test_process_freezes_nothing(capsys):
+    import gc
+
+    from tests.support import run_cli
+
+    before = gc.get_freeze_count()
+    code, out, _ = run_cli(capsys, "--help")
+    assert code == 0 and "Klimacheck" in out
+    assert gc.get_freeze_count() == before

@@ -28,6 +28,7 @@ W = NS["w"]
 REL_OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 REL_STYLES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
 REL_IMAGE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+REL_STRICT = "http://purl.oclc.org/ooxml/officeDocument/relationships/"  # ISO/IEC 29500 Strict's relationships
 
 
 def qn(name: str) -> str:
@@ -41,6 +42,11 @@ W_PPR, W_RPR, W_SECTPR, W_VAL = qn("w:pPr"), qn("w:rPr"), qn("w:sectPr"), qn("w:
 # Subtrees whose w:t is not text of the paragraph that contains them: deleted or moved-away text, and the
 # paragraphs of text boxes, which are paragraphs of their own.
 _NOT_OWN_TEXT = {qn("w:del"), qn("w:moveFrom"), qn("w:txbxContent"), qn("w:fldData")}
+
+
+def is_strict(root_rels: etree._Element) -> bool:
+    """Whether the package's own relationships (_rels/.rels) are Strict ones (then `strict` converts it)."""
+    return any((r.get("Type") or "").startswith(REL_STRICT) for r in root_rels.iter(qn("pr:Relationship")))
 
 
 def parser() -> etree.XMLParser:

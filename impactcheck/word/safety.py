@@ -28,7 +28,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from impactcheck.core.i18n import N_, Message
-from impactcheck.word import externals, ooxml, strict, xmlread
+from impactcheck.word import externals, ooxml, xmlread
 from impactcheck.word.jobs import SLOTS
 from impactcheck.word.limits import MB, Clock, Fixed, Limits, mb, refuse
 from impactcheck.word.skeleton import Skeleton
@@ -145,7 +145,9 @@ def check(data: bytes, name: str, limits: Limits, clock: Clock, *, from_strict: 
     content_types = parts.whole("[Content_Types].xml")
     _check_macro_types(content_types, name)
     parts.content_types = content_types
-    if not from_strict and "_rels/.rels" in parts.infos and strict.is_strict(parts.whole("_rels/.rels")):
+    if not from_strict and "_rels/.rels" in parts.infos and ooxml.is_strict(parts.whole("_rels/.rels")):
+        from impactcheck.word import strict  # the converter's tables: loaded for a Strict file only
+
         converted = strict.to_transitional(reader, infos, parts.is_xml, zf.comment, name, limits, clock)
         checked = check(converted, name, limits, clock, from_strict=True)
         checked.notes.insert(0, strict.NOTE)

@@ -76,7 +76,7 @@ NAMESPACES: dict[str, str] = {
 
 # Relationship types: Strict ".../officeDocument/relationships/<name>" is Transitional
 # ".../officeDocument/2006/relationships/<name>", except for the names below.
-REL_STRICT = f"{_S}officeDocument/relationships/"
+REL_STRICT = ooxml.REL_STRICT
 REL_TRANSITIONAL = f"{_T}officeDocument/2006/relationships/"
 REL_TYPES: dict[str, str] = {
     f"{REL_STRICT}extendedProperties": f"{REL_TRANSITIONAL}extended-properties",
@@ -160,11 +160,6 @@ _POINTS_PER = {"mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pt": 1.0, "pc": 12
 _TWIPS, _HALF_POINTS, _EMU, _CENTI_POINTS = 20, 2, 12700, 100  # per point
 _QUOTED_URI = re.compile(r"""(['"])(http://purl\.oclc\.org/ooxml/[^'"]*)\1""")
 OUT_CHUNK = 256 * 1024  # characters of output collected before they are handed on
-
-
-def is_strict(root_rels: etree._Element) -> bool:
-    """Whether the package's own relationships (_rels/.rels) are Strict ones."""
-    return any((r.get("Type") or "").startswith(REL_STRICT) for r in root_rels.iter(ooxml.qn("pr:Relationship")))
 
 
 def to_transitional(
