@@ -11,7 +11,7 @@ Hyperlinks stay: Word follows them only when someone clicks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -52,8 +52,7 @@ _OTHER_NOTE = N_(
 )
 
 
-@dataclass(frozen=True)
-class External:
+class External(NamedTuple):
     source: str  # the part whose relationship it is ("" for the package)
     rels: str  # the relationship part
     rel_id: str

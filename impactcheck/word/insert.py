@@ -15,8 +15,7 @@ import functools
 import io
 import os
 import posixpath
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from lxml import etree
 
@@ -54,8 +53,7 @@ OLD_PNG = "media/klimacheck-diagramm.png"  # the picture that sections before th
 CHART_REL_ID = "rIdKlimacheckChart"
 
 
-@dataclass(frozen=True)
-class InsertOutcome:
+class InsertOutcome(NamedTuple):
     docx: bytes  # the author's document with the section
     annex_docx: bytes | None  # the annex as a document of its own (annex="separate"), else None
     anchor_kind: str  # content_control | bookmark | placeholder | heading | end

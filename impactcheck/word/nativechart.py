@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:  # pragma: no cover
     from docx.document import Document
@@ -57,8 +57,7 @@ PATTERNS: tuple[Pattern, ...] = ("solid", "hatched", "dotted", "crossed", "light
 LINE_PATTERNS: tuple[Pattern, ...] = ("solid", "dashed", "dotted")
 
 
-@dataclass(frozen=True)
-class Series:
+class Series(NamedTuple):
     """One series: a name (legend, workbook header) and one value per category (None: no figure, a gap)."""
 
     name: str
@@ -101,8 +100,7 @@ class ChartSpec:
                 raise ValueError(f"series {s.name!r} has a value that is not a finite number (use None for a gap)")
 
 
-@dataclass(frozen=True)
-class ChartParts:
+class ChartParts(NamedTuple):
     """The members of one chart, as bytes; the caller names and relates them."""
 
     chart_xml: bytes  # the chart part (c:chartSpace); its externalData points to WORKBOOK_REL_ID

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import zlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -42,8 +43,7 @@ HEADING_TEXT = N_("Klimacheck")
 MAX_CHART_TWIPS = 9072  # 16 cm
 
 
-@dataclass(frozen=True)
-class Chart:
+class Chart(NamedTuple):
     """A native chart part related from the document part as `rel_id` (word/nativechart.py)."""
 
     rel_id: str
@@ -54,8 +54,7 @@ class Chart:
     title: str  # wp:docPr/@title (Word's tooltip)
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
     """Where the section goes, as far as its looks depend on it."""
 
     sheet: StyleSheet

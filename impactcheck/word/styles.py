@@ -10,7 +10,7 @@ the caller falls back to direct formatting.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -22,8 +22,7 @@ _TABLE_GRID_NAMES = ("table grid", "tabellenraster")
 BODY_TEXT_LEVEL = 9  # w:outlineLvl 9 means "body text", not a heading
 
 
-@dataclass(slots=True)
-class _Style:
+class _Style(NamedTuple):
     id: str
     type: str
     name: str  # casefolded

@@ -20,7 +20,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -113,8 +113,7 @@ def _refuse_encoding(name: str, member: str, problem: Message):
     )
 
 
-@dataclass
-class Scan:
+class Scan(NamedTuple):
     """What reading one XML part found out."""
 
     nodes: int  # elements, attributes, texts, comments and instructions (an upper bound, see above)

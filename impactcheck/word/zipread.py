@@ -14,7 +14,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from impactcheck.core.i18n import N_, Message
 from impactcheck.word.limits import MB, Clock, Limits, mb, refuse
@@ -24,8 +24,7 @@ CHUNK = 256 * 1024  # unpacked bytes per step: small enough to check limits and 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     header: int  # offset of the local header
     start: int  # first byte of the packed data
     end: int  # one past its last byte
