@@ -9,7 +9,8 @@ so that waiting files never hold the threads the rest of the app needs.
 
 from __future__ import annotations
 
-import ctypes
+import functools
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -56,6 +57,7 @@ class Slots:
             self.running += 1
             self.peak = max(self.peak, self.running)
         self._local.held = True
+        before = resident_bytes()
         try:
             yield
         finally:
@@ -63,47 +65,47 @@ class Slots:
             with self._cond:
                 self.running -= 1
                 self._cond.notify()
-            _return_free_memory()
+            _return_free_memory(before)
 
 
-TRIM_ABOVE = 8 * 1024 * 1024  # freed bytes the heaps may keep; a small file's few MB are reused anyway
+TRIM_ABOVE = 32 * 1024 * 1024  # growth of the resident memory over one file that is handed back
 
 
-class _MallInfo2(ctypes.Structure):
-    _fields_ = [
-        (field, ctypes.c_size_t)
-        for field in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
-                      "keepcost")
-    ]  # fmt: skip
-
-
-def _libc():
-    """glibc's malloc_trim and mallinfo2 (2.33 and later), or None where there is no such C library."""
+def resident_bytes() -> int | None:
+    """The process's resident memory (Linux), None where it cannot be read."""
     try:
-        libc = ctypes.CDLL(None)
-        libc.mallinfo2.restype = _MallInfo2
-        libc.malloc_trim, libc.mallinfo2  # noqa: B018 - raise AttributeError here, not at the first file
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's malloc_trim, or None where there is no such C library (ctypes is loaded only when needed)."""
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return None
-    return libc
 
 
-_LIBC = _libc()
-
-
-def freed_bytes() -> int:
-    """Bytes freed but kept in the C heaps of all threads (0 where that cannot be asked)."""
-    return _LIBC.mallinfo2().fordblks if _LIBC is not None else 0
-
-
-def _return_free_memory() -> None:
+def _return_free_memory(before: int | None) -> None:
     """Hand the memory a large file took back to the system once it is freed.
 
     glibc keeps freed memory in per-thread heaps for reuse; a server thread that processed a large file would
-    hold on to it for good. malloc_trim gives it back; it walks the heaps (about a millisecond), so it runs
-    only when more than TRIM_ABOVE lies freed in them."""
-    if _LIBC is not None and freed_bytes() > TRIM_ABOVE:
-        _LIBC.malloc_trim(0)
+    hold on to it for good. malloc_trim gives it back; it walks the heaps (a millisecond or more), so it runs
+    only when the resident memory grew by more than TRIM_ABOVE while the file was worked on (`before`)."""
+    after = resident_bytes()
+    if before is None or after is None or after - before <= TRIM_ABOVE:
+        return
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 SLOTS = Slots()
