@@ -3,11 +3,12 @@
 Two papers, each compared in the same run and on the same file with python-docx's own open+save (the
 baseline); target for every ratio ≤ 1.15:
 
-1. the command line as a whole process (issue 12): `impactcheck docx insert` with the chart, and with
-   `--no-chart`, against `python -c "import docx; docx.Document(p).save(o)"` – imports, reading, the work,
-   writing; a 2-page paper (where imports dominate; a plotting library's import cost 1.96 × here) and the
-   large one. Beside them the Word path alone, as the web app takes it: a process that inserts the section
-   (with chart) for a stored Result, so no rule set is loaded or evaluated;
+1. the command line as a whole process (issue 12), against `python -c "import docx; docx.Document(p).save(o)"`
+   – imports, reading, the work, writing, exit; a 2-page paper (where imports dominate; a plotting library's
+   import cost 1.96 × here) and the large one. The insertion: `impactcheck docx insert --result` (the JSON
+   `assess` wrote) with and without the chart, and a process that inserts a stored Result as the web app
+   does. Beside them `docx insert --rules --answers`, which assesses too: it loads, validates and evaluates
+   the rule set (the pydantic model), a cost of its own that the goal does not cover;
 2. `impactcheck.word.insert_section` on a ~1,000-page paper with ~18 MB of images (section with chart,
    negative example with an alternative, inserted after "Finanzielle Auswirkungen"), measured warm (in
    this process, imports done, repeated) and cold (a fresh process per run, as the CLI pays it), with the
@@ -198,8 +199,9 @@ def two_pages(path: Path) -> None:
 
 
 def processes(paper: Path, label: str, repeat: int) -> None:
-    """`impactcheck docx insert` (with and without chart) and the insertion of a stored Result against
-    python-docx open+save, each a whole process, interleaved run by run so that a busy machine slows all alike."""
+    """`impactcheck docx insert` (--result, and --rules with --answers; with and without chart) and the insertion
+    of a stored Result against python-docx open+save, each a whole process, interleaved run by run so that a busy
+    machine slows all alike."""
     py = sys.executable
     script = shutil.which("impactcheck", path=str(Path(py).parent)) or shutil.which("impactcheck")
     works = (
@@ -213,8 +215,9 @@ def processes(paper: Path, label: str, repeat: int) -> None:
         stored.write_text(json.dumps(load_result().to_dict(), ensure_ascii=False), encoding="utf-8")
         variants = {
             "python-docx": [py, "-c", f"import docx; docx.Document({str(paper)!r}).save({out!r})"],
-            "stored": [py, "-c", STORED, str(stored), str(paper), out],
             "result": [*cli, "docx", "insert", "--result", str(stored), str(paper), "-o", out],
+            "result-no-chart": [*cli, "docx", "insert", "--result", str(stored), str(paper), "-o", out, "--no-chart"],
+            "stored": [py, "-c", STORED, str(stored), str(paper), out],
             "chart": [*cli, "docx", "insert", "--rules", "kassel-2030", "--answers", str(ANSWERS), str(paper),
                       "-o", out],
             "no-chart": [*cli, "docx", "insert", "--rules", "kassel-2030", "--answers", str(ANSWERS), str(paper),
@@ -231,20 +234,23 @@ def processes(paper: Path, label: str, repeat: int) -> None:
                     cpu[name].append(_children_cpu() - before)
         with zipfile.ZipFile(out) as zf:
             assert not any("klimacheck-diagramm" in n for n in zf.namelist())  # the last run: --no-chart
-    base, chart, bare, kept = (statistics.median(runs[k]) for k in ("python-docx", "chart", "no-chart", "stored"))
+    wall = {k: statistics.median(v) for k, v in runs.items()}
+    used = {k: statistics.median(v) for k, v in cpu.items()}
     command = " ".join(Path(c).name for c in cli)
-    print(f"whole process ({command}), {label}, median of {repeat}: python-docx open+save {base:.3f} s · "
-          f"docx insert with chart {chart:.3f} s · ratio {chart / base:.2f} (goal ≤ 1.15) · "
-          f"without chart {bare:.3f} s, ratio {bare / base:.2f} · "
-          f"stored Result, with chart (no rules evaluated) {kept:.3f} s, ratio {kept / base:.2f}")  # fmt: skip
-    base, chart, bare, kept = (statistics.median(cpu[k]) for k in ("python-docx", "chart", "no-chart", "stored"))
-    result, result_cpu = statistics.median(runs["result"]), statistics.median(cpu["result"])
-    print(f"  docx insert --result (the JSON of `assess`: the insertion with chart, no rule set) {result:.3f} s, "
-          f"ratio {result / statistics.median(runs['python-docx']):.2f} (goal ≤ 1.15) · CPU {result_cpu:.3f} s, "
-          f"ratio {result_cpu / statistics.median(cpu['python-docx']):.2f}")  # fmt: skip
-    print(f"  CPU time (user+sys, steadier on a busy machine): python-docx {base:.3f} s · with chart {chart:.3f} s, "
-          f"ratio {chart / base:.2f} · without chart {bare:.3f} s, ratio {bare / base:.2f} · "
-          f"stored Result {kept:.3f} s, ratio {kept / base:.2f}")  # fmt: skip
+    print(f"whole process ({command}), {label}, median of {repeat}; python-docx open+save {wall['python-docx']:.3f} s "
+          f"(CPU {used['python-docx']:.3f} s) = 1.00")  # fmt: skip
+
+    def row(key: str, what: str) -> None:
+        print(f"    {what:<58} {wall[key]:.3f} s  ratio {wall[key] / wall['python-docx']:.2f}  "
+              f"(CPU ratio {used[key] / used['python-docx']:.2f})")  # fmt: skip
+
+    print("  the insertion (goal ≤ 1.15):")
+    row("result", "docx insert --result (the JSON of `assess`), with chart")
+    row("result-no-chart", "docx insert --result, without chart")
+    row("stored", "a stored Result, with chart (the web app's Word path)")
+    print("  assessment and insertion in one command (loads, validates and evaluates the rule set):")
+    row("chart", "docx insert --rules --answers, with chart")
+    row("no-chart", "docx insert --rules --answers, without chart")
 
 
 def _children_cpu() -> float:
