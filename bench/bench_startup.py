@@ -5,7 +5,7 @@ Measures, in one run and each in a fresh process (median of --repeat runs, wall 
 - `impactcheck --help` (goal: at most 3 × `python -c pass`);
 - python-docx's open + save of a 2-page paper (the baseline for Word work);
 - `impactcheck docx insert` of a negative example into that same paper, with and without the chart
-  (the chart is the only thing that imports matplotlib).
+  (the chart is a native Word chart written as XML; no plotting library is imported).
 
     python bench/bench_startup.py [--repeat 7]
 """
