@@ -164,8 +164,7 @@ class _Resolver:
         messages = list(a.messages)
         if r.requires_alternative and r.alternative is None:
             messages.append(wording.alternative_required_message(a.verdict_label, self._))
-        ruleset = dataclasses.replace(
-            r.ruleset,
+        ruleset = r.ruleset._replace(
             title=self.text(self.rs, "title", r.ruleset.title),
             municipality=self.text(self.rs, "municipality", r.ruleset.municipality),
         )
@@ -186,12 +185,11 @@ class _Resolver:
         if screening.exited:
             reason = self.exit_reasons.get(screening.reason or "")
             label = self.text(reason, "label", screening.reason_label or screening.reason or "")
-            screening = dataclasses.replace(screening, reason_label=label if screening.reason_label else None)
+            screening = screening._replace(reason_label=label if screening.reason_label else None)
             verdict_reason = wording.not_relevant_reason(label, screening.explanation, _)
         else:
             verdict_reason = self.verdict_reason(a.verdict, a.verdict_reason)
-        return dataclasses.replace(
-            a,
+        return a._replace(
             verdict_label=verdict_label,
             verdict_reason=verdict_reason,
             sectors=tuple(self.sector(s) for s in a.sectors),
@@ -204,9 +202,7 @@ class _Resolver:
             basis=tuple(self.ref(x, values) for x in a.basis),
             robustness=None
             if a.robustness is None
-            else dataclasses.replace(
-                a.robustness, depends_on=tuple(self.dependency(d) for d in a.robustness.depends_on)
-            ),
+            else a.robustness._replace(depends_on=tuple(self.dependency(d) for d in a.robustness.depends_on)),
         )
 
     def verdict_reason(self, verdict: str, stored: str) -> str:
@@ -216,8 +212,7 @@ class _Resolver:
 
     def sector(self, s):
         effects = [e for e in (self.rs.effects if self.rs is not None else ()) if e.sector == s.id]
-        return dataclasses.replace(
-            s,
+        return s._replace(
             label=self.text(self.sectors.get(s.id), "label", s.label),
             reasons=tuple(self._reason(effects, x) for x in s.reasons),
         )
@@ -245,8 +240,7 @@ class _Resolver:
         return tuple(out)
 
     def answer(self, x: Answer) -> Answer:
-        return dataclasses.replace(
-            x,
+        return x._replace(
             step_title=self.text(self.steps.get(x.step), "title", x.step_title),
             question=self.text(self.questions.get(x.id), "text", x.question),
             display=self.display(x.id, x.value, x.display),
@@ -254,8 +248,7 @@ class _Resolver:
 
     def ref(self, x: AnswerRef, values: dict[str, Any]) -> AnswerRef:
         step = self.rs.step_of.get(x.question) if self.rs is not None else None
-        return dataclasses.replace(
-            x,
+        return x._replace(
             name=self.name(x.question, x.name),
             display=self.display(x.question, values[x.question], x.display) if x.question in values else x.display,
             step_title=self.text(step, "title", x.step_title) if x.step_title else x.step_title,
@@ -267,8 +260,7 @@ class _Resolver:
             alternative_display = _(wording.NO_ANSWER)
         else:
             alternative_display = self.display(d.question, d.alternative, d.alternative_display)
-        return dataclasses.replace(
-            d,
+        return d._replace(
             name=self.name(d.question, d.name),
             answer_display=self.display(d.question, d.answer, d.answer_display),
             alternative_display=alternative_display,
@@ -277,25 +269,21 @@ class _Resolver:
 
     def decision(self, d):
         q = self.questions.get(self.rs.decision.question) if self.rs is not None and self.rs.decision else None
-        return dataclasses.replace(d, label=self.option(q, d.kind, d.label) if q is not None else d.label)
+        return d._replace(label=self.option(q, d.kind, d.label) if q is not None else d.label)
 
     def emissions(self, em):
-        return dataclasses.replace(
-            em,
+        return em._replace(
             lines=tuple(self.line(x) for x in em.lines),
             climate_cost=tuple(self.price(c) for c in em.climate_cost),
         )
 
     def price(self, c):
         price = self.prices.get(c.id)
-        return dataclasses.replace(
-            c, label=self.text(price, "label", c.label), source=self.text(price, "source", c.source)
-        )
+        return c._replace(label=self.text(price, "label", c.label), source=self.text(price, "source", c.source))
 
     def line(self, x: EmissionLine) -> EmissionLine:
         factor = self.table.get(x.factor_id) if self.table is not None else None
-        return dataclasses.replace(
-            x,
+        return x._replace(
             label=self.text(self.lines.get(x.id), "label", x.label),
             factor_label=self.text(factor, "label", x.factor_label, exact=self.exact_factors),
             factor_source=self.text(factor, "source", x.factor_source, exact=self.exact_factors),
@@ -304,10 +292,9 @@ class _Resolver:
 
     def term(self, t: EmissionTerm) -> EmissionTerm:
         if t.source is None:  # an answer of the author: named like its question
-            return dataclasses.replace(t, label=self.name(t.id, t.label))
+            return t._replace(label=self.name(t.id, t.label))
         tv = self.table.typical(t.id) if self.table is not None else None
-        return dataclasses.replace(
-            t,
+        return t._replace(
             label=self.text(tv, "label", t.label, exact=self.exact_factors),
             basis=self.text(tv, "basis", t.basis, exact=self.exact_factors) if t.basis is not None else None,
             source=self.text(tv, "source", t.source, exact=self.exact_factors),

@@ -3,16 +3,18 @@
 What a Result says is its ids and numbers; its texts are the German rendering the engine wrote, kept in
 the stored JSON. Renderers show it in the reader's language through `core.localize.localize`, which
 resolves every text again from the ids (and keeps the stored Result for the JSON and the verification code).
+
+Its parts are NamedTuples, immutable like the frozen dataclass Result: a frozen dataclass costs up to a
+millisecond to create at import, and every command that writes a Result into Word pays for that at its start.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class RulesetRef:
+class RulesetRef(NamedTuple):
     id: str
     version: str
     sha256: str
@@ -21,8 +23,7 @@ class RulesetRef:
     factors: dict[str, str] | None = None  # {"id": ..., "sha256": ...} of the factor table used
 
 
-@dataclass(frozen=True)
-class SectorResult:
+class SectorResult(NamedTuple):
     id: str
     label: str
     score: int
@@ -30,8 +31,7 @@ class SectorResult:
     affects_verdict: bool = True
 
 
-@dataclass(frozen=True)
-class EmissionTerm:
+class EmissionTerm(NamedTuple):
     """One factor of a line's amount besides the quantity: a typical value (cited) or another answer."""
 
     id: str
@@ -43,8 +43,7 @@ class EmissionTerm:
     year: int | None = None
 
 
-@dataclass(frozen=True)
-class EmissionLine:
+class EmissionLine(NamedTuple):
     id: str
     label: str
     sector: str
@@ -68,8 +67,7 @@ class EmissionLine:
     counts: bool = True  # False: shown for information, not in the net figure
 
 
-@dataclass(frozen=True)
-class ClimateCost:
+class ClimateCost(NamedTuple):
     id: str
     label: str
     eur_per_t: float
@@ -78,8 +76,7 @@ class ClimateCost:
     source: str
 
 
-@dataclass(frozen=True)
-class Emissions:
+class Emissions(NamedTuple):
     t_co2e_per_year: float | None = None
     lifetime_years: float | None = None
     t_co2e_total: float | None = None
@@ -90,16 +87,14 @@ class Emissions:
     climate_cost: tuple[ClimateCost, ...] = ()
 
 
-@dataclass(frozen=True)
-class ScreeningOutcome:
+class ScreeningOutcome(NamedTuple):
     exited: bool
     reason: str | None = None
     reason_label: str | None = None
     explanation: str | None = None
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     """One answered, visible question, with the words of the question and of the answer."""
 
     id: str
@@ -110,8 +105,7 @@ class Answer:
     display: str
 
 
-@dataclass(frozen=True)
-class AnswerRef:
+class AnswerRef(NamedTuple):
     """An answer named in a sentence: "Heizung: Erdgas"."""
 
     question: str
@@ -120,8 +114,7 @@ class AnswerRef:
     step_title: str = ""
 
 
-@dataclass(frozen=True)
-class Dependency:
+class Dependency(NamedTuple):
     """Another plausible answer to one question, and the verdict it would give."""
 
     question: str
@@ -134,22 +127,19 @@ class Dependency:
     would_be_label: str
 
 
-@dataclass(frozen=True)
-class Robustness:
+class Robustness(NamedTuple):
     fragile: bool
     depends_on: tuple[Dependency, ...] = ()
     tried: int = 0  # how many other answers were tried
 
 
-@dataclass(frozen=True)
-class DecisionKind:
+class DecisionKind(NamedTuple):
     kind: str
     label: str
     indirect: bool
 
 
-@dataclass(frozen=True)
-class Assessment:
+class Assessment(NamedTuple):
     """The evaluation of one set of answers (the proposal, or its alternative)."""
 
     verdict: str
@@ -168,8 +158,7 @@ class Assessment:
     robustness: Robustness | None = None
 
 
-@dataclass(frozen=True)
-class AlternativeResult:
+class AlternativeResult(NamedTuple):
     description: str
     assessment: Assessment
 
@@ -210,7 +199,7 @@ class Result:
         if self.original is not None:
             return self.original.to_dict()
         a = _assessment_dict(self.assessment)
-        out: dict[str, Any] = {"ruleset": asdict(self.ruleset)}
+        out: dict[str, Any] = {"ruleset": _plain(self.ruleset)}
         out.update(
             verdict=a.pop("verdict"),
             requires_alternative=self.requires_alternative,
@@ -237,14 +226,10 @@ _NEWER_LINE_TRUE = ("counts",)  # left out while True
 
 
 def _assessment_dict(a: Assessment) -> dict[str, Any]:
-    d = asdict(a)
+    d = _plain(a)
     for key in _NEWER:
         if not d[key]:
             del d[key]
-        elif isinstance(d[key], tuple):
-            d[key] = list(d[key])
-    if "robustness" in d:
-        d["robustness"]["depends_on"] = list(d["robustness"]["depends_on"])
     for line in d["emissions"]["lines"]:
         for key in _NEWER_LINE:
             if not line[key]:
@@ -252,16 +237,20 @@ def _assessment_dict(a: Assessment) -> dict[str, Any]:
         for key in _NEWER_LINE_TRUE:
             if line[key] is True:
                 del line[key]
-        if "terms" in line:
-            line["terms"] = list(line["terms"])
-    d["sectors"] = [dict(s, reasons=list(s["reasons"])) for s in d["sectors"]]
-    em = d["emissions"]
-    em["lines"] = list(em["lines"])
-    em["climate_cost"] = list(em["climate_cost"])
-    d["answers"] = list(d["answers"])
-    d["messages"] = list(d["messages"])
-    d["dropped"] = list(d["dropped"])
     return d
+
+
+def _plain(value: Any) -> Any:
+    """A record and everything in it as the JSON has it: records as dicts (in field order), tuples as lists."""
+    if isinstance(value, tuple):
+        if hasattr(value, "_fields"):
+            return {name: _plain(item) for name, item in zip(value._fields, value, strict=True)}
+        return [_plain(item) for item in value]
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 # --- back from JSON: a stored check renders the Result it was submitted with, never a recomputation --
