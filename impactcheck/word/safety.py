@@ -217,17 +217,18 @@ class _Parts:
             return
         chunks = self.reader.chunks(info, limit=self.limits.max_xml_part, count=True)
         if whole_later:  # held as a tree: parsed once, here, within the tree limit
-            self.trees[info.filename], _ = xmlread.parse_whole(
-                chunks, info.filename, self.name, self.limits, self.clock, lambda nodes: self._hold(info, nodes)
+            self.trees[info.filename], nodes = xmlread.parse_whole(
+                chunks, info.filename, self.name, self.limits, self.clock, lambda nodes: self._fits(info, nodes)
             )
+            self.tree_nodes += nodes
             return
         if info.file_size == 0:
             return  # an empty XML member: nothing in it to parse or fear
         xmlread.scan(chunks, info.filename, self.name, self.limits, self.clock)
 
-    def _hold(self, info: zipfile.ZipInfo, nodes: int) -> None:
-        self.tree_nodes += nodes
-        if self.tree_nodes > self.limits.max_tree_nodes:
+    def _fits(self, info: zipfile.ZipInfo, nodes: int) -> None:
+        """Refuse a part whose `nodes` would not fit beside the trees already held."""
+        if self.tree_nodes + nodes > self.limits.max_tree_nodes:
             raise refuse(
                 self.name,
                 Message(

@@ -180,13 +180,14 @@ def parse_whole(
     name: str,
     limits: Limits,
     clock: Clock,
-    hold: Callable[[int], None],
+    fits: Callable[[int], None],
 ) -> tuple[etree._Element, int]:
     """A part the caller holds as a tree, read and parsed once: (root, nodes).
 
     The same checks as `scan` (encoding, DTD, node limit), but the nodes are counted on the decoded text
-    before the parser builds anything, and `hold(nodes)` may refuse the part then: so the tree is only
-    built within the caller's memory limit, and one parse serves both the check and the insertion.
+    before the parser builds anything, and `fits(nodes so far)` refuses the part as soon as it would not fit
+    the caller's memory limit: so neither the bytes read nor the tree outgrow it, and one parse serves both
+    the check and the insertion.
     """
     text = _Text(iter(chunks), member, name)
     text.probe()
@@ -194,11 +195,12 @@ def parse_whole(
     for chunk in text.replay():
         if text.nodes > limits.max_xml_nodes:
             raise _too_many(name, member, limits.max_xml_nodes)
+        fits(text.nodes)
         pieces.append(chunk)
         clock.check()
     if text.nodes > limits.max_xml_nodes:
         raise _too_many(name, member, limits.max_xml_nodes)
-    hold(text.nodes)
+    fits(text.nodes)
     return parse(b"".join(pieces), member, name), text.nodes
 
 
