@@ -611,14 +611,17 @@ def entry() -> None:
     """The process's entry point (the `impactcheck` command, `python -m impactcheck`): `main`, then a quick exit.
 
     At exit the interpreter runs a last garbage collection over every object the command left, some 10 ms
-    for a Word insertion. Our files are written and closed by then, so the objects are frozen out of it
-    (gc.freeze); they are still freed, and atexit handlers still run. Not in `main`: a test that calls it
-    in its own process would keep everything it made for good.
+    for a Word insertion. gc.freeze skips it, and with it every finalizer of those objects: so only a command
+    that holds nothing to release by then gets the quick exit. One that used the database (SQLAlchemy
+    loaded) exits the ordinary way, so that its connections close (SQLite moves its WAL into the database
+    file then); the others write their files in `with` blocks. atexit handlers run either way. Not in
+    `main`: a test that calls it in its own process would keep everything it made for good.
     """
     try:
         main()
     finally:
-        gc.freeze()
+        if "sqlalchemy" not in sys.modules:
+            gc.freeze()
 
 
 def main(argv: list[str] | None = None) -> None:

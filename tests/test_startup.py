@@ -9,6 +9,8 @@ where a section is built, and the chart part in the file written.
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -143,3 +145,28 @@ def test_main_in_a_test_process_freezes_nothing(capsys):
     code, out, _ = run_cli(capsys, "--help")
     assert code == 0 and "Klimacheck" in out
     assert gc.get_freeze_count() == before
+
+
+DB_EXIT_PROBE = """
+import atexit, gc, sys
+atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count() > 0))
+sys.argv = ["impactcheck", "db", "upgrade"]
+from impactcheck.cli import entry
+entry()
+"""
+
+
+def test_a_command_that_used_the_database_closes_it_at_exit(tmp_path):
+    instance = tmp_path / "instance"
+    env = {**os.environ, "IMPACTCHECK_INSTANCE": str(instance)}
+    env.pop("IMPACTCHECK_DATABASE_URL", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", DB_EXIT_PROBE], capture_output=True, text=True, check=False, cwd=ROOT, timeout=120,
+        env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().endswith("frozen at exit: False")
+    files = sorted(p.name for p in instance.iterdir() if p.name.startswith("impactcheck.sqlite3"))
+    assert files == ["impactcheck.sqlite3"], files  # the WAL was checkpointed into the file and removed
+    with sqlite3.connect(instance / "impactcheck.sqlite3") as con:  # the schema is in the file itself
+        assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'alembic_version'").fetchone() == (1,)

@@ -211,7 +211,7 @@ class _Parts:
         self.scanned.add(info.filename)
         if info.is_dir():
             return
-        if not self.is_xml(info):
+        if not whole_later and not self.is_xml(info):  # a part held whole is parsed as XML, whatever its type says
             for _ in self.reader.chunks(info, count=True):
                 pass
             return
@@ -245,8 +245,8 @@ class _Parts:
         """A part the insertion holds as a tree: counted first (so its size is known), then parsed once."""
         if member not in self.trees:
             self.scan(self.infos[member], whole_later=True)
-        if member not in self.trees:  # not XML: what the parser says of it
-            return xmlread.parse(self.read(member, limit=self.limits.max_xml_part), member, self.name)
+        if member not in self.trees:  # a folder entry: nothing to parse
+            return xmlread.parse(b"", member, self.name)
         return self.trees[member]
 
 

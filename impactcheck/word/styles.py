@@ -32,6 +32,7 @@ class _Style(NamedTuple):
 
 _W_STYLE, _W_STYLE_ID, _W_TYPE, _W_DEFAULT = qn("w:style"), qn("w:styleId"), qn("w:type"), qn("w:default")
 _W_NAME, _W_BASED_ON, _W_PPR, _W_OUTLINE = qn("w:name"), qn("w:basedOn"), qn("w:pPr"), qn("w:outlineLvl")
+_READ = frozenset({_W_NAME, _W_BASED_ON, _W_PPR})
 
 
 class StyleSheet:
@@ -42,15 +43,13 @@ class StyleSheet:
             sid = node.get(_W_STYLE_ID)
             if not sid:
                 continue
-            name = based_on = outline = None
+            first: dict[str, etree._Element] = {}  # the first w:name, w:basedOn and w:pPr, as find() has them
             for child in node:
-                tag = child.tag
-                if tag == _W_NAME and name is None:
-                    name = child.get(ooxml.W_VAL)
-                elif tag == _W_BASED_ON and based_on is None:
-                    based_on = child.get(ooxml.W_VAL)
-                elif tag == _W_PPR and outline is None:
-                    outline = val(child.find(_W_OUTLINE)) or ""
+                if child.tag in _READ and child.tag not in first:
+                    first[child.tag] = child
+            name, based_on = val(first.get(_W_NAME)), val(first.get(_W_BASED_ON))
+            ppr = first.get(_W_PPR)
+            outline = val(ppr.find(_W_OUTLINE)) if ppr is not None else None
             style = _Style(
                 id=sid,
                 type=node.get(_W_TYPE) or "paragraph",

@@ -12,7 +12,7 @@ import docx
 import pytest
 
 from impactcheck.core.errors import InputError
-from impactcheck.word import check_docx, insert_section
+from impactcheck.word import Limits, check_docx, insert_section
 from tests.word import docs, hostile
 from tests.word.hostile import Entry
 
@@ -112,6 +112,23 @@ def test_a_dtd_in_a_part_that_is_not_xml_by_its_name_but_by_its_content_type(goo
         [*hostile.replaced(good, t=Entry("[Content_Types].xml", types)), Entry("customXml/item9.dat", poisoned)]
     )
     refused(data, "customXml/item9.dat")
+
+
+def test_a_style_sheet_whose_content_type_says_it_is_not_xml_is_still_checked_as_xml(good):
+    """The insertion reads the styles part as a tree, so it is checked as XML whatever [Content_Types].xml says."""
+    styles = "application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"
+    types = docs.members(good)["[Content_Types].xml"].replace(styles.encode(), b"application/octet-stream")
+    poisoned = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><w:styles xmlns:w="' + docs.W.encode() + b'"/>'
+    data = hostile.raw_zip(
+        hostile.replaced(good, t=Entry("[Content_Types].xml", types), s=Entry("word/styles.xml", poisoned))
+    )
+    refused(data, "„word/styles.xml“", "DTD")
+    many = b'<w:styles xmlns:w="' + docs.W.encode() + b'">' + b'<w:style w:styleId="S"/>' * 40_000 + b"</w:styles>"
+    data = hostile.raw_zip(
+        hostile.replaced(good, t=Entry("[Content_Types].xml", types), s=Entry("word/styles.xml", many))
+    )
+    with pytest.raises(InputError, match="zu umfangreich"):
+        check_docx(data, name=NAME, limits=Limits(max_tree_nodes=30_000))
 
 
 # --- an HTML altChunk: not XML, so its <!DOCTYPE html> is no DTD ----------------------------------------
