@@ -337,15 +337,14 @@ def _result_from_file(path: Path, lang: str = "de"):
         raise InputError(Problem(N_("kein Ergebnis, wie „impactcheck assess“ es schreibt"), name)) from None
     if lang == "de":
         return result
-    import re
-
     from impactcheck.core.localize import localize
+    from impactcheck.core.model import is_file_id
     from impactcheck.core.registry import RulesetCache
 
     ident = result.ruleset.id
     ruleset = None
-    # Only a plain id, looked up in the rules folder: a result file must never name a path to be read.
-    if isinstance(ident, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", ident):
+    # Only a rule set id, looked up in the rules folder: a result file must never name a path to be read.
+    if is_file_id(ident):
         try:
             ruleset = RulesetCache(_rules_dir()).get(ident)
         except InputError:  # none of that id here: the stored texts, with the fixed labels in `lang`

@@ -121,19 +121,26 @@ def test_web_pages_draw_their_charts_without_a_plotting_library():
 EXIT_PROBE = """
 import atexit, gc, sys
 atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count() > 0))  # runs after the command
-sys.argv = ["impactcheck", "--help"]
+sys.argv = ["impactcheck", *{args!r}]
 from impactcheck.cli import entry
 entry()
 """
 
 
-def test_the_command_freezes_its_objects_out_of_the_last_collection():
+def _exit_probe(*args: str, env: dict[str, str] | None = None) -> str:
+    """`impactcheck ARGS` through the process's entry point; its stdout, ending with whether it froze."""
     proc = subprocess.run(
-        [sys.executable, "-c", EXIT_PROBE], capture_output=True, text=True, check=False, cwd=ROOT, timeout=120
-    )
+        [sys.executable, "-c", EXIT_PROBE.format(args=args)], capture_output=True, text=True, check=False,
+        cwd=ROOT, timeout=120, env=env,
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "Klimacheck" in proc.stdout  # the command itself ran
-    assert proc.stdout.strip().endswith("frozen at exit: True")
+    return proc.stdout.strip()
+
+
+def test_the_command_freezes_its_objects_out_of_the_last_collection():
+    out = _exit_probe("--help")
+    assert "Klimacheck" in out  # the command itself ran
+    assert out.endswith("frozen at exit: True")
 
 
 def test_main_in_a_test_process_freezes_nothing(capsys):
@@ -147,25 +154,11 @@ def test_main_in_a_test_process_freezes_nothing(capsys):
     assert gc.get_freeze_count() == before
 
 
-DB_EXIT_PROBE = """
-import atexit, gc, sys
-atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count() > 0))
-sys.argv = ["impactcheck", "db", "upgrade"]
-from impactcheck.cli import entry
-entry()
-"""
-
-
 def test_a_command_that_used_the_database_closes_it_at_exit(tmp_path):
     instance = tmp_path / "instance"
     env = {**os.environ, "IMPACTCHECK_INSTANCE": str(instance)}
     env.pop("IMPACTCHECK_DATABASE_URL", None)
-    proc = subprocess.run(
-        [sys.executable, "-c", DB_EXIT_PROBE], capture_output=True, text=True, check=False, cwd=ROOT, timeout=120,
-        env=env,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.strip().endswith("frozen at exit: False")
+    assert _exit_probe("db", "upgrade", env=env).endswith("frozen at exit: False")
     files = sorted(p.name for p in instance.iterdir() if p.name.startswith("impactcheck.sqlite3"))
     assert files == ["impactcheck.sqlite3"], files  # the WAL was checkpointed into the file and removed
     with sqlite3.connect(instance / "impactcheck.sqlite3") as con:  # the schema is in the file itself

@@ -43,7 +43,15 @@ Id = Annotated[
     ),
 ]
 # Rule sets and factor tables are named like files and may use hyphens (kassel-2030).
-FileId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")]
+FILE_ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
+FileId = Annotated[str, Field(min_length=1, max_length=64, pattern=FILE_ID_PATTERN)]
+
+
+def is_file_id(value: object) -> bool:
+    """Whether `value` is a valid rule set or factor table id (FileId), never a path."""
+    return isinstance(value, str) and len(value) <= 64 and re.match(FILE_ID_PATTERN, value) is not None
+
+
 # Folded YAML text (`>`) ends with a newline; texts are shown stripped.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True)] | None

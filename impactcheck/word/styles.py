@@ -31,8 +31,8 @@ class _Style(NamedTuple):
 
 
 _W_STYLE, _W_STYLE_ID, _W_TYPE, _W_DEFAULT = qn("w:style"), qn("w:styleId"), qn("w:type"), qn("w:default")
-_W_NAME, _W_BASED_ON, _W_PPR, _W_OUTLINE = qn("w:name"), qn("w:basedOn"), qn("w:pPr"), qn("w:outlineLvl")
-_READ = frozenset({_W_NAME, _W_BASED_ON, _W_PPR})
+_W_NAME, _W_BASED_ON, _W_OUTLINE = qn("w:name"), qn("w:basedOn"), qn("w:outlineLvl")
+_READ = frozenset({_W_NAME, _W_BASED_ON, ooxml.W_PPR})
 
 
 class StyleSheet:
@@ -48,7 +48,7 @@ class StyleSheet:
                 if child.tag in _READ and child.tag not in first:
                     first[child.tag] = child
             name, based_on = val(first.get(_W_NAME)), val(first.get(_W_BASED_ON))
-            ppr = first.get(_W_PPR)
+            ppr = first.get(ooxml.W_PPR)
             outline = val(ppr.find(_W_OUTLINE)) if ppr is not None else None
             style = _Style(
                 id=sid,
